@@ -1,0 +1,116 @@
+# lua-helpscout — build, test, demo, install.
+# Variable names follow LuaRocks (LUA_INCDIR, LIBFLAG, INST_LIBDIR, INST_LUADIR, PREFIX, DESTDIR)
+# so `luarocks make` and distro packagers can drive it. The module never links -llua.
+
+LUA          ?= lua5.4
+LUAJIT       ?= luajit
+LUA_VERSION  ?= 5.4
+LUA_INCDIR   ?= /usr/include/lua5.4
+LUAJIT_INCDIR ?= /usr/include/luajit-2.1
+CC           ?= cc
+CFLAGS       ?= -O2 -g
+LIBFLAG      ?= -shared
+PKG_CONFIG   ?= pkg-config
+# Recursively expanded on purpose: pkg-config may only exist after `make deps`.
+CURL_CFLAGS   = $(shell $(PKG_CONFIG) --cflags libcurl 2>/dev/null)
+CURL_LIBS     = $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null || echo -lcurl)
+WARN         := -std=c99 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+HS_CFLAGS     = $(WARN) -fPIC -fvisibility=hidden -D_POSIX_C_SOURCE=200809L $(CURL_CFLAGS)
+PREFIX       ?= /usr/local
+INST_LIBDIR  ?= $(PREFIX)/lib/lua/$(LUA_VERSION)
+INST_LUADIR  ?= $(PREFIX)/share/lua/$(LUA_VERSION)
+INST_BINDIR  ?= $(PREFIX)/bin
+DESTDIR      ?=
+
+SRCS    := $(wildcard csrc/*.c)
+HDRS    := $(wildcard csrc/*.h)
+LUAMODS := $(shell find lua -name '*.lua' | sort)
+BINS    := bin/helpscout bin/helpscout-sandbox
+
+SO54 := build/5.4/helpscout/core.so
+SOJIT := build/jit/helpscout/core.so
+
+# Environment for running from the checkout.
+RUNENV = LUA_PATH="$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/spec/?.lua;;"
+ENV54  = $(RUNENV) LUA_CPATH="$(CURDIR)/build/5.4/?.so;;"
+ENVJIT = $(RUNENV) LUA_CPATH="$(CURDIR)/build/jit/?.so;;"
+
+DEB_PKGS := lua5.4 liblua5.4-dev luajit2 libluajit2-5.1-dev libcurl4-openssl-dev lua-cjson \
+            lua-busted lua-socket lua-check luarocks pkg-config gcc make curl valgrind
+
+.PHONY: all deps build build-jit test test-54 test-jit test-valgrind lint demo bench install clean check-rock
+
+all: $(SO54)
+
+$(SO54): $(SRCS) $(HDRS) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(HS_CFLAGS) -I$(LUA_INCDIR) $(LIBFLAG) -o $@ $(SRCS) $(CURL_LIBS)
+
+$(SOJIT): $(SRCS) $(HDRS) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(HS_CFLAGS) -I$(LUAJIT_INCDIR) $(LIBFLAG) -o $@ $(SRCS) $(CURL_LIBS)
+
+build: $(SO54)
+build-jit: $(SOJIT)
+
+# Installs only the Debian packages that are missing (as root, or through sudo).
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	fi
+
+lint:
+	luacheck -q lua bin/helpscout bin/helpscout-sandbox spec examples bench
+
+test-54: $(SO54)
+	$(ENV54) $(LUA) spec/support/run.lua $(LUA) $(BUSTED_ARGS)
+
+test-jit: $(SOJIT)
+	$(ENVJIT) $(LUAJIT) spec/support/run.lua $(LUAJIT) $(BUSTED_ARGS)
+
+# The C core under valgrind (memcheck), running the client specs.
+test-valgrind: $(SO54)
+	HS_VALGRIND=1 $(ENV54) $(LUA) spec/support/run.lua valgrind $(BUSTED_ARGS)
+
+test:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory CFLAGS="$(CFLAGS) -Werror" $(SO54) $(SOJIT)
+	@$(MAKE) --no-print-directory lint
+	@$(MAKE) --no-print-directory check-rock
+	@$(LUA) spec/support/summary.lua --reset
+	@rc=0; \
+	$(MAKE) --no-print-directory test-54 || rc=1; \
+	$(MAKE) --no-print-directory test-jit || rc=1; \
+	$(MAKE) --no-print-directory test-valgrind || rc=1; \
+	$(LUA) spec/support/summary.lua || rc=1; \
+	exit $$rc
+
+demo:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory $(SO54)
+	@$(ENV54) sh examples/demo.sh
+
+bench:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory $(SO54)
+	@$(ENV54) $(LUA) bench/run.lua
+
+install: $(SO54)
+	install -d $(DESTDIR)$(INST_LIBDIR)/helpscout $(DESTDIR)$(INST_LUADIR)/helpscout $(DESTDIR)$(INST_BINDIR)
+	install -m 0755 $(SO54) $(DESTDIR)$(INST_LIBDIR)/helpscout/core.so
+	cd lua && for f in $$(find helpscout -name '*.lua'); do \
+	  install -D -m 0644 $$f $(DESTDIR)$(INST_LUADIR)/$$f; done
+	for b in $(BINS); do install -m 0755 $$b $(DESTDIR)$(INST_BINDIR)/; done
+
+# Proves the rockspec installs a working module offline into a throw-away tree.
+check-rock:
+	@sh spec/support/check-rock.sh
+
+clean:
+	rm -rf build .tmp
