@@ -1,0 +1,152 @@
+/*
+ * hs_curl.c — the libcurl driver: moves the bytes of an hs_req into an hs_resp.
+ *
+ * Callbacks append to buffers owned by the client userdata and never touch Lua. One easy handle
+ * per client is reused (keep-alive); hs_pager.c runs extra easy handles under a multi handle for
+ * parallel pages with the same prepare/done functions.
+ *
+ * POST safety: libcurl silently re-sends a request once when a *reused* connection turns out to
+ * be dead before any answer arrived. For an API write that could send a reply twice (the first
+ * copy may have been processed). Every POST therefore uses CURLOPT_FRESH_CONNECT: a connection
+ * that was never used before is never retried by libcurl, so a POST reaches the server at most
+ * once per attempt of ours, and our policy (hs_response.c) decides whether another attempt is
+ * safe. GET and PUT reuse connections. "Expect:" is cleared so no body ever waits on
+ * 100-continue.
+ */
+#include <string.h>
+#include "hs.h"
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud) {
+  hs_resp *r = ud;
+  size_t n = size * nmemb;
+  if (r->body.n + n > HS_MAX_BODY) {
+    r->transport = HS_TX_TOOBIG;
+    return 0;
+  }
+  if (hs_buf_add(&r->body, ptr, n) != 0) return 0;
+  return n;
+}
+
+static size_t on_header(char *buf, size_t size, size_t nitems, void *ud) {
+  hs_resp_header(ud, buf, size * nitems);
+  return size * nitems;
+}
+
+/* Options that never change for a handle. 0 ok, -1 failure. */
+int hs_curl_setup(hs_client *c, CURL *h, hs_resp *resp) {
+  CURLcode rc = CURLE_OK;
+#define SET(opt, v) \
+  if (rc == CURLE_OK) rc = curl_easy_setopt(h, opt, v)
+  SET(CURLOPT_NOSIGNAL, 1L);
+  SET(CURLOPT_ERRORBUFFER, resp->errmsg);
+  SET(CURLOPT_WRITEFUNCTION, on_body);
+  SET(CURLOPT_WRITEDATA, resp);
+  SET(CURLOPT_HEADERFUNCTION, on_header);
+  SET(CURLOPT_HEADERDATA, resp);
+  SET(CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
+  SET(CURLOPT_TIMEOUT_MS, c->timeout_ms);
+  SET(CURLOPT_USERAGENT, c->user_agent);
+  SET(CURLOPT_TCP_KEEPALIVE, 1L);
+  SET(CURLOPT_SSL_VERIFYPEER, 1L);
+  SET(CURLOPT_SSL_VERIFYHOST, 2L);
+  SET(CURLOPT_ACCEPT_ENCODING, "");
+#if LIBCURL_VERSION_NUM >= 0x075500
+  SET(CURLOPT_PROTOCOLS_STR, "http,https");
+  SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+#else
+  SET(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+  SET(CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+#undef SET
+  return rc == CURLE_OK ? 0 : -1;
+}
+
+/* Per-request options and headers; *hdrs is owned by the caller's struct and replaced here. */
+int hs_curl_prepare(hs_client *c, CURL *h, const hs_req *q, hs_resp *resp,
+                    struct curl_slist **hdrs) {
+  struct curl_slist *l = NULL, *t;
+  int post = strcmp(q->method, "POST") == 0, get = strcmp(q->method, "GET") == 0;
+  CURLcode rc = CURLE_OK;
+  hs_resp_reset(resp);
+  curl_slist_free_all(*hdrs);
+  *hdrs = NULL;
+#define APPEND(s) \
+  do { \
+    t = curl_slist_append(l, s); \
+    if (!t) goto oom; \
+    l = t; \
+  } while (0)
+  APPEND("Accept: application/hal+json, application/json");
+  APPEND("Expect:");
+  if (q->ctype) {
+    char ct[96];
+    strcpy(ct, "Content-Type: ");
+    strncat(ct, q->ctype, sizeof ct - strlen(ct) - 1);
+    APPEND(ct);
+  }
+  if (!q->token && c->auth.p) APPEND(c->auth.p);
+#undef APPEND
+  *hdrs = l;
+#define SET(opt, v) \
+  if (rc == CURLE_OK) rc = curl_easy_setopt(h, opt, v)
+  SET(CURLOPT_URL, q->url.p);
+  SET(CURLOPT_HTTPHEADER, l);
+  SET(CURLOPT_FRESH_CONNECT, post ? 1L : 0L);
+  SET(CURLOPT_FOLLOWLOCATION, get ? 1L : 0L);
+  SET(CURLOPT_MAXREDIRS, 3L);
+  if (get) {
+    SET(CURLOPT_CUSTOMREQUEST, (char *)NULL);
+    SET(CURLOPT_HTTPGET, 1L);
+  } else {
+    SET(CURLOPT_POST, 1L);
+    SET(CURLOPT_POSTFIELDSIZE, (long)q->body.n);
+    SET(CURLOPT_POSTFIELDS, q->body.p ? q->body.p : "");
+    SET(CURLOPT_CUSTOMREQUEST, post ? (char *)NULL : (char *)q->method);
+  }
+#undef SET
+  return rc == CURLE_OK ? 0 : -1;
+oom:
+  curl_slist_free_all(l);
+  return -1;
+}
+
+/* Classifies the outcome of a finished transfer into resp. */
+void hs_curl_done(CURL *h, CURLcode rc, hs_resp *resp) {
+  long status = 0;
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  if (rc == CURLE_OK) {
+    resp->status = status;
+    resp->transport = HS_TX_OK;
+    return;
+  }
+  resp->status = 0;
+  if (!resp->errmsg[0]) {
+    strncpy(resp->errmsg, curl_easy_strerror(rc), CURL_ERROR_SIZE - 1);
+    resp->errmsg[CURL_ERROR_SIZE - 1] = '\0';
+  }
+  if (resp->transport == HS_TX_TOOBIG) return;
+  switch (rc) {
+  case CURLE_OPERATION_TIMEDOUT: resp->transport = HS_TX_TIMEOUT; break;
+  case CURLE_COULDNT_CONNECT:
+  case CURLE_COULDNT_RESOLVE_HOST:
+  case CURLE_COULDNT_RESOLVE_PROXY: resp->transport = HS_TX_NOCONNECT; break;
+  case CURLE_PARTIAL_FILE: resp->transport = HS_TX_TRUNCATED; break;
+  default: resp->transport = HS_TX_NETWORK; break;
+  }
+}
+
+/* One request on the client's reused easy handle. The header list (it carries the bearer
+ * token) is freed as soon as the transfer is over. */
+void hs_curl_perform(hs_client *c, const hs_req *q, hs_resp *resp) {
+  CURLcode rc;
+  if (hs_curl_prepare(c, c->easy, q, resp, &c->hdrs) != 0) {
+    resp->transport = HS_TX_NETWORK;
+    strcpy(resp->errmsg, "could not prepare the request (out of memory)");
+  } else {
+    rc = curl_easy_perform(c->easy);
+    hs_curl_done(c->easy, rc, resp);
+  }
+  curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
+  curl_slist_free_all(c->hdrs);
+  c->hdrs = NULL;
+}

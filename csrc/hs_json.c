@@ -1,0 +1,318 @@
+/*
+ * hs_json.c — byte buffers, the request-body JSON encoder, and decoding through a private
+ * lua-cjson instance.
+ *
+ * Encoder: driven by the value and a few schema facts rather than by guesswork — fields that are
+ * arrays on the wire (tags, cc, bcc, to, threads, attachments, fields) always encode as arrays, so
+ * an empty Lua table becomes [] there; integers are printed as integers (never %.14g); strings must
+ * be valid UTF-8 and are escaped, so the output is always valid JSON or the call raises.
+ * Decoder: cjson.new() taken at luaopen (users' cjson settings never leak in). Under Lua 5.4,
+ * Debian's cjson returns floats for every number; integral ones below 2^53 become integers, so ids
+ * are Lua integers. JSON nulls inside objects are dropped (absent and null mean the same to the
+ * API, helpscout-api.md §8), which lets callers test fields with plain `if`.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "hs.h"
+
+/* ---- buffers ---- */
+
+int hs_buf_add(hs_buf *b, const void *s, size_t n) {
+  if (b->n + n + 1 > b->cap) {
+    size_t cap = b->cap ? b->cap : 256;
+    char *p;
+    while (cap < b->n + n + 1) cap *= 2;
+    p = realloc(b->p, cap);
+    if (!p) return -1;
+    b->p = p;
+    b->cap = cap;
+  }
+  if (n) memcpy(b->p + b->n, s, n);
+  b->n += n;
+  b->p[b->n] = '\0';
+  return 0;
+}
+
+int hs_buf_adds(hs_buf *b, const char *s) { return hs_buf_add(b, s, strlen(s)); }
+
+void hs_buf_reset(hs_buf *b) {
+  b->n = 0;
+  if (b->p) b->p[0] = '\0';
+}
+
+void hs_buf_free(hs_buf *b) {
+  free(b->p);
+  b->p = NULL;
+  b->n = b->cap = 0;
+}
+
+void hs_buf_wipe(hs_buf *b) {
+  if (b->p) {
+    volatile char *v = b->p;
+    size_t i;
+    for (i = 0; i < b->cap; i++) v[i] = 0;
+  }
+  hs_buf_free(b);
+}
+
+void hs_badd(lua_State *L, hs_buf *b, const void *s, size_t n) {
+  if (hs_buf_add(b, s, n) != 0) luaL_error(L, "helpscout: out of memory");
+}
+
+void hs_badds(lua_State *L, hs_buf *b, const char *s) { hs_badd(L, b, s, strlen(s)); }
+
+void hs_baddc(lua_State *L, hs_buf *b, char ch) { hs_badd(L, b, &ch, 1); }
+
+void hs_baddint(lua_State *L, hs_buf *b, long long v) {
+  char tmp[32];
+  int n = snprintf(tmp, sizeof tmp, "%lld", v);
+  hs_badd(L, b, tmp, (size_t)n);
+}
+
+void hs_baddurlenc(lua_State *L, hs_buf *b, const char *s, size_t n) {
+  static const char hex[] = "0123456789ABCDEF";
+  size_t i;
+  for (i = 0; i < n; i++) {
+    unsigned char ch = (unsigned char)s[i];
+    if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+        ch == '-' || ch == '.' || ch == '_' || ch == '~') {
+      hs_baddc(L, b, (char)ch);
+    } else {
+      char e[3];
+      e[0] = '%';
+      e[1] = hex[ch >> 4];
+      e[2] = hex[ch & 15];
+      hs_badd(L, b, e, 3);
+    }
+  }
+}
+
+/* ---- encoder ---- */
+
+static const char *const array_keys[] = {"tags", "cc", "bcc", "to", "threads", "attachments",
+                                         "fields", NULL};
+
+static int is_array_key(const char *key) {
+  int i;
+  if (!key) return 0;
+  for (i = 0; array_keys[i]; i++)
+    if (strcmp(array_keys[i], key) == 0) return 1;
+  return 0;
+}
+
+int hs_is_null(lua_State *L, int idx) {
+  return lua_type(L, idx) == LUA_TLIGHTUSERDATA && lua_touserdata(L, idx) == NULL;
+}
+
+/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no surrogates), or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t left) {
+  unsigned char c = s[0];
+  size_t need, i;
+  unsigned char lo = 0x80, hi = 0xBF;
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF) need = 1;
+  else if (c >= 0xE0 && c <= 0xEF) {
+    need = 2;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    need = 3;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else return 0;
+  if (left < need + 1) return 0;
+  if (s[1] < lo || s[1] > hi) return 0;
+  for (i = 2; i <= need; i++)
+    if (s[i] < 0x80 || s[i] > 0xBF) return 0;
+  return need + 1;
+}
+
+static void enc_string(lua_State *L, hs_buf *out, const char *s, size_t n, const char *key,
+                       int arg) {
+  static const char hex[] = "0123456789abcdef";
+  size_t i = 0;
+  hs_baddc(L, out, '"');
+  while (i < n) {
+    unsigned char ch = (unsigned char)s[i];
+    if (ch >= 0x80) {
+      size_t k = utf8_seq((const unsigned char *)s + i, n - i);
+      if (!k) {
+        lua_pushfstring(L, "field '%s' is not valid UTF-8", key ? key : "?");
+        luaL_argerror(L, arg, lua_tostring(L, -1));
+      }
+      hs_badd(L, out, s + i, k);
+      i += k;
+      continue;
+    }
+    switch (ch) {
+    case '"': hs_badd(L, out, "\\\"", 2); break;
+    case '\\': hs_badd(L, out, "\\\\", 2); break;
+    case '\n': hs_badd(L, out, "\\n", 2); break;
+    case '\r': hs_badd(L, out, "\\r", 2); break;
+    case '\t': hs_badd(L, out, "\\t", 2); break;
+    case '\b': hs_badd(L, out, "\\b", 2); break;
+    case '\f': hs_badd(L, out, "\\f", 2); break;
+    default:
+      if (ch < 0x20) {
+        char e[6] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15]};
+        hs_badd(L, out, e, 6);
+      } else {
+        hs_baddc(L, out, (char)ch);
+      }
+    }
+    i++;
+  }
+  hs_baddc(L, out, '"');
+}
+
+static void enc_number(lua_State *L, hs_buf *out, int idx, const char *key, int arg) {
+  char tmp[64];
+  int n;
+  if (hs_isinteger(L, idx)) {
+    n = snprintf(tmp, sizeof tmp, "%lld", (long long)lua_tointeger(L, idx));
+  } else {
+    double d = (double)lua_tonumber(L, idx);
+    if (!isfinite(d)) {
+      lua_pushfstring(L, "field '%s' is not a finite number", key ? key : "?");
+      luaL_argerror(L, arg, lua_tostring(L, -1));
+    }
+    if (d == floor(d) && fabs(d) < 9.2e18) n = snprintf(tmp, sizeof tmp, "%lld", (long long)d);
+    else n = snprintf(tmp, sizeof tmp, "%.17g", d);
+  }
+  hs_badd(L, out, tmp, (size_t)n);
+}
+
+/* Counts the table's keys; *arr = 1 when they are exactly 1..n. Raises on mixed keys. */
+static size_t table_shape(lua_State *L, int idx, int *arr, const char *key, int arg) {
+  size_t count = 0, len = hs_rawlen(L, idx);
+  int strs = 0, nums = 0;
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    count++;
+    if (lua_type(L, -2) == LUA_TSTRING) strs = 1;
+    else if (lua_type(L, -2) == LUA_TNUMBER) nums = 1;
+    else {
+      lua_pushfstring(L, "field '%s' has a %s key", key ? key : "?", luaL_typename(L, -2));
+      luaL_argerror(L, arg, lua_tostring(L, -1));
+    }
+    lua_pop(L, 1);
+  }
+  if (nums && (strs || count != len)) {
+    lua_pushfstring(L, "field '%s' mixes array and object keys (or has holes)", key ? key : "?");
+    luaL_argerror(L, arg, lua_tostring(L, -1));
+  }
+  *arr = nums;
+  return count;
+}
+
+/* Encodes the value at idx; `key` is the field name it sits under (NULL at the top). Raises an
+ * argument error for argument `arg` on anything JSON cannot carry. */
+static void enc_value(lua_State *L, hs_buf *out, int idx, const char *key, int depth, int arg) {
+  idx = hs_absindex(L, idx);
+  if (depth > 32) {
+    lua_pushfstring(L, "field '%s' is nested too deeply (cycle?)", key ? key : "?");
+    luaL_argerror(L, arg, lua_tostring(L, -1));
+  }
+  luaL_checkstack(L, 6, "helpscout: JSON too deep");
+  switch (lua_type(L, idx)) {
+  case LUA_TNIL: hs_badds(L, out, "null"); return;
+  case LUA_TBOOLEAN: hs_badds(L, out, lua_toboolean(L, idx) ? "true" : "false"); return;
+  case LUA_TNUMBER: enc_number(L, out, idx, key, arg); return;
+  case LUA_TSTRING: {
+    size_t n;
+    const char *s = lua_tolstring(L, idx, &n);
+    enc_string(L, out, s, n, key, arg);
+    return;
+  }
+  case LUA_TLIGHTUSERDATA:
+    if (hs_is_null(L, idx)) {
+      hs_badds(L, out, "null");
+      return;
+    }
+    break;
+  case LUA_TTABLE: {
+    int arr;
+    size_t n = table_shape(L, idx, &arr, key, arg), i;
+    if (is_array_key(key) && n > 0 && !arr) {
+      lua_pushfstring(L, "field '%s' must be an array", key);
+      luaL_argerror(L, arg, lua_tostring(L, -1));
+    }
+    if (arr || (n == 0 && is_array_key(key))) {
+      hs_baddc(L, out, '[');
+      for (i = 1; i <= n; i++) {
+        if (i > 1) hs_baddc(L, out, ',');
+        lua_rawgeti(L, idx, (int)i);
+        enc_value(L, out, -1, NULL, depth + 1, arg); /* items are not the array field itself */
+        lua_pop(L, 1);
+      }
+      hs_baddc(L, out, ']');
+      return;
+    }
+    hs_baddc(L, out, '{');
+    i = 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+      size_t kn;
+      const char *k = lua_tolstring(L, -2, &kn); /* keys are strings (table_shape) */
+      if (i++) hs_baddc(L, out, ',');
+      enc_string(L, out, k, kn, k, arg);
+      hs_baddc(L, out, ':');
+      enc_value(L, out, -1, k, depth + 1, arg);
+      lua_pop(L, 1);
+    }
+    hs_baddc(L, out, '}');
+    return;
+  }
+  default: break;
+  }
+  lua_pushfstring(L, "field '%s' cannot be sent as JSON (%s)", key ? key : "?",
+                  luaL_typename(L, idx));
+  luaL_argerror(L, arg, lua_tostring(L, -1));
+}
+
+/* Encodes the value at idx; `arg` is the argument number blamed in error messages. */
+void hs_json_encode(lua_State *L, hs_buf *out, int idx, const char *key, int arg) {
+  enc_value(L, out, idx, key, 0, arg);
+}
+
+/* ---- decoder ---- */
+
+/* Walks a decoded value: drops nulls in objects and, under 5.3+, turns integral floats into
+ * integers. Setting existing fields during lua_next is allowed (only new keys are not). */
+static void fixup(lua_State *L, int idx, int depth) {
+  idx = hs_absindex(L, idx);
+  if (depth > 1100) return; /* cjson refuses deeper input anyway */
+  luaL_checkstack(L, 4, "helpscout: JSON too deep");
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    int t = lua_type(L, -1);
+    if (t == LUA_TTABLE) {
+      fixup(L, -1, depth + 1);
+    } else if (t == LUA_TLIGHTUSERDATA && lua_type(L, -2) == LUA_TSTRING &&
+               lua_touserdata(L, -1) == NULL) {
+      lua_pushvalue(L, -2);
+      lua_pushnil(L);
+      lua_rawset(L, idx);
+#if LUA_VERSION_NUM >= 503
+    } else if (t == LUA_TNUMBER && !lua_isinteger(L, -1)) {
+      lua_Number d = lua_tonumber(L, -1);
+      if (d == floor(d) && fabs(d) < 9007199254740992.0) {
+        lua_pushvalue(L, -2);
+        lua_pushinteger(L, (lua_Integer)d);
+        lua_rawset(L, idx);
+      }
+#endif
+    }
+    lua_pop(L, 1);
+  }
+}
+
+int hs_json_decode(lua_State *L, const char *s, size_t n) {
+  lua_getfield(L, LUA_REGISTRYINDEX, HS_DECODE_KEY);
+  lua_pushlstring(L, s, n);
+  if (lua_pcall(L, 1, 1, 0) != 0) return 0;
+  if (lua_type(L, -1) == LUA_TTABLE) fixup(L, -1, 0);
+  return 1;
+}

@@ -1,0 +1,413 @@
+/*
+ * hs_response.c — engine: what a response means. Header capture, status → error kind, the error
+ * object, the retry policy, and turning 2xx bodies into the Lua results of each tool.
+ *
+ * Retry policy (DESIGN.md §4): idempotent requests (GET, PUT) retry network errors, timeouts,
+ * truncated bodies, 429 and 5xx; a POST only when the server certainly did not process it: 429, 503
+ * with Retry-After, or a connection that never opened. Waits are exponential with full jitter
+ * (0.5 s · 2^attempt, capped at 8 s) unless the server names a wait (X-RateLimit-Retry-After, then
+ * Retry-After); a named wait longer than HS_MAX_SERVER_WAIT is not slept through: the call returns
+ * kind "rate_limited" with retry_after set.
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "hs.h"
+
+void hs_resp_reset(hs_resp *r) {
+  r->status = 0;
+  r->transport = HS_TX_OK;
+  r->errmsg[0] = r->ctype[0] = r->resource_id[0] = r->location[0] = '\0';
+  r->retry_after[0] = r->xretry_after[0] = r->remaining[0] = '\0';
+  r->in_headers = 0;
+  hs_buf_reset(&r->body);
+}
+
+void hs_resp_free(hs_resp *r) { hs_buf_free(&r->body); }
+
+static void keep(char *dst, size_t cap, const char *v, size_t n) {
+  if (n >= cap) n = cap - 1;
+  memcpy(dst, v, n);
+  dst[n] = '\0';
+}
+
+/* One raw header line (no NUL, CRLF included). A status line starts a new header block (after a
+ * redirect or an interim 1xx), so earlier values are forgotten. */
+void hs_resp_header(hs_resp *r, const char *line, size_t n) {
+  const char *colon, *v, *end = line + n;
+  size_t nl;
+  if (n >= 5 && memcmp(line, "HTTP/", 5) == 0) {
+    r->ctype[0] = r->resource_id[0] = r->location[0] = '\0';
+    r->retry_after[0] = r->xretry_after[0] = r->remaining[0] = '\0';
+    r->in_headers = 1;
+    hs_buf_reset(&r->body); /* the body of a followed redirect is not the answer */
+    return;
+  }
+  colon = memchr(line, ':', n);
+  if (!colon) return;
+  nl = (size_t)(colon - line);
+  v = colon + 1;
+  while (v < end && (*v == ' ' || *v == '\t')) v++;
+  while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
+    end--;
+#define IS(name) (nl == sizeof(name) - 1 && strncasecmp(line, name, nl) == 0)
+  if (IS("content-type")) keep(r->ctype, sizeof r->ctype, v, (size_t)(end - v));
+  else if (IS("resource-id")) keep(r->resource_id, sizeof r->resource_id, v, (size_t)(end - v));
+  else if (IS("location")) keep(r->location, sizeof r->location, v, (size_t)(end - v));
+  else if (IS("retry-after")) keep(r->retry_after, sizeof r->retry_after, v, (size_t)(end - v));
+  else if (IS("x-ratelimit-retry-after"))
+    keep(r->xretry_after, sizeof r->xretry_after, v, (size_t)(end - v));
+  else if (IS("x-ratelimit-remaining-minute"))
+    keep(r->remaining, sizeof r->remaining, v, (size_t)(end - v));
+#undef IS
+}
+
+const char *hs_status_kind(long status) {
+  switch (status) {
+  case 401: return "auth";
+  case 403: return "forbidden";
+  case 404: return "not_found";
+  case 429: return "rate_limited";
+  default: break;
+  }
+  if (status >= 500) return "server";
+  if (status >= 400) return "validation"; /* 400, 409, 412, 413, 415, 423 and unknown 4xx */
+  return "protocol";                      /* an unexpected 1xx/2xx/3xx */
+}
+
+static double parse_secs(const char *s) {
+  char *end;
+  double d;
+  if (!s[0]) return -1;
+  d = strtod(s, &end);
+  if (end == s || !isfinite(d) || d < 0) return -1;
+  return d;
+}
+
+double hs_resp_retry_after(const hs_resp *r) {
+  double d = parse_secs(r->xretry_after);
+  return d >= 0 ? d : parse_secs(r->retry_after);
+}
+
+int hs_resp_retryable(const hs_req *q, const hs_resp *r) {
+  switch (r->transport) {
+  case HS_TX_NOCONNECT: return 1; /* nothing reached the server */
+  case HS_TX_TIMEOUT:
+  case HS_TX_NETWORK:
+  case HS_TX_TRUNCATED: return q->idempotent;
+  case HS_TX_TOOBIG: return 0;
+  default: break;
+  }
+  if (r->status == 429) return 1; /* throttled requests are not processed */
+  if (r->status >= 500)
+    return q->idempotent || (r->status == 503 && hs_resp_retry_after(r) >= 0);
+  return 0;
+}
+
+hs_decision hs_decide(const hs_req *q, const hs_resp *r, int attempt, int retries, double rnd) {
+  hs_decision d;
+  double cap;
+  d.retry = 0;
+  d.wait = 0;
+  d.retry_after = r->transport == HS_TX_OK ? hs_resp_retry_after(r) : -1;
+  if (!hs_resp_retryable(q, r) || attempt >= retries) return d;
+  if (d.retry_after >= 0) {
+    if (d.retry_after > HS_MAX_SERVER_WAIT) return d;
+    d.wait = d.retry_after;
+  } else {
+    cap = 0.5 * pow(2.0, attempt);
+    if (cap > 8.0) cap = 8.0;
+    d.wait = rnd * cap;
+  }
+  d.retry = 1;
+  return d;
+}
+
+/* ---- the error object ---- */
+
+static void set_s(lua_State *L, const char *k, const char *v) {
+  if (!v || !v[0]) return;
+  lua_pushstring(L, v);
+  lua_setfield(L, -2, k);
+}
+
+void hs_push_error(lua_State *L, const char *kind, long status, const char *msg, const hs_req *q,
+                   int retryable) {
+  lua_createtable(L, 0, 10);
+  set_s(L, "kind", kind);
+  if (status > 0) {
+    lua_pushinteger(L, (lua_Integer)status);
+    lua_setfield(L, -2, "status");
+  }
+  set_s(L, "message", msg ? msg : kind);
+  if (q) {
+    set_s(L, "method", q->method);
+    set_s(L, "url", q->url.p);
+  }
+  lua_pushboolean(L, retryable);
+  lua_setfield(L, -2, "retryable");
+  luaL_getmetatable(L, HS_ERROR_MT);
+  lua_setmetatable(L, -2);
+}
+
+static const char *tx_kind(int tx) {
+  switch (tx) {
+  case HS_TX_TIMEOUT: return "timeout";
+  case HS_TX_TRUNCATED:
+  case HS_TX_TOOBIG: return "protocol";
+  default: return "network";
+  }
+}
+
+/* Copies string field `from` of the table at -1 into field `to` of the table at -2. */
+static void copy_field(lua_State *L, const char *from, const char *to, int type) {
+  lua_getfield(L, -1, from);
+  if (lua_type(L, -1) == type) lua_setfield(L, -3, to);
+  else lua_pop(L, 1);
+}
+
+void hs_push_resp_error(lua_State *L, const hs_req *q, const hs_resp *r) {
+  int retry = hs_resp_retryable(q, r);
+  double ra;
+  if (r->transport != HS_TX_OK) {
+    const char *m = r->errmsg[0] ? r->errmsg : "transfer failed";
+    if (r->transport == HS_TX_TRUNCATED) m = "response body truncated";
+    if (r->transport == HS_TX_TOOBIG) m = "response body too large";
+    hs_push_error(L, tx_kind(r->transport), 0, m, q, retry);
+    return;
+  }
+  lua_pushfstring(L, "HTTP %d", (int)r->status);
+  hs_push_error(L, hs_status_kind(r->status), r->status, lua_tostring(L, -1), q, retry);
+  lua_remove(L, -2);
+  ra = hs_resp_retry_after(r);
+  if (ra >= 0) {
+    lua_pushnumber(L, (lua_Number)ra);
+    lua_setfield(L, -2, "retry_after");
+  }
+  if (r->body.n == 0 || !hs_json_decode(L, r->body.p, r->body.n)) {
+    if (r->body.n) lua_pop(L, 1); /* the decoder's message: a non-JSON error body */
+    return;
+  }
+  if (lua_type(L, -1) != LUA_TTABLE) {
+    lua_pop(L, 1);
+    return;
+  }
+  if (q->token) {
+    /* OAuth-style: {"error": "...", "error_description": "..."} (helpscout-api.md §2.4) */
+    lua_getfield(L, -1, "error");
+    lua_getfield(L, -2, "error_description");
+    if (lua_type(L, -2) == LUA_TSTRING) {
+      if (lua_type(L, -1) == LUA_TSTRING)
+        lua_pushfstring(L, "%s: %s", lua_tostring(L, -2), lua_tostring(L, -1));
+      else lua_pushvalue(L, -2);
+      lua_setfield(L, -5, "message");
+      lua_pushvalue(L, -2);
+      lua_setfield(L, -5, "oauth_error");
+    }
+    lua_pop(L, 3);
+    return;
+  }
+  copy_field(L, "message", "message", LUA_TSTRING);
+  copy_field(L, "logRef", "log_ref", LUA_TSTRING);
+  lua_getfield(L, -1, "_embedded");
+  if (lua_type(L, -1) == LUA_TTABLE) {
+    lua_getfield(L, -1, "errors");
+    if (lua_type(L, -1) == LUA_TTABLE) lua_setfield(L, -4, "errors");
+    else lua_pop(L, 1);
+  }
+  lua_pop(L, 2);
+}
+
+/* __tostring: helpscout: <kind> (<status>) <message>[; path: msg, ...] [<METHOD> <path>]
+ * log_ref=<ref>. Pieces are pushed on the stack and concatenated once (no luaL_Buffer, whose box
+ * must sit right under each added value). */
+static int l_error_tostring(lua_State *L) {
+  int base, i;
+  const char *url;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 1);
+  base = lua_gettop(L);
+  lua_pushliteral(L, "helpscout: ");
+  lua_getfield(L, 1, "kind");
+  if (!lua_isstring(L, -1)) {
+    lua_pop(L, 1);
+    lua_pushliteral(L, "error");
+  }
+  lua_getfield(L, 1, "status");
+  if (lua_isnumber(L, -1)) lua_pushfstring(L, " (%d)", (int)lua_tonumber(L, -1));
+  else lua_pushliteral(L, "");
+  lua_remove(L, -2);
+  lua_getfield(L, 1, "message");
+  if (lua_isstring(L, -1)) lua_pushfstring(L, " %s", lua_tostring(L, -1));
+  else lua_pushliteral(L, "");
+  lua_remove(L, -2);
+  lua_getfield(L, 1, "errors");
+  if (lua_type(L, -1) == LUA_TTABLE) {
+    int errs = lua_gettop(L);
+    for (i = 1; i <= 5; i++) {
+      lua_rawgeti(L, errs, i);
+      if (lua_type(L, -1) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        break;
+      }
+      lua_getfield(L, -1, "path");
+      lua_getfield(L, -2, "message");
+      lua_pushfstring(L, "%s %s: %s", i == 1 ? ";" : ",",
+                      lua_isstring(L, -2) ? lua_tostring(L, -2) : "?",
+                      lua_isstring(L, -1) ? lua_tostring(L, -1) : "invalid");
+      lua_replace(L, -4);
+      lua_pop(L, 2);
+    }
+    lua_remove(L, errs);
+  } else lua_pop(L, 1);
+  lua_getfield(L, 1, "method");
+  lua_getfield(L, 1, "url");
+  url = lua_tostring(L, -1);
+  if (url && lua_isstring(L, -2)) {
+    const char *p = strstr(url, "://");
+    p = p ? strchr(p + 3, '/') : url;
+    lua_pushfstring(L, " [%s %s]", lua_tostring(L, -2), p ? p : "/");
+    lua_replace(L, -3);
+    lua_pop(L, 1);
+  } else lua_pop(L, 2);
+  lua_getfield(L, 1, "log_ref");
+  if (lua_isstring(L, -1)) {
+    lua_pushfstring(L, " log_ref=%s", lua_tostring(L, -1));
+    lua_replace(L, -2);
+  } else lua_pop(L, 1);
+  lua_concat(L, lua_gettop(L) - base);
+  return 1;
+}
+
+void hs_error_open(lua_State *L) {
+  if (luaL_newmetatable(L, HS_ERROR_MT)) {
+    lua_pushcfunction(L, l_error_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pushstring(L, HS_ERROR_MT);
+    lua_setfield(L, -2, "__name");
+  }
+  lua_pop(L, 1);
+}
+
+int hs_push_error_mt(lua_State *L) {
+  luaL_getmetatable(L, HS_ERROR_MT);
+  return 1;
+}
+
+/* ---- results ---- */
+
+static int push_protocol(lua_State *L, const hs_req *q, const char *msg, long status) {
+  lua_pushnil(L);
+  hs_push_error(L, "protocol", status, msg, q, 0);
+  return 2;
+}
+
+/* Decodes the body into a table at the top; returns 0 with nil, err pushed when it is not one. */
+static int decode_table(lua_State *L, const hs_req *q, const hs_resp *r) {
+  if (!hs_json_decode(L, r->body.p ? r->body.p : "", r->body.n)) {
+    lua_pushfstring(L, "invalid JSON in response (%s): %s", r->ctype[0] ? r->ctype : "no type",
+                    lua_tostring(L, -1));
+    lua_remove(L, -2);
+    push_protocol(L, q, lua_tostring(L, -1), r->status);
+    lua_remove(L, -3);
+    return 0;
+  }
+  if (lua_type(L, -1) != LUA_TTABLE) {
+    lua_pop(L, 1);
+    push_protocol(L, q, "response is not a JSON object", r->status);
+    return 0;
+  }
+  return 1;
+}
+
+static long long parse_id(const char *s) {
+  char *end;
+  long long v;
+  while (*s == ' ') s++;
+  if (!isdigit((unsigned char)*s)) return 0;
+  v = strtoll(s, &end, 10);
+  return v > 0 ? v : 0;
+}
+
+/* Pushes items (the _embedded.<key> array, or a new empty table), page (or an empty table) and
+ * _links.next.href (or nil) for the decoded page at the top, which is removed. */
+static void split_page(lua_State *L, const hs_tool *t) {
+  int top = lua_gettop(L);
+  lua_getfield(L, top, "_embedded");
+  if (lua_type(L, -1) == LUA_TTABLE) lua_getfield(L, -1, t->embedded);
+  else lua_pushnil(L);
+  if (lua_type(L, -1) != LUA_TTABLE) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+  }
+  lua_remove(L, -2);
+  lua_getfield(L, top, "page");
+  if (lua_type(L, -1) != LUA_TTABLE) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+  }
+  lua_getfield(L, top, "_links");
+  if (lua_type(L, -1) == LUA_TTABLE) {
+    lua_getfield(L, -1, "next");
+    if (lua_type(L, -1) == LUA_TTABLE) lua_getfield(L, -1, "href");
+    else lua_pushnil(L);
+    if (lua_type(L, -1) != LUA_TSTRING) {
+      lua_pop(L, 1);
+      lua_pushnil(L);
+    }
+    lua_remove(L, -2); /* next */
+    lua_remove(L, -2); /* _links */
+  } else {
+    lua_pop(L, 1);
+    lua_pushnil(L);
+  }
+  lua_remove(L, top);
+}
+
+int hs_interpret_page(lua_State *L, const hs_tool *t, const hs_req *q, const hs_resp *r) {
+  if (r->transport != HS_TX_OK || r->status < 200 || r->status > 299) {
+    hs_push_resp_error(L, q, r);
+    return 0;
+  }
+  if (!decode_table(L, q, r)) {
+    lua_remove(L, -2); /* the nil */
+    return 0;
+  }
+  split_page(L, t);
+  return 1;
+}
+
+/* Pushes the Lua results of tool t for response r; returns their number (nil, err on failure). */
+int hs_interpret(lua_State *L, const hs_tool *t, const hs_req *q, const hs_resp *r) {
+  long long id;
+  if (r->transport != HS_TX_OK || r->status < 200 || r->status > 299) {
+    lua_pushnil(L);
+    hs_push_resp_error(L, q, r);
+    return 2;
+  }
+  switch (t->result) {
+  case HS_RES_PAGE:
+    if (!decode_table(L, q, r)) return 2;
+    split_page(L, t);
+    lua_pop(L, 1);
+    return 2;
+  case HS_RES_OBJECT:
+    if (!decode_table(L, q, r)) return 2;
+    return 1;
+  case HS_RES_ID: {
+    const char *slash;
+    id = parse_id(r->resource_id);
+    if (!id && r->location[0] && (slash = strrchr(r->location, '/')) != NULL)
+      id = parse_id(slash + 1);
+    if (!id) return push_protocol(L, q, "created, but no Resource-ID header in the answer",
+                                  r->status);
+    lua_pushinteger(L, (lua_Integer)id);
+    return 1;
+  }
+  default:
+    lua_pushboolean(L, 1);
+    return 1;
+  }
+}

@@ -1,0 +1,72 @@
+-- helpscout: public entry of lua-helpscout (DESIGN.md §4).
+--
+--   local helpscout = require "helpscout"
+--   local hs = helpscout.new{ client_id = ..., client_secret = ... }
+--   local items, page = hs:list_conversations{ status = "active" }
+--
+-- The work is done by the C core (helpscout.core); this file only applies the environment
+-- defaults (HELPSCOUT_CLIENT_ID, HELPSCOUT_CLIENT_SECRET, HELPSCOUT_BASE_URL) to a copy of the
+-- options. Option names and types are checked by the core: unknown keys raise.
+local core = require "helpscout.core"
+
+local getenv, type, pairs, error, getmetatable = os.getenv, type, pairs, error, getmetatable
+
+local _M = {
+  VERSION = core.VERSION,
+  tools = core.tools,   -- the nine tools, from the engine's table
+  Error = core.Error,   -- metatable shared by every error object
+  engine = core.engine, -- build / interpret / decide, for Lua drivers
+}
+
+local function env(name)
+  local v = getenv(name)
+  if v == "" then return nil end
+  return v
+end
+
+local function copy_opts(fname, opts)
+  if opts == nil then opts = {} end
+  if type(opts) ~= "table" then
+    error(("bad argument #1 to '%s' (table expected, got %s)"):format(fname, type(opts)), 3)
+  end
+  local o = {}
+  for k, v in pairs(opts) do o[k] = v end
+  return o
+end
+
+-- helpscout.new(opts?) -> client. Without client_id/client_secret/base_url in opts, the
+-- HELPSCOUT_* environment variables are used. Raises on bad options.
+function _M.new(opts)
+  local o = copy_opts("new", opts)
+  if o.access_token == nil or o.refresh_token ~= nil then
+    if o.client_id == nil then o.client_id = env("HELPSCOUT_CLIENT_ID") end
+    if o.client_secret == nil then o.client_secret = env("HELPSCOUT_CLIENT_SECRET") end
+  end
+  if o.base_url == nil then o.base_url = env("HELPSCOUT_BASE_URL") end
+  return core.new(o)
+end
+
+-- helpscout.authorize_url{client_id=, state=?, authorize_base=?} -> url, state
+-- A random state (128 bits, hex) is generated when none is given; compare it in the callback.
+function _M.authorize_url(opts)
+  local o = copy_opts("authorize_url", opts)
+  if o.client_id == nil then o.client_id = env("HELPSCOUT_CLIENT_ID") end
+  return core.authorize_url(o)
+end
+
+-- helpscout.exchange_code{client_id=, client_secret=, code=, base_url=?} -> token or nil, err
+function _M.exchange_code(opts)
+  local o = copy_opts("exchange_code", opts)
+  if o.client_id == nil then o.client_id = env("HELPSCOUT_CLIENT_ID") end
+  if o.client_secret == nil then o.client_secret = env("HELPSCOUT_CLIENT_SECRET") end
+  if o.base_url == nil then o.base_url = env("HELPSCOUT_BASE_URL") end
+  return core.exchange_code(o)
+end
+
+-- helpscout.is_error(v) -> true when v is an error object returned by this library
+function _M.is_error(v)
+  return type(v) == "table" and getmetatable(v) == core.Error
+end
+
+
+return _M
