@@ -1,0 +1,52 @@
+-- Shared helpers for the C core's specs (spec/client_*_spec.lua): a sandbox per spec file, clients
+-- pointed at it, and readers for the sandbox's request log. Nothing here touches the client's
+-- internals: tests look at results, errors and the requests the server received.
+local sandbox = require "support.sandbox"
+local helpscout = require "helpscout"
+local socket = require "socket"
+
+local M = {}
+
+function M.start(opts) return sandbox.start(opts) end
+
+-- A client for the sandbox; o overrides (pass false to drop a default).
+function M.client(sb, o)
+  local opts = { client_id = sb.client_id, client_secret = sb.client_secret, base_url = sb.url,
+                 timeout = 5, connect_timeout = 2, retries = 2 }
+  for k, v in pairs(o or {}) do
+    if v == false and k ~= "read_only" then opts[k] = nil else opts[k] = v end
+  end
+  return helpscout.new(opts)
+end
+
+-- The logged query as a table (the log may carry a string or a table).
+function M.query(r)
+  local q = r.query
+  if type(q) == "table" then return q end
+  local out = {}
+  for k, v in tostring(q or ""):gmatch("([^&=?]+)=([^&]*)") do
+    out[k] = v:gsub("+", " "):gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end)
+  end
+  return out
+end
+
+function M.count(sb, method, path)
+  return #sb:log{ method = method, path = path }
+end
+
+function M.is_integer(v)
+  if math.type then return math.type(v) == "integer" end
+  return type(v) == "number" and v == math.floor(v)
+end
+
+M.now = socket.gettime
+M.sleep = socket.sleep
+
+-- Any conversation id and its customer id, read through the API (no hard-coded data).
+function M.some_conversation(hs, opts)
+  local items = assert(hs:list_conversations(opts or { status = "all" }))
+  local c = assert(items[1], "sandbox has no conversations")
+  return c.id, c.primaryCustomer and c.primaryCustomer.id, c
+end
+
+return M

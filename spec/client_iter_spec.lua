@@ -1,0 +1,138 @@
+-- Iterators across pages: each, pages, fetch_all; next links, dedupe, errors mid-walk.
+local H = require "client_helper"
+
+describe("client iterators", function()
+  local sb, hs
+
+  setup(function() sb = H.start{ seed = 61 } end)
+  teardown(function() if sb then sb:stop() end end)
+  before_each(function()
+    sb:reset()
+    hs = H.client(sb, { retries = 0 })
+  end)
+  after_each(function() hs:close() end)
+
+  local all = { status = "all" }
+
+  it("each walks every page by the next link", function()
+    local _, page = assert(hs:list_conversations(all))
+    assert.is_true(page.totalPages >= 3, "the sandbox should have several pages")
+    sb:clear_log()
+    local ids, seen = {}, {}
+    for c in hs:each("list_conversations", all) do
+      assert.is_nil(seen[c.id])
+      seen[c.id] = true
+      ids[#ids + 1] = c.id
+    end
+    assert.equal(page.totalElements, #ids)
+    local reqs = sb:log{ method = "GET", path = "/v2/conversations" }
+    assert.equal(page.totalPages, #reqs)
+    for i, r in ipairs(reqs) do
+      local q = H.query(r)
+      assert.equal("all", q.status)
+      if i > 1 then assert.equal(tostring(i), q.page) end
+    end
+  end)
+
+  it("pages yields items and page objects in order", function()
+    local n, total = 0, 0
+    for items, page in hs:pages("list_conversations", all) do
+      n = n + 1
+      assert.equal(n, page.number)
+      total = total + #items
+    end
+    local _, first = hs:list_conversations(all)
+    assert.equal(first.totalPages, n)
+    assert.equal(first.totalElements, total)
+  end)
+
+  it("works for a single page and for an empty result", function()
+    local count = 0
+    for _ in hs:each("list_mailboxes") do count = count + 1 end
+    assert.equal(#hs:list_mailboxes(), count)
+    for _ in hs:each("list_conversations", { status = "all", query = '(subject:"zzqq-none")' }) do
+      error("no items expected")
+    end
+  end)
+
+  it("skips ids already yielded when data shifts between pages", function()
+    local mb = hs:list_mailboxes()[1].id
+    local ids, dup, created = {}, {}, false
+    for c in hs:each("list_conversations", { status = "all", sortField = "createdAt", sortOrder = "desc" }) do
+      if dup[c.id] then error("duplicate id " .. c.id) end
+      dup[c.id] = true
+      ids[#ids + 1] = c.id
+      if not created then
+        created = true -- a newer conversation pushes every item one position down
+        assert(hs:create_conversation{ mailboxId = mb, subject = "shift", type = "email",
+          status = "active", customer = { email = "shift@customer.test" },
+          threads = { { type = "customer", customer = { email = "shift@customer.test" }, text = "x" } } })
+      end
+    end
+    local _, page = hs:list_conversations(all)
+    assert.equal(page.totalElements - 1, #ids)
+  end)
+
+  it("raises the error table when a page fails mid-walk", function()
+    local got = 0
+    local ok, err = pcall(function()
+      for _ in hs:each("list_conversations", all) do
+        got = got + 1
+        if got == 1 then
+          sb:fault{ method = "GET", path = "/v2/conversations", count = 5, action = "status", status = 500 }
+        end
+      end
+    end)
+    assert.is_false(ok)
+    assert.is_table(err)
+    assert.equal("server", err.kind)
+    assert.equal(500, err.status)
+    assert.equal(25, got)
+    assert.truthy(tostring(err):find("page=2", 1, true))
+  end)
+
+  it("fetch_all returns every item in page order, equal to each", function()
+    local via_each = {}
+    for c in hs:each("list_conversations", all) do via_each[#via_each + 1] = c.id end
+    for _, conc in ipairs{ 1, 4, 8 } do
+      local items, err = hs:fetch_all("list_conversations", all, { concurrency = conc })
+      assert.is_nil(err)
+      local ids = {}
+      for i, c in ipairs(items) do ids[i] = c.id end
+      assert.same(via_each, ids)
+    end
+  end)
+
+  it("fetch_all fetches pages in parallel over keep-alive connections", function()
+    sb:clear_log()
+    local items = assert(hs:fetch_all("list_customers", nil, { concurrency = 4 }))
+    local _, page = hs:list_customers()
+    assert.equal(page.totalElements, #items)
+    assert.equal(page.totalPages + 1, H.count(sb, "GET", "/v2/customers"))
+  end)
+
+  it("fetch_all retries a failed page and returns nil, err when it keeps failing", function()
+    local r = H.client(sb, { retries = 1 })
+    local _, page = r:list_conversations(all)
+    sb:fault{ method = "GET", path = "/v2/conversations", count = 1, action = "drop" }
+    local items = assert(r:fetch_all("list_conversations", all))
+    assert.equal(page.totalElements, #items)
+    sb:fault{ method = "GET", path = "/v2/conversations", count = 1, action = "status", status = 400 }
+    local none, err = r:fetch_all("list_conversations", all)
+    assert.is_nil(none)
+    assert.equal("validation", err.kind)
+    sb:fault{ method = "GET", path = "/v2/conversations", count = 50, action = "status", status = 502 }
+    none, err = r:fetch_all("list_conversations", all, { concurrency = 3 })
+    assert.is_nil(none)
+    assert.equal("server", err.kind)
+    r:close()
+  end)
+
+  it("fetch_all renews the token when it expires", function()
+    assert.is_table((hs:list_users()))
+    sb:expire_tokens()
+    local items = assert(hs:fetch_all("list_conversations", all, { concurrency = 4 }))
+    local _, page = hs:list_conversations(all)
+    assert.equal(page.totalElements, #items)
+  end)
+end)
