@@ -1,0 +1,620 @@
+-- helpscout.triage.topics: topic grouping of conversations.
+--   group_by_topic(convs, opts) -> groups, topic_of
+-- Two stages, both deterministic:
+--   1. a weighted lexicon (words and phrases, stemmed) scores subject, customer text, agent text
+--      and tags; a conversation whose best topic wins clearly is "placed";
+--   2. terms that the lexicon does not know and that are concentrated in the conversations it
+--      could not place become "theme" terms; themes that co-occur are clustered, and a
+--      conversation joins a cluster when the cluster's evidence beats the lexicon's.
+-- Everything else lands in the lexicon's best guess or in "other", so each conversation is in
+-- exactly one group. Text is tokenised once per conversation (cached by table identity).
+local text = require "helpscout.triage.text"
+local builtin = require "helpscout.triage.lexicon"
+
+local type, pairs, ipairs, tostring, tonumber = type, pairs, ipairs, tostring, tonumber
+local lower, gsub, sub, find, gmatch = string.lower, string.gsub, string.sub, string.find, string.gmatch
+local ceil, min, max = math.ceil, math.min, math.max
+local sort, concat = table.sort, table.concat
+
+local _M = {}
+
+---------------------------------------------------------------------------------------------
+-- Tokens
+
+local STOP_LIST = [[
+a about above after again against all almost also am an and any anyone anything are as at be
+because been before being below between both but by can cannot could did do does doing done
+down during each either else even ever every few for from further get gets getting got had has
+have having he her here hers herself him himself his how however i id if im in into is it its
+itself ive just let lets like ll me might more most much must my myself need needs no nor not
+now of off ok okay on once one only or other our ours ourselves out over own please re really
+same she should since so some something still such than thank thanks that thats the their
+theirs them themselves then there these they theyre this those though through to too under
+until up us use used using very via want wanted was we well were weve what when where which
+while who whom why will with within without would yes yet you your youre yours yourself
+hi hello hey dear team support help thing things know see seems seem way ask asked asking
+regards best cheers sincerely kind today yesterday tomorrow week weeks day days month months
+year years time times hour hours minute minutes morning afternoon evening soon already again
+able unable sure think thought tried try trying new just look looking looks around back make
+made go going went come came take took give gave let tell told say said let also another
+still first last next many lot lots little bit etc eg ie per hope hoping appreciate
+appreciated great good fine nice happy glad sorry issue problem question questions
+account customer customers user users app application product company email emails message
+messages reply replied contact contacted hear heard update updated updates
+]]
+
+local STOP = {}
+local STEM = {}
+local stem_count = 0
+
+-- A light, deterministic suffix stripper (plural, -ing, -ed, final e). Not Porter: only needs to
+-- map the spellings people write onto one key, and the lexicon is compiled with it too.
+local function stem_word(w)
+  local n = #w
+  if n <= 3 then return w end
+  if find(w, "^%d+$") then return w end
+  if sub(w, -3) == "ies" and n > 4 then w = sub(w, 1, -4) .. "y"
+  elseif sub(w, -4) == "sses" then w = sub(w, 1, -3)
+  elseif find(w, "[sx]es$") or find(w, "[cs]hes$") then w = sub(w, 1, -3)
+  elseif sub(w, -1) == "s" and not find(w, "[suiy]s$") then w = sub(w, 1, -2)
+  end
+  n = #w
+  local stripped = false
+  if n >= 6 and sub(w, -3) == "ing" then w = sub(w, 1, -4); stripped = true
+  elseif n >= 5 and sub(w, -2) == "ed" and not find(w, "eed$") then w = sub(w, 1, -3); stripped = true
+  end
+  n = #w
+  if stripped and n >= 3 then
+    local a, b = sub(w, -2, -2), sub(w, -1)
+    if a == b and not find(a, "[aeioulsz]") then w = sub(w, 1, -2) end
+  end
+  if #w >= 5 and sub(w, -1) == "e" then w = sub(w, 1, -2) end
+  return w
+end
+
+local function stem(w)
+  local s = STEM[w]
+  if s then return s end
+  s = stem_word(w)
+  if stem_count > 100000 then STEM = {}; stem_count = 0 end
+  STEM[w] = s
+  stem_count = stem_count + 1
+  return s
+end
+_M.stem = stem
+
+for w in gmatch(STOP_LIST, "%S+") do STOP[w] = true; STOP[stem_word(w)] = true end
+
+-- Lower-cased word stems of s appended to arr (from index n+1); returns the new count.
+local function tokens(s, arr, n)
+  s = lower(s)
+  if find(s, "'", 1, true) then s = gsub(s, "'", "") end
+  if find(s, "\226\128\153", 1, true) then s = gsub(s, "\226\128\153", "") end -- ’
+  for w in gmatch(s, "[%w\128-\255]+") do
+    n = n + 1
+    arr[n] = STEM[w] or stem(w)
+  end
+  return n
+end
+_M.tokens = function(s)
+  local arr = {}
+  tokens(s, arr, 0)
+  return arr
+end
+
+---------------------------------------------------------------------------------------------
+-- Lexicon compilation: a trie of stems. node = { h = {topic_index, weight, ...}, c = children }
+
+local function compile(topics)
+  local root = {}
+  local known = {} -- stems used by the lexicon (never theme terms)
+  local by_tag = {}
+  for ti, t in ipairs(topics) do
+    by_tag[lower(t.id)] = ti
+    by_tag[gsub(lower(t.id), "_", " ")] = ti
+    if t.label then by_tag[lower(t.label)] = ti end
+    local keys = {}
+    for k in pairs(t.terms) do keys[#keys + 1] = k end
+    sort(keys)
+    for _, phrase in ipairs(keys) do
+      local w = t.terms[phrase]
+      local toks = _M.tokens(phrase)
+      if #toks > 0 and w and w ~= 0 then
+        local node = root[toks[1]]
+        if not node then node = {}; root[toks[1]] = node end
+        for i = 2, #toks do
+          node.c = node.c or {}
+          local nx = node.c[toks[i]]
+          if not nx then nx = {}; node.c[toks[i]] = nx end
+          node = nx
+        end
+        node.h = node.h or {}
+        node.h[#node.h + 1] = ti
+        node.h[#node.h + 1] = w
+        if #toks == 1 then
+          known[toks[1]] = true
+          if w >= 2 then by_tag[toks[1]] = by_tag[toks[1]] or ti end
+        end
+        if w >= 3 then by_tag[concat(toks, " ")] = by_tag[concat(toks, " ")] or ti end
+      end
+    end
+  end
+  return { topics = topics, root = root, known = known, by_tag = by_tag }
+end
+
+local builtin_compiled
+
+-- Tag names that describe priority or workflow, not a topic.
+local NON_TOPIC_TAGS = {}
+for w in gmatch([[vip urgent priority high-priority escalated escalation follow-up followup
+  followed-up waiting needs-reply spam test important enterprise premium key-account churn-risk
+  new returning reopened]], "%S+") do NON_TOPIC_TAGS[w] = true end
+
+local function build_lexicon(opts)
+  if not opts.lexicon and not opts.replace_lexicon then
+    builtin_compiled = builtin_compiled or compile(builtin)
+    return builtin_compiled
+  end
+  local topics, index = {}, {}
+  if not opts.replace_lexicon then
+    for _, t in ipairs(builtin) do
+      local copy = { id = t.id, label = t.label, terms = {} }
+      for k, v in pairs(t.terms) do copy.terms[k] = v end
+      topics[#topics + 1] = copy
+      index[t.id] = copy
+    end
+  end
+  local user = opts.lexicon or {}
+  -- accept an array of {id=, label=, terms=} or a map id -> {label=, terms=}
+  local list = {}
+  if user[1] then
+    for _, t in ipairs(user) do list[#list + 1] = t end
+  else
+    local ids = {}
+    for id in pairs(user) do ids[#ids + 1] = id end
+    sort(ids)
+    for _, id in ipairs(ids) do
+      local t = user[id]
+      list[#list + 1] = { id = id, label = t.label, terms = t.terms or t }
+    end
+  end
+  for _, t in ipairs(list) do
+    if type(t.id) ~= "string" then error("lexicon topic without a string id", 3) end
+    local dest = index[t.id]
+    if not dest then
+      dest = { id = t.id, label = t.label or t.id, terms = {} }
+      topics[#topics + 1] = dest
+      index[t.id] = dest
+    elseif t.label then
+      dest.label = t.label
+    end
+    local terms = t.terms or {}
+    for k, v in pairs(terms) do
+      if type(k) == "number" then dest.terms[v] = 2 else dest.terms[k] = tonumber(v) or 0 end
+    end
+  end
+  return compile(topics)
+end
+
+---------------------------------------------------------------------------------------------
+-- Per-conversation features
+
+local threads_of = function(conv)
+  local e = conv._embedded
+  local th = type(e) == "table" and e.threads
+  if type(th) ~= "table" then return {} end
+  return th
+end
+
+local CUSTOMER_CAP, AGENT_CAP = 2400, 600
+local W_SUBJECT, W_CUSTOMER, W_AGENT, W_NOTE, W_TAG = 2.0, 1.0, 0.35, 0.2, 8.0
+
+local function person_names(p, names)
+  if type(p) ~= "table" then return end
+  for _, k in ipairs { "first", "last", "firstName", "lastName" } do
+    local v = p[k]
+    if type(v) == "string" and v ~= "" then
+      for w in gmatch(lower(v), "[%w\128-\255]+") do names[stem(w)] = true end
+    end
+  end
+  if type(p.email) == "string" then
+    for w in gmatch(lower(p.email), "[%w\128-\255]+") do names[stem(w)] = true end
+  end
+end
+
+-- Text of one conversation split by source, each capped; the cleaning is the transcript's.
+local function sources(conv)
+  local subject = type(conv.subject) == "string" and conv.subject or ""
+  local cust, agent, note = {}, {}, {}
+  local clen, alen = 0, 0
+  local names = {}
+  person_names(conv.primaryCustomer, names)
+  person_names(conv.assignee, names)
+  person_names(conv.createdBy, names)
+  local th = threads_of(conv)
+  for i = 1, #th do
+    local t = th[i]
+    if type(t) == "table" and t.type ~= "lineitem" and t.state ~= "draft" then
+      person_names(t.createdBy, names)
+      person_names(t.customer, names)
+      local body = t.body
+      if type(body) == "string" and body ~= "" then
+        local by = type(t.createdBy) == "table" and t.createdBy.type
+        local is_customer = t.type == "customer" or (by == "customer" and t.type ~= "note")
+        if is_customer then
+          if clen < CUSTOMER_CAP then
+            local s = text.clean(sub(body, 1, CUSTOMER_CAP * 2))
+            cust[#cust + 1] = s; clen = clen + #s
+          end
+        elseif t.type == "note" then
+          if #note < 1 then note[1] = text.clean(sub(body, 1, AGENT_CAP * 2)) end
+        elseif alen < AGENT_CAP then
+          local s = text.clean(sub(body, 1, AGENT_CAP * 2))
+          agent[#agent + 1] = s; alen = alen + #s
+        end
+      end
+    end
+  end
+  if #cust == 0 and #th == 0 and type(conv.preview) == "string" then cust[1] = conv.preview end
+  local tags = {}
+  if type(conv.tags) == "table" then
+    for _, tg in ipairs(conv.tags) do
+      local name = type(tg) == "table" and (tg.tag or tg.name) or tg
+      if type(name) == "string" and name ~= "" then tags[#tags + 1] = lower(name) end
+    end
+  end
+  return subject, concat(cust, "\n"), concat(agent, "\n"), concat(note, "\n"), tags, names
+end
+
+-- Tokenised features, cached per conversation table (weak keys) because ranking, drafting and
+-- grouping often look at the same conversations.
+local FEATURES = setmetatable({}, { __mode = "k" })
+
+local function features(conv)
+  local f = FEATURES[conv]
+  if f then return f end
+  local subject, cust, agent, note, tags, names = sources(conv)
+  f = { names = names, tags = tags }
+  local arr = {}
+  f.subject = { tokens(subject, arr, 0) }; f.subject_tokens = arr
+  arr = {}; f.cust_n = tokens(cust, arr, 0); f.cust = arr
+  arr = {}; f.agent_n = tokens(agent, arr, 0); f.agent = arr
+  arr = {}; f.note_n = tokens(note, arr, 0); f.note = arr
+  f.customer_text = cust
+  FEATURES[conv] = f
+  return f
+end
+_M.features = features
+
+-- Adds lexicon hits of a token array to score (topic index -> score) and hits (stem -> topic).
+local function score_tokens(lex, toks, n, weight, score, hits)
+  local root = lex.root
+  for i = 1, n do
+    local node = root[toks[i]]
+    local j = i
+    while node do
+      local h = node.h
+      if h then
+        for k = 1, #h, 2 do
+          local ti = h[k]
+          score[ti] = (score[ti] or 0) + h[k + 1] * weight
+          if hits then
+            local key = toks[i]
+            if j > i then key = concat(toks, " ", i, j) end
+            hits[key] = ti
+          end
+        end
+      end
+      j = j + 1
+      local c = node.c
+      node = c and c[toks[j]]
+    end
+  end
+end
+
+-- Lexicon scores of one conversation: score table, best, second, best topic index, hits.
+local function lexicon_score(lex, f, want_hits)
+  local score = {}
+  local hits = want_hits and {} or nil
+  score_tokens(lex, f.subject_tokens, f.subject[1], W_SUBJECT, score, hits)
+  score_tokens(lex, f.cust, f.cust_n, W_CUSTOMER, score, hits)
+  score_tokens(lex, f.agent, f.agent_n, W_AGENT, score, hits)
+  score_tokens(lex, f.note, f.note_n, W_NOTE, score, hits)
+  for _, tg in ipairs(f.tags) do
+    if not NON_TOPIC_TAGS[tg] then
+      local norm = gsub(gsub(tg, "[%-_/]+", " "), "^%s*(.-)%s*$", "%1")
+      local ti = lex.by_tag[norm]
+      if not ti then
+        local toks = _M.tokens(norm)
+        ti = lex.by_tag[concat(toks, " ")]
+      end
+      if ti then
+        score[ti] = (score[ti] or 0) + W_TAG
+        if hits then hits["#" .. tg] = ti end
+      end
+    end
+  end
+  local best, second, bi = 0, 0, nil
+  for ti = 1, #lex.topics do
+    local s = score[ti]
+    if s then
+      if s > best then second = best; best = s; bi = ti
+      elseif s > second then second = s end
+    end
+  end
+  return score, best, second, bi, hits
+end
+
+-- The lexicon's verdict for one conversation (used by draft_reply and customer_summary).
+function _M.classify(conv, opts)
+  opts = opts or {}
+  local lex = build_lexicon(opts)
+  local _, best, _, bi = lexicon_score(lex, features(conv), false)
+  if not bi then return nil, 0 end
+  return lex.topics[bi].id, best, lex.topics[bi].label
+end
+
+---------------------------------------------------------------------------------------------
+-- Grouping
+
+local OPTS = { lexicon = true, replace_lexicon = true, clusters = true, min_cluster_size = true,
+  min_score = true, margin = true, max_keywords = true, other_label = true }
+
+local function check_opts(opts)
+  if opts == nil then return {} end
+  if type(opts) ~= "table" then error("bad argument #2 to 'group_by_topic' (table expected)", 3) end
+  for k in pairs(opts) do
+    if not OPTS[k] then
+      local valid = {}
+      for name in pairs(OPTS) do valid[#valid + 1] = name end
+      sort(valid)
+      error(("bad argument #2 to 'group_by_topic' (unknown option '%s'; valid: %s)")
+        :format(tostring(k), concat(valid, ", ")), 3)
+    end
+  end
+  return opts
+end
+
+local function conv_key(c)
+  local id = tonumber(c.id)
+  return id or 0
+end
+
+-- Shortest known surface form of a stem, for labels ("integr" -> "integration").
+local function surface(st, surfaces)
+  return surfaces[st] or st
+end
+
+function _M.group_by_topic(convs, opts)
+  opts = check_opts(opts)
+  if type(convs) ~= "table" then error("bad argument #1 to 'group_by_topic' (table expected)", 2) end
+  local lex = build_lexicon(opts)
+  local ntop = #lex.topics
+  local min_score = opts.min_score or 3
+  local margin = opts.margin or 1.5
+  local N = #convs
+  local docs = {}
+  local placed_n = 0
+  local df, udf = {}, {}
+  local surfaces = {}
+  local known = lex.known
+  for d = 1, N do
+    local conv = convs[d]
+    if type(conv) ~= "table" then
+      error(("bad argument #1 to 'group_by_topic' (conversation #%d is a %s)"):format(d, type(conv)), 2)
+    end
+    local f = features(conv)
+    local score, best, second, bi, hits = lexicon_score(lex, f, true)
+    local placed = bi and best >= min_score and best >= second * margin
+    if placed then placed_n = placed_n + 1 end
+    -- candidate theme terms: subject, customer text and tags; not lexicon words, stop words,
+    -- numbers or people's names
+    local terms = {}
+    local names = f.names
+    local function add(arr, n, w)
+      for i = 1, n do
+        local t = arr[i]
+        if #t >= 3 and not STOP[t] and not known[t] and not names[t] and not find(t, "^%d") then
+          local cur = terms[t]
+          if not cur or cur < w then terms[t] = w end
+        end
+      end
+    end
+    add(f.subject_tokens, f.subject[1], 1)
+    add(f.cust, f.cust_n, 1)
+    for _, tg in ipairs(f.tags) do
+      if not NON_TOPIC_TAGS[tg] then
+        local toks = _M.tokens(tg)
+        add(toks, #toks, 3)
+      end
+    end
+    for t in pairs(terms) do
+      df[t] = (df[t] or 0) + 1
+      if not placed then udf[t] = (udf[t] or 0) + 1 end
+    end
+    docs[d] = { conv = conv, score = score, best = best, bi = bi, placed = placed, terms = terms,
+      hits = hits }
+  end
+
+  -- Stage 2: theme terms and their clusters.
+  local clusters = {}
+  local term_cluster, term_weight = {}, {}
+  local unplaced = N - placed_n
+  if opts.clusters ~= false and unplaced > 0 then
+    local min_df = opts.min_cluster_size or max(3, ceil(N * 0.01))
+    local ratio = max(0.5, min(0.8, 2 * unplaced / max(N, 1)))
+    local themes = {}
+    for t, u in pairs(udf) do
+      local d = df[t]
+      if u >= min_df and u / d >= ratio and d <= 0.5 * N then themes[#themes + 1] = t end
+    end
+    sort(themes, function(a, b)
+      if udf[a] ~= udf[b] then return udf[a] > udf[b] end
+      return a < b
+    end)
+    local rank = {}
+    for i, t in ipairs(themes) do rank[t] = i end
+    -- co-occurrence of theme terms among the unplaced conversations
+    local co = {}
+    for d = 1, N do
+      local doc = docs[d]
+      if not doc.placed then
+        local list = {}
+        for t in pairs(doc.terms) do if rank[t] then list[#list + 1] = rank[t] end end
+        sort(list)
+        if #list > 16 then for i = #list, 17, -1 do list[i] = nil end end
+        for i = 1, #list do
+          local a = list[i]
+          local row = co[a]
+          if not row then row = {}; co[a] = row end
+          for j = i + 1, #list do
+            local b = list[j]
+            row[b] = (row[b] or 0) + 1
+          end
+        end
+      end
+    end
+    local link = 0.3
+    local assigned = {}
+    for i, t in ipairs(themes) do
+      if not assigned[i] then
+        local members = { t }
+        assigned[i] = #clusters + 1
+        local row = co[i] or {}
+        for j = i + 1, #themes do
+          if not assigned[j] then
+            local c = row[j] or 0
+            if c > 0 and c / min(udf[t], udf[themes[j]]) >= link then
+              assigned[j] = #clusters + 1
+              members[#members + 1] = themes[j]
+            end
+          end
+        end
+        clusters[#clusters + 1] = { members = members }
+        for _, m in ipairs(members) do
+          term_cluster[m] = #clusters
+          term_weight[m] = 2.5 * udf[m] / df[m]
+        end
+      end
+    end
+  end
+
+  -- Assignment.
+  local topic_of = {}
+  local lex_groups, cl_groups, other = {}, {}, {}
+  local lex_hits, cl_hits = {}, {}
+  for d = 1, N do
+    local doc = docs[d]
+    local cs = {}
+    local cbest, cb = 0, nil
+    if #clusters > 0 then
+      for t, w in pairs(doc.terms) do
+        local c = term_cluster[t]
+        if c then
+          local v = (cs[c] or 0) + term_weight[t] * w
+          cs[c] = v
+        end
+      end
+      for c = 1, #clusters do
+        local v = cs[c]
+        if v and (v > cbest) then cbest = v; cb = c end
+      end
+    end
+    local choose_cluster
+    if cb then
+      if doc.placed then choose_cluster = cbest > doc.best
+      else choose_cluster = cbest >= doc.best end
+    end
+    if choose_cluster then
+      local g = cl_groups[cb]
+      if not g then g = {}; cl_groups[cb] = g; cl_hits[cb] = {} end
+      g[#g + 1] = doc.conv
+      local h = cl_hits[cb]
+      for t in pairs(doc.terms) do if term_cluster[t] == cb then h[t] = (h[t] or 0) + 1 end end
+      doc.group = "c" .. cb
+    elseif doc.bi then
+      local g = lex_groups[doc.bi]
+      if not g then g = {}; lex_groups[doc.bi] = g; lex_hits[doc.bi] = {} end
+      g[#g + 1] = doc.conv
+      local h = lex_hits[doc.bi]
+      for k, ti in pairs(doc.hits) do if ti == doc.bi then h[k] = (h[k] or 0) + 1 end end
+      doc.group = "l" .. doc.bi
+    else
+      other[#other + 1] = doc.conv
+      doc.group = "other"
+    end
+  end
+
+  -- Labels of cluster terms from the words people wrote.
+  if #clusters > 0 then
+    for w, st in pairs(STEM) do
+      if term_cluster[st] then
+        local cur = surfaces[st]
+        if not cur or #w < #cur or (#w == #cur and w < cur) then surfaces[st] = w end
+      end
+    end
+  end
+
+  local maxk = opts.max_keywords or 5
+  local function top_keywords(h, fmt)
+    local ks = {}
+    for k in pairs(h) do ks[#ks + 1] = k end
+    sort(ks, function(a, b)
+      if h[a] ~= h[b] then return h[a] > h[b] end
+      return a < b
+    end)
+    local out = {}
+    for i = 1, min(maxk, #ks) do out[i] = fmt and fmt(ks[i]) or ks[i] end
+    return out
+  end
+  local function by_id(a, b) return conv_key(a) < conv_key(b) end
+
+  local groups = {}
+  for ti = 1, ntop do
+    local g = lex_groups[ti]
+    if g then
+      sort(g, by_id)
+      local kw = top_keywords(lex_hits[ti], function(k) return (gsub(k, "^#", "tag:")) end)
+      groups[#groups + 1] = { topic = lex.topics[ti].id, label = lex.topics[ti].label or lex.topics[ti].id,
+        keywords = kw, conversations = g, count = #g, source = "lexicon" }
+    end
+  end
+  for c = 1, #clusters do
+    local g = cl_groups[c]
+    if g then
+      sort(g, by_id)
+      local kw = top_keywords(cl_hits[c], function(k) return surface(k, surfaces) end)
+      local label = {}
+      for i = 1, min(3, #kw) do label[i] = kw[i] end
+      groups[#groups + 1] = { topic = "cluster:" .. (kw[1] or tostring(c)),
+        label = "Unlisted theme: " .. concat(label, " / "), keywords = kw, conversations = g,
+        count = #g, source = "cluster" }
+    end
+  end
+  if #other > 0 then
+    sort(other, by_id)
+    groups[#groups + 1] = { topic = "other", label = opts.other_label or "Other", keywords = {},
+      conversations = other, count = #other, source = "other" }
+  end
+  sort(groups, function(a, b)
+    if a.count ~= b.count then return a.count > b.count end
+    return a.topic < b.topic
+  end)
+  -- de-duplicate cluster topic ids (two clusters may share a first keyword)
+  local seen = {}
+  for _, g in ipairs(groups) do
+    if seen[g.topic] then
+      local k = 2
+      while seen[g.topic .. "-" .. k] do k = k + 1 end
+      g.topic = g.topic .. "-" .. k
+    end
+    seen[g.topic] = true
+    for _, conv in ipairs(g.conversations) do
+      if conv.id ~= nil then topic_of[conv.id] = g.topic end
+    end
+  end
+  return groups, topic_of
+end
+
+_M.builtin_lexicon = builtin
+return _M
