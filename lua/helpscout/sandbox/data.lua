@@ -1,0 +1,577 @@
+-- Seeded data for the sandbox: mailboxes, users, customers, conversations and threads, generated
+-- deterministically from a seed with our own PRNG (Park-Miller; exact in doubles and in 5.4
+-- integers, so LuaJIT and Lua 5.4 produce identical data). Times are relative to `now`.
+-- Every conversation records its true topic in store.truth (never exposed through /v2).
+-- Records are internal (epoch times, ids of related objects); api.lua renders them as JSON.
+local corpus = require "helpscout.sandbox.corpus"
+
+local floor, format, concat = math.floor, string.format, table.concat
+local gsub, lower, upper, sub = string.gsub, string.lower, string.upper, string.sub
+local pairs, ipairs, tostring, tonumber, type, sort = pairs, ipairs, tostring, tonumber, type, table.sort
+
+local _M = {}
+
+_M.CONVERSATION_BASE = 2400000000
+_M.THREAD_BASE = 3300000000
+
+-- PRNG -------------------------------------------------------------------------------------------
+
+local function new_rng(seed)
+  local s = floor(tonumber(seed) or 42) % 2147483646
+  if s < 0 then s = s + 2147483646 end
+  s = s + 1
+  local r = {}
+  local function next_state()
+    s = (s * 16807) % 2147483647
+    return s
+  end
+  -- int(n): 1..n; int(a, b): a..b; float(): [0, 1)
+  function r.int(a, b)
+    local v = next_state()
+    if b then return a + v % (b - a + 1) end
+    return v % a + 1
+  end
+  function r.float() return (next_state() - 1) / 2147483646 end
+  function r.chance(p) return r.float() < p end
+  function r.pick(t) return t[r.int(#t)] end
+  for _ = 1, 12 do next_state() end
+  return r
+end
+_M.new_rng = new_rng
+
+-- Dates ------------------------------------------------------------------------------------------
+
+local function days_from_civil(y, m, d)
+  if m <= 2 then y = y - 1 end
+  local era = floor(y / 400)
+  local yoe = y - era * 400
+  local mp = (m + 9) % 12
+  local doy = floor((153 * mp + 2) / 5) + d - 1
+  local doe = yoe * 365 + floor(yoe / 4) - floor(yoe / 100) + doy
+  return era * 146097 + doe - 719468
+end
+
+-- Parses "yyyy-MM-ddTHH:mm:ssZ" (the only accepted form) into epoch seconds, or nil.
+function _M.parse_date(s)
+  if type(s) ~= "string" then return nil end
+  local y, mo, d, h, mi, se = s:match("^(%d%d%d%d)%-(%d%d)%-(%d%d)T(%d%d):(%d%d):(%d%d)Z$")
+  if not y then return nil end
+  y, mo, d, h, mi, se = tonumber(y), tonumber(mo), tonumber(d), tonumber(h), tonumber(mi), tonumber(se)
+  if mo < 1 or mo > 12 or d < 1 or d > 31 or h > 23 or mi > 59 or se > 60 then return nil end
+  return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se
+end
+
+function _M.iso(t)
+  return os.date("!%Y-%m-%dT%H:%M:%SZ", floor(t))
+end
+
+function _M.friendly(t, now)
+  local d = now - t
+  if d < 60 then return "just now" end
+  local function unit(n, w) return n .. " " .. w .. (n == 1 and "" or "s") .. " ago" end
+  if d < 3600 then return unit(floor(d / 60), "minute") end
+  if d < 86400 then return unit(floor(d / 3600), "hour") end
+  if d < 86400 * 30 then return unit(floor(d / 86400), "day") end
+  return unit(floor(d / (86400 * 30)), "month")
+end
+
+-- Text helpers -----------------------------------------------------------------------------------
+
+local function html_escape(s, apos)
+  s = gsub(s, "&", "&amp;")
+  s = gsub(s, "<", "&lt;")
+  s = gsub(s, ">", "&gt;")
+  if apos then s = gsub(s, "'", "&#39;") end
+  return s
+end
+_M.html_escape = html_escape
+
+-- Strips tags and decodes the common entities: used for previews and "> " quoting.
+function _M.html_to_text(s)
+  s = gsub(s, "<[bB][rR]%s*/?>", "\n")
+  s = gsub(s, "</[pP]>", "\n")
+  s = gsub(s, "</?[dD][iI][vV][^>]*>", "\n")
+  s = gsub(s, "<li>", "\n- ")
+  s = gsub(s, "<[^>]+>", "")
+  s = gsub(s, "&nbsp;", " ")
+  s = gsub(s, "&lt;", "<")
+  s = gsub(s, "&gt;", ">")
+  s = gsub(s, "&quot;", '"')
+  s = gsub(s, "&#39;", "'")
+  s = gsub(s, "&amp;", "&")
+  s = gsub(s, "\n%s*\n+", "\n")
+  return (s:gsub("^%s+", ""):gsub("%s+$", ""))
+end
+
+function _M.preview(body)
+  local t = gsub(_M.html_to_text(body or ""), "%s+", " ")
+  if #t > 160 then
+    t = sub(t, 1, 157)
+    -- do not cut a UTF-8 sequence in half
+    t = gsub(t, "[\192-\255][\128-\191]*$", "")
+    t = t .. "…"
+  end
+  return t
+end
+
+local function fill(s, vars)
+  return (gsub(s, "{([%w_]+)}", function(k) return vars[k] or ("{" .. k .. "}") end))
+end
+
+-- Introduces the kind of slips people make when typing fast.
+local function typo(rng, s)
+  local r = rng.int(5)
+  if r == 1 then
+    s = gsub(s, "n't", "nt", 1)
+  elseif r == 2 then
+    s = lower(sub(s, 1, 1)) .. sub(s, 2)
+  elseif r == 3 then
+    local words = {}
+    for w in s:gmatch("%S+") do words[#words + 1] = w end
+    local i = rng.int(#words)
+    local w = words[i]
+    if #w > 4 and not w:find("[\128-\255{]") then
+      local p = rng.int(#w - 2)
+      words[i] = sub(w, 1, p - 1) .. sub(w, p + 1, p + 1) .. sub(w, p, p) .. sub(w, p + 2)
+    end
+    s = concat(words, " ")
+  elseif r == 4 then
+    s = gsub(s, "%.$", "..")
+  else
+    s = gsub(s, " the ", " teh ", 1)
+  end
+  return s
+end
+
+-- Generation -------------------------------------------------------------------------------------
+
+local MAILBOXES = {
+  { id = 4821, name = "Customer Support", email = "support@kestrel.example", created = 1549872900 },
+  { id = 5307, name = "Billing & Accounts", email = "billing@kestrel.example", created = 1561972800 },
+  { id = 6142, name = "Hardware Orders", email = "orders@kestrel.example", created = 1612180800 },
+}
+local FOLDERS = { { "Unassigned", "open" }, { "Mine", "mytickets" }, { "Assigned", "assigned" },
+  { "Closed", "closed" }, { "Spam", "spam" }, { "Drafts", "drafts" } }
+
+local USERS = {
+  { 7701, "Dana", "Ito", "dana@kestrel.example", "owner", "America/New_York", "Head of Support", { 4821, 5307, 6142 } },
+  { 7702, "Léa", "Moreau", "lea@kestrel.example", "admin", "Europe/Paris", "Support Lead", { 4821, 5307, 6142 } },
+  { 7705, "Jürgen", "Schmidt", "juergen@kestrel.example", "user", "Europe/Berlin", "Support Engineer", { 4821, 6142 } },
+  { 7709, "Priya", "Raman", "priya@kestrel.example", "user", "Asia/Kolkata", "Billing Specialist", { 4821, 5307 } },
+  { 7712, "Marcus", "Öberg", "marcus@kestrel.example", "user", "Europe/Stockholm", "Hardware Support", { 6142, 4821 } },
+  { 7716, "花子", "佐藤", "hanako@kestrel.example", "user", "Asia/Tokyo", "Support Agent", { 4821 } },
+  { 7720, "Sam", "O'Connor", "sam@kestrel.example", "user", "Europe/Dublin", "Support Agent", { 4821, 5307 } },
+}
+
+local CURRENCIES = { { "$", "%d.%02d" }, { "€", "%d,%02d" }, { "£", "%d.%02d" } }
+
+local function weighted_topic(rng)
+  local total = 0
+  for _, name in ipairs(corpus.topic_order) do total = total + corpus.topics[name].weight end
+  local x = rng.int(total)
+  for _, name in ipairs(corpus.topic_order) do
+    x = x - corpus.topics[name].weight
+    if x <= 0 then return name end
+  end
+  return corpus.topic_order[1]
+end
+
+local function hex(rng, n)
+  local t = {}
+  for i = 1, n do local k = rng.int(16); t[i] = sub("0123456789abcdef", k, k) end
+  return concat(t)
+end
+
+local function gen_customers(store, rng, now)
+  local used = {}
+  local phone_cc = { "+1", "+44", "+49", "+33", "+81", "+45", "+34", "+351", "+48" }
+  for i = 1, 240 do
+    local f = rng.pick(corpus.first_names)
+    local l = rng.pick(corpus.last_names)
+    local org = rng.chance(0.55) and rng.pick(corpus.orgs) or nil
+    local local_part
+    local style = rng.int(4)
+    if style == 1 then local_part = f[2] .. "." .. l[2]
+    elseif style == 2 then local_part = sub(f[2], 1, 1) .. l[2]
+    elseif style == 3 then local_part = f[2] .. rng.int(10, 99)
+    else local_part = f[2] .. "_" .. l[2] end
+    local domain = org and org[2] or rng.pick(corpus.free_domains)
+    local email = local_part .. "@" .. domain
+    while used[email] do email = local_part .. rng.int(100, 999) .. "@" .. domain end
+    used[email] = true
+    local id = 99120000 + i * 41 + rng.int(30)
+    local created = now - rng.int(30, 1100) * 86400 - rng.int(86400)
+    local c = {
+      id = id, firstName = f[1], lastName = l[1], emails = { { id = 330000 + i * 3, value = email, type = "work" } },
+      phones = {}, organization = org and org[1] or nil, jobTitle = rng.chance(0.5) and rng.pick(corpus.job_titles) or nil,
+      location = rng.chance(0.6) and rng.pick(corpus.cities) or nil, gender = "unknown",
+      photoType = "unknown", age = nil, background = rng.chance(0.15) and "Prefers e-mail contact" or nil,
+      createdAt = created, updatedAt = created + rng.int(0, now - created), ascii_first = f[2],
+      website = org and ("https://" .. org[2]) or nil,
+    }
+    if rng.chance(0.2) then
+      local alt = f[2] .. "." .. l[2] .. rng.int(1, 99) .. "@" .. rng.pick(corpus.free_domains)
+      if not used[alt] then
+        used[alt] = true
+        c.emails[2] = { id = 330000 + i * 3 + 1, value = alt, type = "home" }
+      end
+    end
+    if rng.chance(0.6) then
+      c.phones[1] = { id = 330000 + i * 3 + 2, value = format("%s %d %03d %04d", rng.pick(phone_cc),
+        rng.int(20, 99), rng.int(0, 999), rng.int(0, 9999)), type = rng.pick { "work", "mobile", "home" } }
+    end
+    store.customers[#store.customers + 1] = c
+  end
+end
+
+local function user_name(u) return u.firstName .. " " .. u.lastName end
+
+local function customer_message(rng, topic, vars, second)
+  local T = corpus.topics[topic]
+  local parts = {}
+  local greet = fill(rng.pick(corpus.greetings), vars)
+  local s1 = fill(rng.pick(T.openers), vars)
+  local s2 = rng.chance(0.7) and fill(rng.pick(T.details), vars) or nil
+  local s3 = rng.chance(0.35) and fill(rng.pick(T.details), vars) or nil
+  if s3 == s2 then s3 = nil end
+  local ask = fill(rng.pick(T.asks), vars) .. rng.pick(corpus.moods)
+  local mention = second and fill(rng.pick(corpus.topics[second].mentions), vars) or nil
+  if rng.chance(0.15) then s1 = typo(rng, s1) end
+  if s2 and rng.chance(0.1) then s2 = typo(rng, s2) end
+  local apos = rng.chance(0.5)
+  local function e(s) return html_escape(s, apos) end
+  local closing = rng.pick(corpus.closings)
+  local sigstyle = rng.int(5)
+  local sig
+  if sigstyle == 1 then
+    sig = "<p>-- <br>" .. e(vars.cust_full) .. "<br>" .. e(vars.job or "Owner") .. (vars.org and (" | " .. e(vars.org)) or "")
+      .. (vars.phone and ("<br>" .. e(vars.phone)) or "") .. "</p>"
+  elseif sigstyle == 2 then
+    sig = "<p>" .. e(closing) .. "<br>" .. e(vars.cust_full) .. (vars.org and ("<br>" .. e(vars.org)) or "") .. "</p>"
+  elseif sigstyle == 3 then
+    sig = "<p>" .. e(closing) .. "<br>" .. e(vars.first) .. "</p><p>Sent from my iPhone</p>"
+  elseif sigstyle == 4 then
+    sig = "<p>" .. e(closing) .. " " .. e(vars.first) .. "</p>"
+  else
+    sig = "<p>Best regards,<br>" .. e(vars.cust_full) .. "<br>" .. e(vars.org or vars.city) .. "</p>"
+  end
+  local style = rng.int(3)
+  local body = { s1 }
+  if s2 then body[#body + 1] = s2 end
+  if mention then
+    if rng.chance(0.5) then body[#body + 1] = mention else parts.late_mention = mention end
+  end
+  if style == 1 then
+    local html = {}
+    if greet ~= "" then html[#html + 1] = "<p>" .. e(greet) .. "</p>" end
+    html[#html + 1] = "<p>" .. e(concat(body, " ")) .. "</p>"
+    local p3 = {}
+    if s3 then p3[#p3 + 1] = s3 end
+    if parts.late_mention then p3[#p3 + 1] = parts.late_mention end
+    p3[#p3 + 1] = ask
+    html[#html + 1] = "<p>" .. e(concat(p3, " ")) .. "</p>"
+    html[#html + 1] = sig
+    return concat(html)
+  elseif style == 2 then
+    local html = {}
+    if greet ~= "" then html[#html + 1] = "<div>" .. e(greet) .. "</div><div><br></div>" end
+    for _, s in ipairs(body) do html[#html + 1] = "<div>" .. e(s) .. "</div>" end
+    if s3 then html[#html + 1] = "<div>" .. e(s3) .. "</div>" end
+    if parts.late_mention then html[#html + 1] = "<div>" .. e(parts.late_mention) .. "</div>" end
+    html[#html + 1] = "<div><br></div><div>" .. e(ask) .. "</div><div><br></div>"
+    html[#html + 1] = sig
+    return concat(html)
+  end
+  local lines = {}
+  if greet ~= "" then lines[#lines + 1] = e(greet) .. "<br><br>" end
+  lines[#lines + 1] = e(concat(body, "&nbsp; "))
+  if s3 then lines[#lines + 1] = "<br>" .. e(s3) end
+  if parts.late_mention then lines[#lines + 1] = "<br>" .. e(parts.late_mention) end
+  lines[#lines + 1] = "<br><br>" .. e(ask) .. "<br><br>"
+  return concat(lines) .. sig
+end
+
+local function quote_header(t, name, email)
+  return format("On %s, %s &lt;%s&gt; wrote:", os.date("!%a, %d %b %Y at %H:%M", floor(t)),
+    html_escape(name), email)
+end
+
+local function agent_reply(rng, topic, vars, agent, prev)
+  local T = corpus.topics[topic]
+  local html = {
+    "<p>", fill(rng.pick(corpus.agent_greetings), vars), "</p>",
+    "<p>", fill(rng.pick(T.replies), vars), "</p>",
+    "<p>", fill(rng.pick(corpus.agent_closings), vars), "<br>", agent.firstName, "<br>",
+    corpus.company, " Support</p>",
+  }
+  if prev then
+    html[#html + 1] = '<div class="gmail_quote">' .. quote_header(prev.createdAt, vars.cust_full_raw, vars.email)
+      .. "<blockquote>" .. prev.body .. "</blockquote></div>"
+  end
+  return concat(html)
+end
+
+local function customer_followup(rng, topic, vars, prev, agent)
+  local T = corpus.topics[topic]
+  local s = fill(rng.pick(T.followups), vars)
+  if rng.chance(0.2) then s = typo(rng, s) end
+  local html = { "<p>", html_escape(s), "</p><p>", html_escape(vars.first), "</p>" }
+  if prev and rng.chance(0.8) then
+    local quoted = {}
+    for line in (_M.html_to_text(prev.body) .. "\n"):gmatch("([^\n]*)\n") do
+      quoted[#quoted + 1] = "&gt; " .. html_escape(line)
+    end
+    html[#html + 1] = "<br>" .. format("On %s, %s wrote:", os.date("!%a, %d %b %Y, %H:%M", floor(prev.createdAt)),
+      html_escape(user_name(agent))) .. "<br>" .. concat(quoted, "<br>")
+  end
+  return concat(html)
+end
+
+local function money(rng, cur)
+  return cur[1] .. format(cur[2], rng.int(9, 480), rng.pick { 0, 0, 0, 50, 99, 90, 25 })
+end
+
+local function make_vars(rng, store, cust, agent, mailbox, now)
+  local cur = rng.pick(CURRENCIES)
+  local email = cust.emails[1].value
+  local org = cust.organization
+  local dom = email:match("@(.+)$")
+  return {
+    company = corpus.company, amount = money(rng, cur), amount2 = money(rng, cur),
+    plan = rng.pick(corpus.plans), invoice = tostring(rng.int(100000, 999999)),
+    order = "KC-" .. rng.int(10000, 99999), ref = upper(hex(rng, 10)), last4 = format("%04d", rng.int(0, 9999)),
+    date = os.date("!%B %d", floor(now - rng.int(1, 40) * 86400)), city = rng.pick(corpus.cities),
+    street = rng.pick(corpus.streets), browser = rng.pick(corpus.browsers), email = email, org = org,
+    minor = tostring(rng.int(2, 19)), ticket = tostring(rng.int(1000, 9999)),
+    tracking = "1Z" .. upper(hex(rng, 16)), years = tostring(rng.int(2, 7)), year = tostring(rng.int(2016, 2023)),
+    domain = dom, agent_first = agent and agent.firstName or "there", agent = agent and user_name(agent) or "Dana Ito",
+    mailbox = mailbox.name, first = cust.firstName, cust_full = cust.firstName .. " " .. cust.lastName,
+    cust_full_raw = cust.firstName .. " " .. cust.lastName, job = cust.jobTitle,
+    phone = cust.phones[1] and cust.phones[1].value or nil,
+  }
+end
+
+local function pick_mailbox(rng, topic)
+  local r = rng.float()
+  if topic == "billing" or topic == "refunds" or topic == "cancellations" then
+    return r < 0.7 and 5307 or (r < 0.95 and 4821 or 6142)
+  elseif topic == "shipping" then
+    return r < 0.75 and 6142 or (r < 0.95 and 4821 or 5307)
+  end
+  return r < 0.85 and 4821 or (r < 0.93 and 6142 or 5307)
+end
+
+local function gen_conversations(store, rng, now)
+  local convs = {}
+  local agents_for = {}
+  for _, mb in ipairs(store.mailboxes) do
+    agents_for[mb.id] = {}
+    for _, u in ipairs(store.users) do
+      for _, m in ipairs(u.mailboxes) do if m == mb.id then agents_for[mb.id][#agents_for[mb.id] + 1] = u end end
+    end
+  end
+  local ncust = #store.customers
+  local thread_seq = 0
+  for _ = 1, 560 do
+    local topic = weighted_topic(rng)
+    local cust
+    if rng.chance(0.3) then cust = store.customers[rng.int(40)] else cust = store.customers[rng.int(ncust)] end
+    local mbid = pick_mailbox(rng, topic)
+    local mailbox = store.mailbox_by_id[mbid]
+    local u = rng.float()
+    local created = now - floor(60 * 86400 * u * u) - rng.int(60, 3600)
+    local agent = rng.pick(agents_for[mbid])
+    local vars = make_vars(rng, store, cust, agent, mailbox, now)
+    local second
+    if rng.chance(0.05) then
+      repeat second = rng.pick(corpus.topic_order) until second ~= topic
+    end
+    local subject = fill(rng.pick(corpus.topics[topic].subjects), vars)
+    if rng.chance(0.08) then subject = lower(subject) end
+    if rng.chance(0.06) then subject = "Re: " .. subject end
+    if rng.chance(0.04) then subject = "Fwd: " .. subject end
+    local conv = {
+      topic = topic, second_topic = second, customer_id = cust.id, mailboxId = mbid, subject = subject,
+      createdAt = created, type = rng.chance(0.9) and "email" or rng.pick { "chat", "phone" },
+      tags = {}, cc = {}, bcc = {}, threads = {}, state = "published",
+    }
+    if rng.chance(0.08) then
+      conv.cc[1] = rng.pick { "accounts@", "office@", "dev@", "info@" } .. (vars.domain or "example.com")
+    end
+    -- threads
+    local nthreads = rng.pick { 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 5, 6 }
+    local t = created
+    local last_customer, last_agent_msg
+    local outbound = rng.chance(0.04)
+    local function add(th)
+      thread_seq = thread_seq + 1
+      th.seq = thread_seq
+      conv.threads[#conv.threads + 1] = th
+      return th
+    end
+    local closing_status = nil
+    for k = 1, nthreads do
+      if k == 1 then
+        if outbound then
+          last_agent_msg = add { type = "message", by_user = agent.id, createdAt = t, state = "published",
+            body = agent_reply(rng, topic, vars, agent, nil), to = { cust.emails[1].value } }
+        else
+          last_customer = add { type = "customer", createdAt = t, state = "published",
+            body = customer_message(rng, topic, vars, second), to = { mailbox.email }, cc = conv.cc }
+        end
+      else
+        t = t + rng.int(120, 20 * 3600)
+        if t > now - 30 then t = now - rng.int(30, 600) end
+        local prev = conv.threads[#conv.threads]
+        local r = rng.float()
+        if k == nthreads and rng.chance(0.12) then
+          add { type = "message", by_user = agent.id, createdAt = t, state = "draft",
+            body = agent_reply(rng, topic, vars, agent, last_customer), to = { cust.emails[1].value } }
+        elseif r < 0.14 then
+          add { type = "note", by_user = rng.pick(agents_for[mbid]).id, createdAt = t, state = "published",
+            body = "<p>" .. html_escape(fill(rng.pick(corpus.topics[topic].notes), vars)) .. "</p>" }
+        elseif r < 0.24 then
+          local text = fill(rng.pick(corpus.lineitems), vars)
+          if text:find("Closed") then closing_status = "closed" end
+          add { type = "lineitem", by_user = agent.id, createdAt = t, state = "published", action_text = text }
+        elseif prev.type == "customer" or (prev.type ~= "message" and last_customer and not last_agent_msg) then
+          last_agent_msg = add { type = "message", by_user = agent.id, createdAt = t, state = "published",
+            body = agent_reply(rng, topic, vars, agent, last_customer), to = { cust.emails[1].value } }
+        else
+          last_customer = add { type = "customer", createdAt = t, state = "published",
+            body = customer_followup(rng, topic, vars, last_agent_msg, agent), to = { mailbox.email } }
+        end
+      end
+    end
+    -- status, assignee, waiting time
+    local last_pub
+    for i = #conv.threads, 1, -1 do
+      local th = conv.threads[i]
+      if th.state == "published" and (th.type == "customer" or th.type == "message") then last_pub = th; break end
+    end
+    local age = now - created
+    local status
+    if last_pub and last_pub.type == "customer" then
+      status = (age > 20 * 86400 and rng.chance(0.5)) and "closed" or "active"
+    else
+      status = rng.chance(age > 5 * 86400 and 0.7 or 0.3) and "closed" or "pending"
+    end
+    if closing_status then status = closing_status end
+    if rng.chance(0.03) then status = "spam" end
+    conv.status = status
+    if rng.chance(status == "active" and 0.6 or 0.85) then conv.assignee_id = agent.id end
+    conv.modifiedAt = conv.threads[#conv.threads].createdAt
+    conv.waitingSince = last_customer and last_customer.createdAt or created
+    conv.latestReplyFrom = (last_pub and last_pub.type == "message") and "user" or "customer"
+    if status == "closed" then
+      conv.closedAt = conv.modifiedAt
+      conv.closedBy = conv.assignee_id or agent.id
+    end
+    -- tags: plausible, not always right
+    if rng.chance(0.55) then
+      local src = rng.chance(0.8) and topic or rng.pick(corpus.topic_order)
+      conv.tags[#conv.tags + 1] = rng.pick(corpus.topic_tags[src])
+    end
+    if rng.chance(0.18) then
+      local g = rng.pick(corpus.generic_tags)
+      if conv.tags[1] ~= g then conv.tags[#conv.tags + 1] = g end
+    end
+    if mbid == 4821 then
+      local p = rng.int(3)
+      conv.customFields = { { id = 8801, name = "Plan", value = tostring(33074 + p),
+        text = ({ "Starter", "Growth", "Pro" })[p] } }
+    end
+    conv.source = { type = conv.type == "email" and "email" or (conv.type == "chat" and "chat" or "phone"),
+      via = outbound and "user" or "customer" }
+    conv.created_by = outbound and { kind = "user", id = agent.id } or { kind = "customer", id = cust.id }
+    convs[#convs + 1] = conv
+  end
+  -- ids and numbers grow with creation time, like the real thing
+  sort(convs, function(a, b) return a.createdAt < b.createdAt end)
+  local all_threads = {}
+  for i, conv in ipairs(convs) do
+    conv.id = _M.CONVERSATION_BASE + 7000000 + i * 1013 + rng.int(900)
+    conv.number = 10000 + i * 3 + rng.int(2)
+    for _, th in ipairs(conv.threads) do all_threads[#all_threads + 1] = th; th.conv = conv end
+  end
+  sort(all_threads, function(a, b)
+    if a.createdAt ~= b.createdAt then return a.createdAt < b.createdAt end
+    return a.seq < b.seq
+  end)
+  for i, th in ipairs(all_threads) do
+    th.id = _M.THREAD_BASE + 100000 + i * 7 + rng.int(6)
+    th.conv = nil
+    th.seq = nil
+  end
+  store.next_thread_id = _M.THREAD_BASE + 100000 + (#all_threads + 10) * 7
+  store.next_conversation_id = _M.CONVERSATION_BASE + 7000000 + (#convs + 10) * 1013
+  store.next_number = 10000 + (#convs + 10) * 3
+  for _, conv in ipairs(convs) do
+    local th = conv.threads
+    conv.preview = ""
+    for i = #th, 1, -1 do
+      if th[i].body and th[i].state == "published" and th[i].type ~= "note" then
+        conv.preview = _M.preview(th[i].body)
+        break
+      end
+    end
+    -- user-facing fields updated by agents
+    conv.userUpdatedAt = conv.modifiedAt
+    store.conversations[#store.conversations + 1] = conv
+    store.conversation_by_id[conv.id] = conv
+    store.truth[conv.id] = conv.topic
+  end
+end
+
+-- Builds a fresh store from seed and now (epoch seconds).
+function _M.generate(seed, now)
+  now = floor(now)
+  local rng = new_rng(seed)
+  local store = {
+    seed = seed, now = now, mailboxes = {}, mailbox_by_id = {}, users = {}, user_by_id = {},
+    customers = {}, customer_by_id = {}, customer_by_email = {}, conversations = {},
+    conversation_by_id = {}, tags = {}, next_tag_id = 555000, truth = {},
+  }
+  for i, m in ipairs(MAILBOXES) do
+    local mb = { id = m.id, name = m.name, email = m.email, slug = hex(rng, 16), createdAt = m.created,
+      updatedAt = now - rng.int(1, 200) * 86400, folders = {} }
+    for k, f in ipairs(FOLDERS) do
+      mb.folders[k] = { id = 1300000 + i * 100 + k, name = f[1], type = f[2] }
+    end
+    store.mailboxes[i] = mb
+    store.mailbox_by_id[mb.id] = mb
+  end
+  for i, u in ipairs(USERS) do
+    local user = { id = u[1], firstName = u[2], lastName = u[3], email = u[4], role = u[5], timezone = u[6],
+      jobTitle = u[7], mailboxes = u[8], createdAt = now - (900 - i * 70) * 86400,
+      updatedAt = now - rng.int(1, 60) * 86400, phone = format("+1 617 555 %04d", 100 + i) }
+    store.users[i] = user
+    store.user_by_id[user.id] = user
+  end
+  gen_customers(store, rng, now)
+  for _, c in ipairs(store.customers) do
+    store.customer_by_id[c.id] = c
+    for _, e in ipairs(c.emails) do store.customer_by_email[lower(e.value)] = c end
+  end
+  store.next_customer_id = store.customers[#store.customers].id + 1000
+  store.next_customer_sub_id = 340000
+  gen_conversations(store, rng, now)
+  -- tag registry from the generated tags
+  local names = {}
+  for _, conv in ipairs(store.conversations) do
+    for _, tg in ipairs(conv.tags) do names[lower(tg)] = tg end
+  end
+  local sorted = {}
+  for k in pairs(names) do sorted[#sorted + 1] = k end
+  sort(sorted)
+  local colors = { "#929499", "#e6a01e", "#d0463f", "#3b8bd4", "#60b05a", "#8e6bbf" }
+  for i, k in ipairs(sorted) do
+    store.tags[k] = { id = store.next_tag_id + i * 3, tag = names[k], color = colors[(i - 1) % #colors + 1] }
+  end
+  store.next_tag_id = store.next_tag_id + (#sorted + 10) * 3
+  return store
+end
+
+_M.user_name = user_name
+
+return _M
