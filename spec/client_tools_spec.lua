@@ -85,7 +85,7 @@ describe("client tools", function()
 
   it("list_customers searches by e-mail through query", function()
     local _, cust = H.some_conversation(hs)
-    local c = assert(hs:get_conversation(H.some_conversation(hs)))
+    local c = assert(hs:get_conversation((H.some_conversation(hs))))
     local email = c.primaryCustomer.email
     assert.is_string(email, "conversation has a customer e-mail")
     local items = assert(hs:list_customers{ query = '(email:"' .. email .. '")' })
