@@ -1246,14 +1246,14 @@ local function rate_limit(S, req)
   if rl.used + cost > limit then
     local wait = max(1, ceil(rl.start + S.cfg.rate_window - now))
     local headers = { { "Content-Type", "application/json" },
-      { "X-RateLimit-Limit-Minute", tostring(limit) },
-      { "X-RateLimit-Remaining-Minute", tostring(max(0, limit - rl.used)) },
-      { "X-RateLimit-Retry-After", tostring(wait) } }
+      { "X-RateLimit-Limit-Minute", format("%d", limit) },
+      { "X-RateLimit-Remaining-Minute", format("%d", max(0, limit - rl.used)) },
+      { "X-RateLimit-Retry-After", format("%d", wait) } }
     return nil, { status = 429, headers = headers, body = '{"message":"API rate limit exceeded"}' }
   end
   rl.used = rl.used + cost
-  return { { "X-RateLimit-Limit-Minute", tostring(limit) },
-    { "X-RateLimit-Remaining-Minute", tostring(limit - rl.used) } }
+  return { { "X-RateLimit-Limit-Minute", format("%d", limit) },
+    { "X-RateLimit-Remaining-Minute", format("%d", limit - rl.used) } }
 end
 
 -- Routing ----------------------------------------------------------------------------------------

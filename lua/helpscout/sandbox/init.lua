@@ -236,7 +236,7 @@ function _M:control(req)
         if not positive(v) or (k ~= "rate_limit" and v <= 0) then
           return ctl(400, { error = k .. " must be a positive number" })
         end
-        self.cfg[k] = v
+        self.cfg[k] = (math.tointeger and math.tointeger(v)) or v
       end
     end
     if body.rate_limit ~= nil or body.rate_window ~= nil then self.rate = {} end
