@@ -61,6 +61,10 @@ return {
       ["wrong"] = 0.5, ["disappeared"] = 2, ["missing"] = 1, display = 1, screenshot = 1,
       ["shows"] = 0.5, ["unresponsive"] = 2, ["cant save"] = 2, ["doesnt save"] = 2,
       ["infinite"] = 1, ["duplicate"] = 1, ["corrupted"] = 2, ["upload"] = 1,
+      fix = 2, fixed = 1, stuck = 2, reinstall = 2, reinstalled = 2, reinstalling = 2, cache = 2,
+      browser = 1, chrome = 1, firefox = 1, safari = 1, android = 1, ios = 1, version = 1,
+      workaround = 2, ["not loading"] = 3, ["wont open"] = 3, ["doesnt open"] = 3,
+      ["keeps crashing"] = 3, ["still broken"] = 3, ["not showing"] = 2, ["page"] = 0.5,
     },
   },
   {

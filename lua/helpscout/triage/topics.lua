@@ -128,11 +128,16 @@ local function compile(topics)
           if not nx then nx = {}; node.c[toks[i]] = nx end
           node = nx
         end
-        node.h = node.h or {}
-        node.h[#node.h + 1] = ti
-        node.h[#node.h + 1] = w
+        -- spellings that stem alike ("fail", "fails", "failed") count once, at their highest weight
+        local h = node.h or {}
+        node.h = h
+        local dup = false
+        for k = 1, #h, 2 do
+          if h[k] == ti then dup = true; if w > h[k + 1] then h[k + 1] = w end end
+        end
+        if not dup then h[#h + 1] = ti; h[#h + 1] = w end
+        for k = 1, #toks do known[toks[k]] = true end
         if #toks == 1 then
-          known[toks[1]] = true
           if w >= 2 then by_tag[toks[1]] = by_tag[toks[1]] or ti end
         end
         if w >= 3 then by_tag[concat(toks, " ")] = by_tag[concat(toks, " ")] or ti end
@@ -357,7 +362,7 @@ end
 ---------------------------------------------------------------------------------------------
 -- Grouping
 
-local OPTS = { lexicon = true, replace_lexicon = true, clusters = true, min_cluster_size = true,
+local OPTS = { lexicon = true, replace_lexicon = true, clusters = true, min_cluster_size = true, refine = true,
   min_score = true, margin = true, max_keywords = true, other_label = true }
 
 local function check_opts(opts)
@@ -385,6 +390,125 @@ local function surface(st, surfaces)
   return surfaces[st] or st
 end
 
+-- Data-driven themes. A candidate term is frequent enough (df >= min_df), not generic
+-- (df <= 20% of the conversations) and not owned by one lexicon topic (no topic holds 60% of
+-- its conversations). Candidates that co-occur far more often than chance (overlap >= 0.3 and
+-- lift >= 2.5) are clustered around the most frequent ones (deterministic star clustering).
+-- A cluster is kept when it covers min_df conversations and those are not mostly placed in one
+-- lexicon topic (then it is a facet of that topic, not a new theme).
+local function find_clusters(docs, N, df, udf, opts)
+  local min_df = opts.min_cluster_size or max(3, ceil(N * 0.01))
+  local max_df = max(min_df, 0.2 * N)
+  local cand = {}
+  for t, d in pairs(df) do
+    if d >= min_df and d <= max_df then cand[t] = {} end
+  end
+  for d = 1, N do
+    local doc = docs[d]
+    local k = doc.placed and doc.bi or 0
+    for t in pairs(doc.terms) do
+      local c = cand[t]
+      if c then c[k] = (c[k] or 0) + 1 end
+    end
+  end
+  local eligible = {}
+  for t, c in pairs(cand) do
+    local top = 0
+    for k, n in pairs(c) do if k ~= 0 and n > top then top = n end end
+    if top / df[t] < 0.6 then eligible[#eligible + 1] = t end
+  end
+  sort(eligible, function(a, b)
+    if df[a] ~= df[b] then return df[a] > df[b] end
+    return a < b
+  end)
+  local rank = {}
+  for i, t in ipairs(eligible) do rank[t] = i end
+  local co = {}
+  for d = 1, N do
+    local list = {}
+    for t in pairs(docs[d].terms) do
+      local r = rank[t]
+      if r then list[#list + 1] = r end
+    end
+    if #list > 1 then
+      sort(list)
+      for i = #list, 21, -1 do list[i] = nil end
+      for i = 1, #list - 1 do
+        local a = list[i]
+        local row = co[a]
+        if not row then row = {}; co[a] = row end
+        for j = i + 1, #list do
+          local b = list[j]
+          row[b] = (row[b] or 0) + 1
+        end
+      end
+    end
+  end
+  local function linked(i, j)
+    local a, b = i, j
+    if a > b then a, b = b, a end
+    local c = co[a] and co[a][b] or 0
+    if c < 2 then return false end
+    local da, db = df[eligible[a]], df[eligible[b]]
+    return c / min(da, db) >= 0.3 and c / db >= 0.25 and c * N / (da * db) >= 2.5
+  end
+  local assigned = {}
+  local raw = {}
+  for i = 1, #eligible do
+    if not assigned[i] then
+      local members = { i }
+      assigned[i] = true
+      for j = i + 1, #eligible do
+        if not assigned[j] and linked(i, j) then
+          assigned[j] = true
+          members[#members + 1] = j
+        end
+      end
+      raw[#raw + 1] = members
+    end
+  end
+  local clusters, term_cluster, term_weight = {}, {}, {}
+  for _, members in ipairs(raw) do
+    -- weight of a member: share of its conversations that also mention the seed term
+    local seed = members[1]
+    local weight = {}
+    weight[eligible[seed]] = 1
+    for k = 2, #members do
+      local j = members[k]
+      local c = co[seed] and co[seed][j] or 0
+      weight[eligible[j]] = c / df[eligible[j]]
+    end
+    -- conversations the cluster covers, and where the lexicon placed them
+    local covered, by_topic = 0, {}
+    for d = 1, N do
+      local doc = docs[d]
+      local sc = 0
+      for t in pairs(doc.terms) do
+        local w = weight[t]
+        if w then sc = sc + w end
+      end
+      if sc >= 1 then
+        covered = covered + 1
+        local k = doc.placed and doc.bi or 0
+        by_topic[k] = (by_topic[k] or 0) + 1
+      end
+    end
+    local top = 0
+    for k, n in pairs(by_topic) do if k ~= 0 and n > top then top = n end end
+    local single_ok = #members > 1 or (udf[eligible[seed]] or 0) >= 0.5 * df[eligible[seed]]
+    if covered >= min_df and top / covered < 0.6 and single_ok then
+      local terms = {}
+      for _, i in ipairs(members) do terms[#terms + 1] = eligible[i] end
+      clusters[#clusters + 1] = { members = terms, covered = covered }
+      for _, t in ipairs(terms) do
+        term_cluster[t] = #clusters
+        term_weight[t] = 3 * weight[t]
+      end
+    end
+  end
+  return clusters, term_cluster, term_weight
+end
+
 function _M.group_by_topic(convs, opts)
   opts = check_opts(opts)
   if type(convs) ~= "table" then error("bad argument #1 to 'group_by_topic' (table expected)", 2) end
@@ -409,14 +533,17 @@ function _M.group_by_topic(convs, opts)
     if placed then placed_n = placed_n + 1 end
     -- candidate theme terms: subject, customer text and tags; not lexicon words, stop words,
     -- numbers or people's names
-    local terms = {}
+    local terms, all = {}, {}
     local names = f.names
     local function add(arr, n, w)
       for i = 1, n do
         local t = arr[i]
-        if #t >= 3 and not STOP[t] and not known[t] and not names[t] and not find(t, "^%d") then
-          local cur = terms[t]
-          if not cur or cur < w then terms[t] = w end
+        if #t >= 3 and not STOP[t] and not names[t] and not find(t, "^[%d\226\240-\244]") then
+          all[t] = true
+          if not known[t] then
+            local cur = terms[t]
+            if not cur or cur < w then terms[t] = w end
+          end
         end
       end
     end
@@ -433,76 +560,21 @@ function _M.group_by_topic(convs, opts)
       if not placed then udf[t] = (udf[t] or 0) + 1 end
     end
     docs[d] = { conv = conv, score = score, best = best, bi = bi, placed = placed, terms = terms,
-      hits = hits }
+      all = all, hits = hits }
   end
 
   -- Stage 2: theme terms and their clusters.
-  local clusters = {}
-  local term_cluster, term_weight = {}, {}
-  local unplaced = N - placed_n
-  if opts.clusters ~= false and unplaced > 0 then
-    local min_df = opts.min_cluster_size or max(3, ceil(N * 0.01))
-    local ratio = max(0.5, min(0.8, 2 * unplaced / max(N, 1)))
-    local themes = {}
-    for t, u in pairs(udf) do
-      local d = df[t]
-      if u >= min_df and u / d >= ratio and d <= 0.5 * N then themes[#themes + 1] = t end
-    end
-    sort(themes, function(a, b)
-      if udf[a] ~= udf[b] then return udf[a] > udf[b] end
-      return a < b
-    end)
-    local rank = {}
-    for i, t in ipairs(themes) do rank[t] = i end
-    -- co-occurrence of theme terms among the unplaced conversations
-    local co = {}
-    for d = 1, N do
-      local doc = docs[d]
-      if not doc.placed then
-        local list = {}
-        for t in pairs(doc.terms) do if rank[t] then list[#list + 1] = rank[t] end end
-        sort(list)
-        if #list > 16 then for i = #list, 17, -1 do list[i] = nil end end
-        for i = 1, #list do
-          local a = list[i]
-          local row = co[a]
-          if not row then row = {}; co[a] = row end
-          for j = i + 1, #list do
-            local b = list[j]
-            row[b] = (row[b] or 0) + 1
-          end
-        end
-      end
-    end
-    local link = 0.3
-    local assigned = {}
-    for i, t in ipairs(themes) do
-      if not assigned[i] then
-        local members = { t }
-        assigned[i] = #clusters + 1
-        local row = co[i] or {}
-        for j = i + 1, #themes do
-          if not assigned[j] then
-            local c = row[j] or 0
-            if c > 0 and c / min(udf[t], udf[themes[j]]) >= link then
-              assigned[j] = #clusters + 1
-              members[#members + 1] = themes[j]
-            end
-          end
-        end
-        clusters[#clusters + 1] = { members = members }
-        for _, m in ipairs(members) do
-          term_cluster[m] = #clusters
-          term_weight[m] = 2.5 * udf[m] / df[m]
-        end
-      end
-    end
+  local clusters, term_cluster, term_weight = {}, {}, {}
+  if opts.clusters ~= false and N > 0 then
+    clusters, term_cluster, term_weight = find_clusters(docs, N, df, udf, opts)
   end
 
   -- Assignment.
   local topic_of = {}
   local lex_groups, cl_groups, other = {}, {}, {}
   local lex_hits, cl_hits = {}, {}
+  local chosen = {}
+  local csize = {}
   for d = 1, N do
     local doc = docs[d]
     local cs = {}
@@ -520,28 +592,89 @@ function _M.group_by_topic(convs, opts)
         if v and (v > cbest) then cbest = v; cb = c end
       end
     end
-    local choose_cluster
-    if cb then
-      if doc.placed then choose_cluster = cbest > doc.best
-      else choose_cluster = cbest >= doc.best end
+    if cb and cbest >= 1 and ((doc.placed and cbest > doc.best) or (not doc.placed and cbest >= doc.best)) then
+      chosen[d] = cb
+      csize[cb] = (csize[cb] or 0) + 1
     end
-    if choose_cluster then
+  end
+  -- clusters that won too few conversations dissolve back into the lexicon's choice
+  local min_size = opts.min_cluster_size or max(3, ceil(N * 0.01))
+  local key = {}
+  for d = 1, N do
+    local doc = docs[d]
+    local cb = chosen[d]
+    if cb and csize[cb] >= min_size then key[d] = cb + ntop
+    elseif doc.bi then key[d] = doc.bi
+    else key[d] = 0 end
+  end
+
+  -- Stage 3: self-training. Terms (lexicon words included) strongly associated with one group
+  -- vote for it; a conversation moves when the votes plus half its lexicon score clearly favour
+  -- another group. Two rounds; ties keep the current group.
+  if opts.refine ~= false and N >= 20 then
+    for _ = 1, 2 do
+      local cnt, tdf = {}, {}
+      for d = 1, N do
+        local g = key[d]
+        if g ~= 0 then
+          for t in pairs(docs[d].all) do
+            local row = cnt[t]
+            if not row then row = {}; cnt[t] = row end
+            row[g] = (row[g] or 0) + 1
+            tdf[t] = (tdf[t] or 0) + 1
+          end
+        end
+      end
+      local assoc, aw = {}, {}
+      for t, row in pairs(cnt) do
+        local n = tdf[t]
+        if n >= 3 then
+          local bg, bn = nil, 0
+          for g, c in pairs(row) do
+            if c > bn or (c == bn and g < bg) then bg, bn = g, c end
+          end
+          local share = bn / n
+          if share >= 0.6 then assoc[t] = bg; aw[t] = 2 * share end
+        end
+      end
+      local nkey = {}
+      for d = 1, N do
+        local doc = docs[d]
+        local sc = {}
+        for t in pairs(doc.all) do
+          local g = assoc[t]
+          if g then sc[g] = (sc[g] or 0) + aw[t] end
+        end
+        for ti, v in pairs(doc.score) do sc[ti] = (sc[ti] or 0) + 0.5 * v end
+        local cur = key[d]
+        local bg, bv = cur, sc[cur] or 0
+        for g, v in pairs(sc) do
+          if v > bv + 0.5 or (v > bv and g < bg and bg ~= cur) then bg, bv = g, v end
+        end
+        nkey[d] = bg
+      end
+      key = nkey
+    end
+  end
+
+  for d = 1, N do
+    local doc = docs[d]
+    local k = key[d]
+    if k > ntop then
+      local cb = k - ntop
       local g = cl_groups[cb]
       if not g then g = {}; cl_groups[cb] = g; cl_hits[cb] = {} end
       g[#g + 1] = doc.conv
       local h = cl_hits[cb]
       for t in pairs(doc.terms) do if term_cluster[t] == cb then h[t] = (h[t] or 0) + 1 end end
-      doc.group = "c" .. cb
-    elseif doc.bi then
-      local g = lex_groups[doc.bi]
-      if not g then g = {}; lex_groups[doc.bi] = g; lex_hits[doc.bi] = {} end
+    elseif k > 0 then
+      local g = lex_groups[k]
+      if not g then g = {}; lex_groups[k] = g; lex_hits[k] = {} end
       g[#g + 1] = doc.conv
-      local h = lex_hits[doc.bi]
-      for k, ti in pairs(doc.hits) do if ti == doc.bi then h[k] = (h[k] or 0) + 1 end end
-      doc.group = "l" .. doc.bi
+      local h = lex_hits[k]
+      for kw, ti in pairs(doc.hits) do if ti == k then h[kw] = (h[kw] or 0) + 1 end end
     else
       other[#other + 1] = doc.conv
-      doc.group = "other"
     end
   end
 
