@@ -4,7 +4,6 @@
 --   lua5.4 bench/sandbox_bench.lua [seconds=3] [connections=4]
 package.path = "lua/?.lua;lua/?/init.lua;spec/?.lua;" .. package.path
 local socket = require "socket"
-local cjson = require "cjson.safe"
 local sandbox = require "support.sandbox"
 
 local seconds = tonumber(arg[1]) or 3
@@ -53,8 +52,8 @@ local ok, err = pcall(function()
   end
   local dt = socket.gettime() - t0
   for _, c in ipairs(conns) do c:close() end
-  io.write(string.format("sandbox GET /v2/mailboxes keep-alive, %d connections: %d requests in %.2f s = %.0f requests/s (%d non-200)\n",
-    nconn, n, dt, n / dt, bad))
+  io.write(string.format("sandbox GET /v2/mailboxes keep-alive, %d connections: "
+    .. "%d requests in %.2f s = %.0f requests/s (%d non-200)\n", nconn, n, dt, n / dt, bad))
   if bad > 0 then error("non-200 responses") end
 end)
 sb:stop()

@@ -299,7 +299,9 @@ describe("sandbox over HTTP", function()
       local closed = get("/v2/conversations?status=closed").json
       for _, c in ipairs(closed._embedded.conversations) do assert.equal("closed", c.status) end
       local open = get("/v2/conversations?status=open").json
-      for _, c in ipairs(open._embedded.conversations) do assert.is_true(c.status == "active" or c.status == "pending") end
+      for _, c in ipairs(open._embedded.conversations) do
+        assert.is_true(c.status == "active" or c.status == "pending")
+      end
       local vip = get("/v2/conversations?status=all&tag=vip").json
       assert.is_true(vip.page.totalElements > 0)
       for _, c in ipairs(vip._embedded.conversations) do
@@ -353,14 +355,19 @@ describe("sandbox over HTTP", function()
       local email = sample.primaryCustomer.email
       local byemail = get("/v2/conversations?status=all&query=" .. enc('(email:"' .. email .. '")')).json
       assert.is_true(byemail.page.totalElements >= 1)
-      for _, c in ipairs(byemail._embedded.conversations) do assert.equal(sample.primaryCustomer.id, c.primaryCustomer.id) end
-      local bycust = get("/v2/conversations?status=all&query=" .. enc("(customerIds:" .. I(sample.primaryCustomer.id) .. ")")).json
+      for _, c in ipairs(byemail._embedded.conversations) do
+        assert.equal(sample.primaryCustomer.id, c.primaryCustomer.id)
+      end
+      local bycust = get("/v2/conversations?status=all&query="
+        .. enc("(customerIds:" .. I(sample.primaryCustomer.id) .. ")")).json
       assert.equal(byemail.page.totalElements, bycust.page.totalElements)
       local word = sample.subject:match("(%a%a%a%a%a+)")
       if word then
         local bysubj = get("/v2/conversations?status=all&query=" .. enc('(subject:"' .. word .. '")')).json
         assert.is_true(bysubj.page.totalElements >= 1)
-        for _, c in ipairs(bysubj._embedded.conversations) do assert.truthy(c.subject:lower():find(word:lower(), 1, true)) end
+        for _, c in ipairs(bysubj._embedded.conversations) do
+          assert.truthy(c.subject:lower():find(word:lower(), 1, true))
+        end
       end
       local tags = get("/v2/conversations?status=all&query=" .. enc('(tag:"vip" OR tag:"urgent")')).json
       local vip = get("/v2/conversations?status=all&tag=vip").json.page.totalElements
@@ -418,7 +425,8 @@ describe("sandbox over HTTP", function()
       assert.equal("Checked with finance — ok ✅", newest.body)
       assert.equal(7702, newest.createdBy.id)
       assert.is_true(after.userUpdatedAt >= conv.userUpdatedAt)
-      local bad = request(sb, "POST", "/v2/conversations/" .. I(conv.id) .. "/notes", { token = tok, body = { user = 7701 } })
+      local bad = request(sb, "POST", "/v2/conversations/" .. I(conv.id) .. "/notes",
+        { token = tok, body = { user = 7701 } })
       assert.equal(400, bad.status)
       assert.equal("text", bad.json._embedded.errors[1].path)
     end)
@@ -530,7 +538,8 @@ describe("sandbox over HTTP", function()
       assert.equal("5", r1.headers["x-ratelimit-limit-minute"])
       assert.equal("4", r1.headers["x-ratelimit-remaining-minute"])
       local conv = get("/v2/conversations").json._embedded.conversations[1]
-      local w = request(sb, "PUT", "/v2/conversations/" .. I(conv.id) .. "/tags", { token = tok, body = { tags = { "x" } } })
+      local w = request(sb, "PUT", "/v2/conversations/" .. I(conv.id) .. "/tags",
+        { token = tok, body = { tags = { "x" } } })
       assert.equal(204, w.status)
       assert.equal("1", w.headers["x-ratelimit-remaining-minute"])
       local last = get("/v2/users")
@@ -568,7 +577,8 @@ describe("sandbox over HTTP", function()
     it("serves several concurrent keep-alive connections", function()
       local conns = {}
       for i = 1, 8 do conns[i] = assert(socket.connect("127.0.0.1", sb.port)); conns[i]:settimeout(5) end
-      local req = "GET /v2/conversations?status=all&page=%d HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " .. tok .. "\r\n\r\n"
+      local req = "GET /v2/conversations?status=all&page=%d HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+        .. tok .. "\r\n\r\n"
       for round = 1, 3 do
         for i, c in ipairs(conns) do c:send(req:format(i + round)) end
         for i, c in ipairs(conns) do
@@ -600,7 +610,8 @@ describe("sandbox over HTTP", function()
     end)
 
     it("refuses chunked request bodies with 411", function()
-      local res = request(sb, "POST", "/v2/conversations", { token = tok, headers = { ["Transfer-Encoding"] = "chunked" },
+      local res = request(sb, "POST", "/v2/conversations", { token = tok,
+        headers = { ["Transfer-Encoding"] = "chunked" },
         body = nil })
       assert.equal(411, res.status)
     end)

@@ -166,7 +166,8 @@ local function render_thread(S, base, conv, th)
   end
   for i, a in ipairs(th.attachments or {}) do
     t._embedded.attachments[i] = { id = a.id, filename = a.fileName, mimeType = a.mimeType, size = a.size,
-      state = "valid", _links = { web = { href = base .. "/v2/conversations/" .. conv.id .. "/attachments/" .. a.id } } }
+      state = "valid",
+      _links = { web = { href = base .. "/v2/conversations/" .. conv.id .. "/attachments/" .. (a.id or i) } } }
   end
   if th.by_user then
     local u = store.user_by_id[th.by_user]
@@ -529,7 +530,7 @@ local function list_conversations(S, req)
   end
   local items = {}
   for _, conv in ipairs(S.store.conversations) do
-    local ok = true
+    local ok
     if status == "all" then ok = true
     elseif status == "open" then ok = conv.status == "active" or conv.status == "pending"
     else ok = conv.status == status end
@@ -723,7 +724,10 @@ local function is_null(v) return v == nil or v == null end
 local function check_string_array(errors, body, name)
   local v = body[name]
   if is_null(v) then return end
-  if type(v) ~= "table" then errors[#errors + 1] = field_error(name, "must be an array of strings", v, "Type"); return end
+  if type(v) ~= "table" then
+    errors[#errors + 1] = field_error(name, "must be an array of strings", v, "Type")
+    return
+  end
   for i, x in pairs(v) do
     if type(i) ~= "number" or type(x) ~= "string" then
       errors[#errors + 1] = field_error(name, "must be an array of strings", nil, "Type")
@@ -776,9 +780,12 @@ local function check_attachments(errors, body, prefix)
       errors[#errors + 1] = field_error(p:sub(1, -2), "must be an object", nil, "Type")
     else
       for _, f in ipairs { "fileName", "mimeType", "data" } do
-        if not nonempty_string(a[f]) then errors[#errors + 1] = field_error(p .. f, "may not be empty", nil, "NotEmpty") end
+        if not nonempty_string(a[f]) then
+          errors[#errors + 1] = field_error(p .. f, "may not be empty", nil, "NotEmpty")
+        end
       end
-      out[#out + 1] = { fileName = a.fileName, mimeType = a.mimeType, size = type(a.data) == "string" and floor(#a.data * 3 / 4) or 0 }
+      local size = type(a.data) == "string" and floor(#a.data * 3 / 4) or 0
+      out[#out + 1] = { fileName = a.fileName, mimeType = a.mimeType, size = size }
     end
   end
   return out
@@ -801,9 +808,15 @@ local function check_customer(S, errors, v, path)
   if is_null(v) then errors[#errors + 1] = field_error(path, "may not be null", nil, "NotNull"); return nil end
   if type(v) ~= "table" then errors[#errors + 1] = field_error(path, "must be an object", nil, "Type"); return nil end
   if not is_null(v.id) then
-    if not is_int(v.id) then errors[#errors + 1] = field_error(path .. ".id", "must be an integer", v.id, "Type"); return nil end
+    if not is_int(v.id) then
+      errors[#errors + 1] = field_error(path .. ".id", "must be an integer", v.id, "Type")
+      return nil
+    end
     local c = S.store.customer_by_id[to_int(v.id)]
-    if not c then errors[#errors + 1] = field_error(path .. ".id", "Customer not found", v.id, "InvalidId"); return nil end
+    if not c then
+      errors[#errors + 1] = field_error(path .. ".id", "Customer not found", v.id, "InvalidId")
+      return nil
+    end
     return function() return c end
   end
   if is_null(v.email) then
@@ -847,9 +860,10 @@ local function check_customer(S, errors, v, path)
   end
 end
 
-local function new_thread_id(S)
+local function new_thread_id(S, attachments)
   local store = S.store
   store.next_thread_id = store.next_thread_id + 7
+  for i, a in ipairs(attachments or {}) do a.id = store.next_thread_id * 10 + i end
   return store.next_thread_id
 end
 
@@ -890,7 +904,7 @@ local function add_note(S, req, conv)
   local atts = check_attachments(errors, body, "")
   if #errors > 0 then return bad_request(S, errors) end
   user = user or S.owner_id
-  local th = { id = new_thread_id(S), type = "note", by_user = user, state = "published", body = body.text,
+  local th = { id = new_thread_id(S, atts), type = "note", by_user = user, state = "published", body = body.text,
     createdAt = (body.imported == true and at) or S:now(), status = status and status ~= "all" and status or nil,
     attachments = atts, source = { type = "api", via = "user" } }
   insert(conv.threads, th)
@@ -921,7 +935,7 @@ local function reply(S, req, conv)
   user = user or S.owner_id
   local draft = body.draft == true
   local now = S:now()
-  local th = { id = new_thread_id(S), type = "message", by_user = user, state = draft and "draft" or "published",
+  local th = { id = new_thread_id(S, atts), type = "message", by_user = user, state = draft and "draft" or "published",
     body = body.text, customer_id = cust.id, to = { cust.emails[1].value }, cc = body.cc or {}, bcc = body.bcc or {},
     createdAt = (body.imported == true and at) or now, attachments = atts, source = { type = "api", via = "user" } }
   insert(conv.threads, th)
@@ -1055,7 +1069,7 @@ local function create_conversation(S, req)
     local t = spec.src
     local tcust = spec.resolve and spec.resolve() or cust
     local kind = t.type == "reply" and "message" or t.type
-    local th = { id = new_thread_id(S), type = kind, body = t.text, createdAt = spec.at or created_at,
+    local th = { id = new_thread_id(S, spec.attachments), type = kind, body = t.text, createdAt = spec.at or created_at,
       state = (kind == "message" and t.draft == true) and "draft" or "published", attachments = spec.attachments,
       customer_id = tcust.id, cc = t.cc or {}, bcc = t.bcc or {}, source = { type = "api", via = "user" } }
     if kind == "customer" or kind == "chat" or kind == "phone" then
@@ -1165,7 +1179,10 @@ function _M.token_fields(req)
     local b = match(auth, "^[Bb]asic%s+(%S+)")
     if b then
       local id, secret = match(b64decode(b), "^([^:]*):(.*)$")
-      if id then fields.client_id = fields.client_id or url_decode(id); fields.client_secret = fields.client_secret or url_decode(secret) end
+      if id then
+        fields.client_id = fields.client_id or url_decode(id)
+        fields.client_secret = fields.client_secret or url_decode(secret)
+      end
     end
   end
   return fields

@@ -1,3 +1,4 @@
+-- luacheck: no max line length
 -- Text pools for the sandbox's seeded data: the fictional company "Kestrel" sells inventory and
 -- order software to small shops plus the hardware that goes with it (label printers, scanners).
 -- Each topic has several ways customers phrase the same problem, on purpose overlapping in

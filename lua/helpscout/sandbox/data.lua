@@ -203,7 +203,8 @@ local function gen_customers(store, rng, now)
     local created = now - rng.int(30, 1100) * 86400 - rng.int(86400)
     local c = {
       id = id, firstName = f[1], lastName = l[1], emails = { { id = 330000 + i * 3, value = email, type = "work" } },
-      phones = {}, organization = org and org[1] or nil, jobTitle = rng.chance(0.5) and rng.pick(corpus.job_titles) or nil,
+      phones = {}, organization = org and org[1] or nil,
+      jobTitle = rng.chance(0.5) and rng.pick(corpus.job_titles) or nil,
       location = rng.chance(0.6) and rng.pick(corpus.cities) or nil, gender = "unknown",
       photoType = "unknown", age = nil, background = rng.chance(0.15) and "Prefers e-mail contact" or nil,
       createdAt = created, updatedAt = created + rng.int(0, now - created), ascii_first = f[2],
@@ -244,7 +245,8 @@ local function customer_message(rng, topic, vars, second)
   local sigstyle = rng.int(5)
   local sig
   if sigstyle == 1 then
-    sig = "<p>-- <br>" .. e(vars.cust_full) .. "<br>" .. e(vars.job or "Owner") .. (vars.org and (" | " .. e(vars.org)) or "")
+    sig = "<p>-- <br>" .. e(vars.cust_full) .. "<br>" .. e(vars.job or "Owner")
+      .. (vars.org and (" | " .. e(vars.org)) or "")
       .. (vars.phone and ("<br>" .. e(vars.phone)) or "") .. "</p>"
   elseif sigstyle == 2 then
     sig = "<p>" .. e(closing) .. "<br>" .. e(vars.cust_full) .. (vars.org and ("<br>" .. e(vars.org)) or "") .. "</p>"
@@ -331,7 +333,7 @@ local function money(rng, cur)
   return cur[1] .. format(cur[2], rng.int(9, 480), rng.pick { 0, 0, 0, 50, 99, 90, 25 })
 end
 
-local function make_vars(rng, store, cust, agent, mailbox, now)
+local function make_vars(rng, cust, agent, mailbox, now)
   local cur = rng.pick(CURRENCIES)
   local email = cust.emails[1].value
   local org = cust.organization
@@ -381,7 +383,7 @@ local function gen_conversations(store, rng, now)
     local u = rng.float()
     local created = now - floor(60 * 86400 * u * u) - rng.int(60, 3600)
     local agent = rng.pick(agents_for[mbid])
-    local vars = make_vars(rng, store, cust, agent, mailbox, now)
+    local vars = make_vars(rng, cust, agent, mailbox, now)
     local second
     if rng.chance(0.05) then
       repeat second = rng.pick(corpus.topic_order) until second ~= topic

@@ -7,7 +7,7 @@
 -- never sees a partial request.
 local socket = require "socket"
 
-local pairs, ipairs, tonumber, type, setmetatable = pairs, ipairs, tonumber, type, setmetatable
+local pairs, ipairs, tonumber, tostring, setmetatable = pairs, ipairs, tonumber, tostring, setmetatable
 local concat, remove, lower, format = table.concat, table.remove, string.lower, string.format
 local find, sub, match = string.find, string.sub, string.match
 local gettime, select = socket.gettime, socket.select

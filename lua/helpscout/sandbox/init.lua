@@ -163,7 +163,7 @@ end
 local GARBAGE = "<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1>"
   .. "<p>The upstream server returned an invalid response.</p></body></html>"
 
-local function fault_status_response(self, f)
+local function fault_status_response(f)
   local headers = {}
   local has_ct = false
   for k, v in pairs(f.headers or {}) do
@@ -186,7 +186,7 @@ local function apply_fault(self, f, req)
     real = api.handle(self, req)
   end
   if f.action == "drop" then return { drop = true } end
-  if f.action == "status" then return fault_status_response(self, f) end
+  if f.action == "status" then return fault_status_response(f) end
   if f.action == "garbage" then
     return { status = f.status or 200, headers = { { "Content-Type", "text/html" } }, body = f.body or GARBAGE }
   end
@@ -200,7 +200,7 @@ local function apply_fault(self, f, req)
       body = body, truncate = true }
   end
   -- delay
-  local res = f.status and fault_status_response(self, f) or real
+  local res = f.status and fault_status_response(f) or real
   res.delay = f.delay or 1
   return res
 end
