@@ -1,6 +1,7 @@
 -- Sandbox throughput: starts bin/helpscout-sandbox, gets a token, then drives
--- GET /v2/mailboxes over keep-alive connections with LuaSocket clients (several connections,
--- requests interleaved, one outstanding request per connection) and prints requests/s.
+-- GET /v2/mailboxes (small, ~1.5 kB) and GET /v2/conversations?status=all (a 25-item page, ~35 kB)
+-- over keep-alive connections with LuaSocket clients (several connections, one outstanding
+-- request per connection) and prints requests/s. The sandbox is single-threaded: one core.
 --   lua5.4 bench/sandbox_bench.lua [seconds=3] [connections=4]
 package.path = "lua/?.lua;lua/?/init.lua;spec/?.lua;" .. package.path
 local socket = require "socket"
@@ -14,8 +15,10 @@ local ok, err = pcall(function()
   local status, tok = sb:request("POST", "/v2/oauth2/token",
     { grant_type = "client_credentials", client_id = sb.client_id, client_secret = sb.client_secret })
   assert(status == 200, "token request failed")
-  local req = "GET /v2/mailboxes HTTP/1.1\r\nHost: 127.0.0.1:" .. sb.port ..
-    "\r\nAuthorization: Bearer " .. tok.access_token .. "\r\nAccept: application/json\r\n\r\n"
+  local function build(path)
+    return "GET " .. path .. " HTTP/1.1\r\nHost: 127.0.0.1:" .. sb.port ..
+      "\r\nAuthorization: Bearer " .. tok.access_token .. "\r\nAccept: application/json\r\n\r\n"
+  end
 
   local conns = {}
   for i = 1, nconn do
@@ -38,11 +41,12 @@ local ok, err = pcall(function()
     if len > 0 then assert(c:receive(len)) end
     return st
   end
-  -- warm up
+  local function run(path, secs)
+  local req = build(path)
   for _, c in ipairs(conns) do c:send(req); assert(read_response(c) == 200) end
   local n, bad = 0, 0
   local t0 = socket.gettime()
-  local deadline = t0 + seconds
+  local deadline = t0 + secs
   while socket.gettime() < deadline do
     for _, c in ipairs(conns) do c:send(req) end
     for _, c in ipairs(conns) do
@@ -51,10 +55,13 @@ local ok, err = pcall(function()
     end
   end
   local dt = socket.gettime() - t0
-  for _, c in ipairs(conns) do c:close() end
-  io.write(string.format("sandbox GET /v2/mailboxes keep-alive, %d connections: "
-    .. "%d requests in %.2f s = %.0f requests/s (%d non-200)\n", nconn, n, dt, n / dt, bad))
+  io.write(string.format("sandbox GET %s keep-alive, %d connections: "
+    .. "%d requests in %.2f s = %.0f requests/s (%d non-200)\n", path, nconn, n, dt, n / dt, bad))
   if bad > 0 then error("non-200 responses") end
+  end
+  run("/v2/mailboxes", seconds)
+  run("/v2/conversations?status=all", seconds)
+  for _, c in ipairs(conns) do c:close() end
 end)
 sb:stop()
 if not ok then io.stderr:write("bench failed: ", tostring(err), "\n"); os.exit(1) end

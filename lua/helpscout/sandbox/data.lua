@@ -286,7 +286,9 @@ local function customer_message(rng, topic, vars, second)
   end
   local lines = {}
   if greet ~= "" then lines[#lines + 1] = e(greet) .. "<br><br>" end
-  lines[#lines + 1] = e(concat(body, "&nbsp; "))
+  local escaped = {}
+  for k, s in ipairs(body) do escaped[k] = e(s) end
+  lines[#lines + 1] = concat(escaped, "&nbsp; ")
   if s3 then lines[#lines + 1] = "<br>" .. e(s3) end
   if parts.late_mention then lines[#lines + 1] = "<br>" .. e(parts.late_mention) end
   lines[#lines + 1] = "<br><br>" .. e(ask) .. "<br><br>"

@@ -7,7 +7,7 @@ local cjson = require "cjson.safe"
 
 local type, pairs, tostring, getmetatable, setmetatable = type, pairs, tostring, getmetatable, setmetatable
 local concat, format, floor, huge = table.concat, string.format, math.floor, math.huge
-local gsub, byte = string.gsub, string.byte
+local gsub, byte, find = string.gsub, string.byte, string.find
 
 local _M = {}
 
@@ -30,6 +30,7 @@ local function escape_char(c)
 end
 
 local function enc_string(s)
+  if not find(s, '[%c"\\]') then return '"' .. s .. '"' end
   return '"' .. gsub(s, '[%c"\\]', escape_char) .. '"'
 end
 
@@ -40,6 +41,8 @@ local function enc_number(n)
 end
 
 local encode_value
+-- Object keys repeat endlessly ("id", "_links", ...): cache their encoded form (bounded).
+local key_cache, cached = {}, 0
 
 local function enc_table(t, buf, n)
   if getmetatable(t) == ARRAY or t[1] ~= nil then
@@ -56,7 +59,12 @@ local function enc_table(t, buf, n)
   local first = true
   for k, v in pairs(t) do
     if first then first = false else n = n + 1; buf[n] = "," end
-    n = n + 1; buf[n] = enc_string(type(k) == "string" and k or tostring(k))
+    local ek = key_cache[k]
+    if not ek then
+      ek = enc_string(type(k) == "string" and k or tostring(k))
+      if cached < 4096 and type(k) == "string" then key_cache[k] = ek; cached = cached + 1 end
+    end
+    n = n + 1; buf[n] = ek
     n = n + 1; buf[n] = ":"
     n = encode_value(v, buf, n)
   end
