@@ -240,15 +240,25 @@ local FOLLOWUP_WORDS = { "any update", "following up", "follow up", "still waiti
 local VIP_TAGS = { vip = true, enterprise = true, priority = true, premium = true,
   ["key-account"] = true, ["key account"] = true, important = true, ["high-priority"] = true }
 
+-- Entries of `words` (single words or phrases) found in s on word boundaries. Single words are
+-- looked up in the set of s's words; phrases are searched only when their first word occurs.
 local function word_hits(s, words)
   local found = {}
+  if s == "" then return found end
+  local set = {}
+  for w in s:gmatch("[%w']+") do set[w] = true end
   for _, w in ipairs(words) do
-    local a = find(s, w, 1, true)
-    while a do
-      local before = a > 1 and s:sub(a - 1, a - 1) or " "
-      local after = s:sub(a + #w, a + #w)
-      if not before:find("[%w]") and not after:find("[%w]") then found[#found + 1] = w; break end
-      a = find(s, w, a + 1, true)
+    local first = w:match("^[%w']+")
+    if first == w then
+      if set[w] then found[#found + 1] = w end
+    elseif first and set[first] then
+      local a = find(s, w, 1, true)
+      while a do
+        local before = a > 1 and s:sub(a - 1, a - 1) or " "
+        local after = s:sub(a + #w, a + #w)
+        if not before:find("[%w]") and not after:find("[%w]") then found[#found + 1] = w; break end
+        a = find(s, w, a + 1, true)
+      end
     end
   end
   return found
@@ -368,7 +378,7 @@ local function priority(conv, opts, now, weights, vip_tags, urgency_words)
   elseif status == "pending" then reasons[#reasons + 1] = "status pending" end
   -- urgency words in the subject and the customer's unanswered messages
   local bodies = {}
-  for i, b in ipairs(facts.tail_bodies) do bodies[i] = text.clean(b) end
+  for i, b in ipairs(facts.tail_bodies) do bodies[i] = text.quick_clean(b) end
   if #bodies == 0 and #threads_of(conv) == 0 and str(conv.preview) and facts.last_role == "customer" then
     bodies[1] = conv.preview
   end
@@ -446,14 +456,16 @@ function _M.rank(convs, opts)
     local p = priority(conv, o, now, weights, vip, words)
     p.conversation = conv
     p.id = conv.id
+    p.nid = tonumber(conv.id) or 0
     out[#out + 1] = p
   end
   sort(out, function(a, b)
     if a.score ~= b.score then return a.score > b.score end
     local wa, wb = a.waiting or -1, b.waiting or -1
     if wa ~= wb then return wa > wb end
-    return (tonumber(a.id) or 0) < (tonumber(b.id) or 0)
+    return a.nid < b.nid
   end)
+  for _, p in ipairs(out) do p.nid = nil end
   if limit and #out > limit then
     for i = #out, limit + 1, -1 do out[i] = nil end
   end

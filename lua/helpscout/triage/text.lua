@@ -13,7 +13,7 @@
 -- Invariants: never raises on odd input (nil, numbers, broken markup); output is valid UTF-8
 -- whenever the input was; no os.time/os.date (no local-time zone pitfalls).
 local floor, char, byte = math.floor, string.char, string.byte
-local find, sub, gsub, lower = string.find, string.sub, string.gsub, string.lower
+local find, sub, gsub, lower, gmatch = string.find, string.sub, string.gsub, string.lower, string.gmatch
 local concat = table.concat
 local tostring, type, tonumber = tostring, type, tonumber
 
@@ -240,16 +240,14 @@ function _M.html_to_text(html)
         -- find the end of the tag, honouring quoted attribute values
         local i = name_e + 1
         local gt
-        while i <= len do
-          local c = byte(html, i)
-          if c == 62 then gt = i; break
-          elseif c == 34 or c == 39 then
-            local q = find(html, c == 34 and '"' or "'", i + 1, true)
-            if not q then break end
-            i = q + 1
-          else
-            i = i + 1
-          end
+        while true do
+          local j = find(html, "[>\"']", i)
+          if not j then break end
+          local c = byte(html, j)
+          if c == 62 then gt = j; break end
+          local q = find(html, c == 34 and '"' or "'", j + 1, true)
+          if not q then break end
+          i = q + 1
         end
         if not gt then gt = len end
         local attrs = sub(html, name_e + 1, gt - 1)
@@ -321,70 +319,151 @@ local SIGNOFF = {
   ["thanks"] = true, ["thank you"] = true, ["thanks!"] = true, ["thanks in advance"] = true,
   ["many thanks"] = true, ["best"] = true, ["best regards"] = true, ["kind regards"] = true,
   ["regards"] = true, ["cheers"] = true, ["warm regards"] = true, ["all the best"] = true,
-  ["sincerely"] = true, ["thx"] = true, ["br"] = true, ["best wishes"] = true,
+  ["sincerely"] = true, ["thx"] = true, ["best wishes"] = true,
   ["thank you!"] = true, ["thanks again"] = true, ["cordialement"] = true, ["grüße"] = true,
   ["viele grüße"] = true, ["saludos"] = true, ["mit freundlichen grüßen"] = true,
 }
 
-local function is_history_start(line, nextline)
-  local l = line
-  if find(l, "^%s*On%s.*wrote:%s*$") then return true end
-  if find(l, "^%s*On%s.*%d") and nextline and find(nextline, "wrote:%s*$") then return true end
-  if find(l, "^%s*%-%-%-%-*%s*[Oo]riginal [Mm]essage%s*%-%-%-*") then return true end
-  if find(l, "^%s*%-%-%-%-*%s*[Ff]orwarded message") then return true end
-  if find(l, "^%s*Le%s.*a écrit%s?:%s*$") then return true end
-  if find(l, "^%s*Am%s.*schrieb.*:%s*$") then return true end
-  if find(l, "^%s*El%s.*escribió:%s*$") then return true end
-  if find(l, "^%s*From:%s") and nextline and (find(nextline, "^%s*Sent:%s") or find(nextline, "^%s*Date:%s")) then
-    return true
+-- Start of quoted history or a signature block, as patterns over "\n" .. text .. "\n"; each is
+-- tried only when its plain-text key occurs (the common message has none of them).
+local CUTS = {
+  { "wrote", "\n[ \t]*On[ \t][^\n]*wrote:[ \t]*\n" },
+  { "wrote", "\n[ \t]*On[ \t][^\n]*%d[^\n]*\n[^\n]*wrote:[ \t]*\n" },
+  { "riginal", "\n[ \t]*%-%-%-%-*[ \t]*[Oo]riginal [Mm]essage" },
+  { "orwarded", "\n[ \t]*%-%-%-%-*[ \t]*[Ff]orwarded message" },
+  { "crit", "\n[ \t]*Le[ \t][^\n]*a écrit[ \t]?:[ \t]*\n" },
+  { "schrieb", "\n[ \t]*Am[ \t][^\n]*schrieb[^\n]*:[ \t]*\n" },
+  { "escribi", "\n[ \t]*El[ \t][^\n]*escribió:[ \t]*\n" },
+  { "From:", "\n[ \t]*From:[ \t][^\n]*\n[ \t]*Sent:[ \t]" },
+  { "From:", "\n[ \t]*From:[ \t][^\n]*\n[ \t]*Date:[ \t]" },
+  { "--", "\n[ \t]*%-%-[ \t]*\n" },
+  { "_____", "\n[ \t]*__________*[ \t]*\n" },
+  { "Sent from", "\n[ \t]*Sent from my " },
+  { "Sent from", "\n[ \t]*Sent from Mail for" },
+  { "Outlook", "\n[ \t]*Get Outlook for " },
+}
+
+-- Both ends trimmed without a "%s+$" scan (quadratic on long runs of spaces).
+local function trim(s)
+  local a = find(s, "%S")
+  if not a then return "" end
+  local e = #s
+  local c = byte(s, e)
+  while c == 32 or c == 10 or c == 9 or c == 13 or c == 12 do e = e - 1; c = byte(s, e) end
+  if a == 1 and e == #s then return s end
+  return sub(s, a, e)
+end
+_M.trim = trim
+
+local SIGNOFF_KEYS = { "thank", "regard", "best", "cheers", "sincerely", "thx", "grüße", "cordialement",
+  "saludos", "wishes" }
+
+local function drop_signoff(s)
+  local tail = lower(sub(s, -300))
+  local any = false
+  for i = 1, #SIGNOFF_KEYS do
+    if find(tail, SIGNOFF_KEYS[i], 1, true) then any = true; break end
   end
-  return false
+  if not any then return s end
+  -- a short sign-off tail ("Thanks,\nPat Lee\nAcme Inc") is dropped: look at the last 5 lines
+  local starts = {}
+  local pos = #s
+  for _ = 1, 5 do
+    local nl
+    local i = pos
+    while i > 0 and byte(s, i) ~= 10 do i = i - 1 end
+    nl = i
+    starts[#starts + 1] = nl + 1
+    if nl == 0 then break end
+    pos = nl - 1
+  end
+  for k = #starts, 1, -1 do
+    local a = starts[k]
+    local e = find(s, "\n", a, true)
+    local line = sub(s, a, (e or #s + 1) - 1)
+    local l = gsub(gsub(lower(line), "^%s+", ""), "[%s,%.!]+$", "")
+    if #l <= 40 and (SIGNOFF[l] or SIGNOFF[l .. "!"]) and a > 1 then
+      local rest = sub(s, e or #s + 1)
+      local short = true
+      for tl in gmatch(rest, "[^\n]+") do if #tl > 60 then short = false end end
+      if short then return sub(s, 1, a - 1) end
+      return s
+    end
+  end
+  return s
 end
 
-local function is_signature_start(line)
-  if line == "--" or line == "-- " or find(line, "^%s*%-%-%s*$") then return true end
-  if find(line, "^%s*__________*%s*$") then return true end
-  if find(line, "^%s*Sent from my ") or find(line, "^%s*Sent from Mail for") then return true end
-  if find(line, "^%s*Get Outlook for ") then return true end
-  return false
+-- Distinct plain-text keys of CUTS, each with the indexes of its patterns.
+local CUT_KEYS = {}
+do
+  local index = {}
+  for _, c in ipairs(CUTS) do
+    local k = index[c[1]]
+    if not k then k = { key = c[1] }; index[c[1]] = k; CUT_KEYS[#CUT_KEYS + 1] = k end
+    k[#k + 1] = c[2]
+  end
 end
 
-function _M.strip_quoted(text)
+-- light = true: for classification, skips the sign-off tail and blank-line tidying.
+function _M.strip_quoted(text, light)
   text = tostring(text or "")
   if text == "" then return "" end
-  local lines = {}
-  for line in (text .. "\n"):gmatch("([^\n]*)\n") do lines[#lines + 1] = line end
-  local kept = {}
-  for i = 1, #lines do
-    local line = lines[i]
-    if is_history_start(line, lines[i + 1]) or is_signature_start(line) then break end
-    if not find(line, "^%s*>") then kept[#kept + 1] = line end
-  end
-  -- a short sign-off tail ("Thanks,\nPat Lee\nAcme Inc") is dropped
-  local last = #kept
-  while last > 0 and find(kept[last], "^%s*$") do last = last - 1 end
-  for i = math.max(1, last - 4), last do
-    local l = lower(kept[i]):gsub("^%s+", ""):gsub("[%s,%.!]+$", "")
-    if SIGNOFF[l] or SIGNOFF[l .. "!"] then
-      local short = true
-      for j = i + 1, last do if #kept[j] > 60 then short = false end end
-      if short and i > 1 then last = i - 1 end
-      break
+  local s = "\n" .. text .. "\n"
+  local cut = #s + 1
+  for i = 1, #CUT_KEYS do
+    local k = CUT_KEYS[i]
+    if find(s, k.key, 1, true) then
+      for j = 1, #k do
+        local a = find(s, k[j])
+        if a and a < cut then cut = a end
+      end
     end
   end
-  local out = {}
-  local blank = false
-  for i = 1, last do
-    local l = gsub(kept[i], "%s+$", "")
-    if l == "" then
-      if not blank and #out > 0 then out[#out + 1] = "" end
-      blank = true
-    else
-      out[#out + 1] = l; blank = false
-    end
+  s = sub(s, 1, cut)
+  if find(s, "\n>", 1, true) or find(s, "\n >", 1, true) or find(s, "\n\t>", 1, true) then
+    s = gsub(s, "\n[ \t]*>[^\n]*", "")
   end
-  while #out > 0 and out[#out] == "" do out[#out] = nil end
-  return concat(out, "\n")
+  if light then return s end
+  if find(s, " \n", 1, true) or find(s, "\t\n", 1, true) then s = gsub(s, "[ \t]+\n", "\n") end
+  s = trim(s)
+  s = drop_signoff(s)
+  if find(s, "\n\n\n", 1, true) then s = gsub(s, "\n\n\n+", "\n\n") end
+  return trim(s)
+end
+
+-- A fast approximation of clean() for classification: quoted blocks and tags are removed with a
+-- few gsubs instead of the element-by-element walk.
+function _M.quick_clean(body)
+  if type(body) ~= "string" or body == "" then return "" end
+  local s = body
+  if find(s, "<", 1, true) then
+    local q = find(s, "<blockquote", 1, true) or find(s, "<BLOCKQUOTE", 1, true)
+    local g = find(s, "gmail_quote", 1, true) or find(s, "gmail_signature", 1, true)
+    if g then
+      local lt = g
+      while lt > 1 and byte(s, lt) ~= 60 do lt = lt - 1 end
+      if not q or lt < q then q = lt end
+    end
+    if q then
+      local rest = sub(s, q)
+      local e = find(rest, "</blockquote>", 1, true)
+      -- keep text after a short inline quote, drop a trailing quoted history
+      if e and find(rest, "%S", e + 13) and not g then
+        s = sub(s, 1, q - 1) .. " " .. sub(rest, e + 13)
+      else
+        s = sub(s, 1, q - 1)
+      end
+    end
+    if find(s, "<script", 1, true) or find(s, "<style", 1, true) then
+      s = gsub(s, "<script.-</script>", " ")
+      s = gsub(s, "<style.-</style>", " ")
+    end
+    -- every tag becomes a line break: words never need inline tags, and line-based history
+    -- markers ("On ... wrote:") then start a line
+    s = gsub(s, "<[^>]*>", "\n")
+  end
+  if find(s, "&", 1, true) then s = _M.decode_entities(s) end
+  return _M.strip_quoted(s, true)
 end
 
 function _M.clean(body)

@@ -13,6 +13,7 @@ local builtin = require "helpscout.triage.lexicon"
 
 local type, pairs, ipairs, tostring, tonumber = type, pairs, ipairs, tostring, tonumber
 local lower, gsub, sub, find, gmatch = string.lower, string.gsub, string.sub, string.find, string.gmatch
+local byte = string.byte
 local ceil, min, max = math.ceil, math.min, math.max
 local sort, concat = table.sort, table.concat
 
@@ -45,6 +46,7 @@ messages reply replied contact contacted hear heard update updated updates
 
 local STOP = {}
 local STEM = {}
+local TERM_OK = {} -- stem -> may be a theme/association term (bounded like STEM)
 local stem_count = 0
 
 -- A light, deterministic suffix stripper (plural, -ing, -ed, final e). Not Porter: only needs to
@@ -76,7 +78,7 @@ local function stem(w)
   local s = STEM[w]
   if s then return s end
   s = stem_word(w)
-  if stem_count > 100000 then STEM = {}; stem_count = 0 end
+  if stem_count > 100000 then STEM = {}; TERM_OK = {}; stem_count = 0 end
   STEM[w] = s
   stem_count = stem_count + 1
   return s
@@ -214,17 +216,28 @@ end
 local CUSTOMER_CAP, AGENT_CAP = 2400, 600
 local W_SUBJECT, W_CUSTOMER, W_AGENT, W_NOTE, W_TAG = 2.0, 1.0, 0.35, 0.2, 8.0
 
+local NAME_CACHE, name_cache_n = {}, 0
+
+local function name_stems(v, names)
+  local list = NAME_CACHE[v]
+  if not list then
+    list = {}
+    for w in gmatch(lower(v), "[%w\128-\255]+") do list[#list + 1] = stem(w) end
+    if name_cache_n > 50000 then NAME_CACHE = {}; name_cache_n = 0 end
+    NAME_CACHE[v] = list
+    name_cache_n = name_cache_n + 1
+  end
+  for i = 1, #list do names[list[i]] = true end
+end
+
 local function person_names(p, names)
   if type(p) ~= "table" then return end
-  for _, k in ipairs { "first", "last", "firstName", "lastName" } do
-    local v = p[k]
-    if type(v) == "string" and v ~= "" then
-      for w in gmatch(lower(v), "[%w\128-\255]+") do names[stem(w)] = true end
-    end
-  end
-  if type(p.email) == "string" then
-    for w in gmatch(lower(p.email), "[%w\128-\255]+") do names[stem(w)] = true end
-  end
+  local v = p.first or p.firstName
+  if type(v) == "string" and v ~= "" then name_stems(v, names) end
+  v = p.last or p.lastName
+  if type(v) == "string" and v ~= "" then name_stems(v, names) end
+  v = p.email
+  if type(v) == "string" and v ~= "" then name_stems(v, names) end
 end
 
 -- Text of one conversation split by source, each capped; the cleaning is the transcript's.
@@ -248,13 +261,14 @@ local function sources(conv)
         local is_customer = t.type == "customer" or (by == "customer" and t.type ~= "note")
         if is_customer then
           if clen < CUSTOMER_CAP then
-            local s = text.clean(sub(body, 1, CUSTOMER_CAP * 2))
+            if #body > CUSTOMER_CAP * 2 then body = sub(body, 1, CUSTOMER_CAP * 2) end
+            local s = text.quick_clean(body)
             cust[#cust + 1] = s; clen = clen + #s
           end
         elseif t.type == "note" then
-          if #note < 1 then note[1] = text.clean(sub(body, 1, AGENT_CAP * 2)) end
+          if #note < 1 then note[1] = text.quick_clean(sub(body, 1, AGENT_CAP * 2)) end
         elseif alen < AGENT_CAP then
-          local s = text.clean(sub(body, 1, AGENT_CAP * 2))
+          local s = text.quick_clean(sub(body, 1, AGENT_CAP * 2))
           agent[#agent + 1] = s; alen = alen + #s
         end
       end
@@ -270,6 +284,8 @@ local function sources(conv)
   end
   return subject, concat(cust, "\n"), concat(agent, "\n"), concat(note, "\n"), tags, names
 end
+
+_M._sources = sources
 
 -- Tokenised features, cached per conversation table (weak keys) because ranking, drafting and
 -- grouping often look at the same conversations.
@@ -538,7 +554,13 @@ function _M.group_by_topic(convs, opts)
     local function add(arr, n, w)
       for i = 1, n do
         local t = arr[i]
-        if #t >= 3 and not STOP[t] and not names[t] and not find(t, "^[%d\226\240-\244]") then
+        local ok = TERM_OK[t]
+        if ok == nil then
+          local b = byte(t, 1)
+          ok = #t >= 3 and not STOP[t] and not (b >= 48 and b <= 57) and b ~= 226 and b < 240
+          TERM_OK[t] = ok
+        end
+        if ok and not names[t] then
           all[t] = true
           if not known[t] then
             local cur = terms[t]
@@ -700,13 +722,18 @@ function _M.group_by_topic(convs, opts)
     for i = 1, min(maxk, #ks) do out[i] = fmt and fmt(ks[i]) or ks[i] end
     return out
   end
-  local function by_id(a, b) return conv_key(a) < conv_key(b) end
+  local function sort_by_id(list)
+    local keyed = {}
+    for i, c in ipairs(list) do keyed[i] = { conv_key(c), c } end
+    sort(keyed, function(a, b) return a[1] < b[1] end)
+    for i, k in ipairs(keyed) do list[i] = k[2] end
+  end
 
   local groups = {}
   for ti = 1, ntop do
     local g = lex_groups[ti]
     if g then
-      sort(g, by_id)
+      sort_by_id(g)
       local kw = top_keywords(lex_hits[ti], function(k) return (gsub(k, "^#", "tag:")) end)
       groups[#groups + 1] = { topic = lex.topics[ti].id, label = lex.topics[ti].label or lex.topics[ti].id,
         keywords = kw, conversations = g, count = #g, source = "lexicon" }
@@ -715,7 +742,7 @@ function _M.group_by_topic(convs, opts)
   for c = 1, #clusters do
     local g = cl_groups[c]
     if g then
-      sort(g, by_id)
+      sort_by_id(g)
       local kw = top_keywords(cl_hits[c], function(k) return surface(k, surfaces) end)
       local label = {}
       for i = 1, min(3, #kw) do label[i] = kw[i] end
@@ -725,7 +752,7 @@ function _M.group_by_topic(convs, opts)
     end
   end
   if #other > 0 then
-    sort(other, by_id)
+    sort_by_id(other)
     groups[#groups + 1] = { topic = "other", label = opts.other_label or "Other", keywords = {},
       conversations = other, count = #other, source = "other" }
   end
