@@ -171,6 +171,21 @@ describe("client arguments", function()
     raises("unknown option 'redirect_uri'", helpscout.authorize_url, { client_id = "x", redirect_uri = "y" })
   end)
 
+  if _VERSION == "Lua 5.4" then
+    it("closes at the end of a <close> scope", function()
+      local chunk = assert(load([[
+        local H, sb = ...
+        local keep
+        do
+          local c <close> = H.client(sb)
+          keep = c
+        end
+        return tostring(keep)
+      ]]))
+      assert.equal("helpscout.Client (closed)", chunk(H, sb))
+    end)
+  end
+
   it("close is idempotent and a closed client raises", function()
     local c = H.client(sb)
     c:close(); c:close()

@@ -91,6 +91,39 @@ describe("client iterators", function()
     assert.truthy(tostring(err):find("page=2", 1, true))
   end)
 
+  it("refuses a next link to another host and raises a protocol error", function()
+    local body = '{"_embedded":{"conversations":[{"id":1},{"id":2}]},' ..
+      '"page":{"size":2,"totalElements":4,"totalPages":2,"number":1},' ..
+      '"_links":{"next":{"href":"http://attacker.invalid/v2/conversations?page=2"}}}'
+    sb:fault{ method = "GET", path = "/v2/conversations", count = 1, action = "status", status = 200,
+      headers = { ["Content-Type"] = "application/hal+json" }, body = body }
+    local got = {}
+    local ok, err = pcall(function()
+      for c in hs:each("list_conversations", all) do got[#got + 1] = c.id end
+    end)
+    assert.is_false(ok)
+    assert.equal("protocol", err.kind)
+    assert.truthy(err.message:find("attacker.invalid", 1, true))
+    assert.same({}, got) -- the page with the bad link is refused before its items are yielded
+    assert.equal(1, H.count(sb, "GET", "/v2/conversations"))
+  end)
+
+  it("follows a relative next link on the API host", function()
+    local body = '{"_embedded":{"conversations":[{"id":1}]},"page":{"number":1},' ..
+      '"_links":{"next":{"href":"/v2/conversations?status=all&page=2"}}}'
+    sb:fault{ method = "GET", path = "/v2/conversations", count = 1, action = "status", status = 200,
+      headers = { ["Content-Type"] = "application/hal+json" }, body = body }
+    local n, pages = 0, 0
+    for items, page in hs:pages("list_conversations", all) do
+      pages = pages + 1
+      n = n + #items
+      if pages == 2 then assert.equal(2, page.number) end
+    end
+    local _, first = hs:list_conversations(all)
+    assert.is_true(pages >= 2)
+    assert.equal(1 + first.totalElements - first.size, n)
+  end)
+
   it("fetch_all returns every item in page order, equal to each", function()
     local via_each = {}
     for c in hs:each("list_conversations", all) do via_each[#via_each + 1] = c.id end
