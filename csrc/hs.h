@@ -43,7 +43,6 @@ typedef struct hs_buf {
 } hs_buf;
 
 int hs_buf_add(hs_buf *b, const void *s, size_t n); /* 0 ok, -1 out of memory */
-int hs_buf_adds(hs_buf *b, const char *s);
 void hs_buf_reset(hs_buf *b);
 void hs_buf_free(hs_buf *b);
 void hs_buf_wipe(hs_buf *b); /* zero, then free: for buffers that held secrets */
@@ -94,7 +93,6 @@ extern const int hs_ntools;
 const hs_tool *hs_tool_find(const char *name);
 const hs_tool *hs_tool_check(lua_State *L, int arg, int want_list); /* raises */
 void hs_tools_push(lua_State *L); /* the public array describing the tools */
-const hs_param *hs_tool_param(const hs_tool *t, const char *name);
 void hs_push_valid_names(lua_State *L, const hs_param *ps, int n); /* "a, b, c" */
 
 /* ---- requests and responses (engine) ---- */

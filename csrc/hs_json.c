@@ -35,7 +35,6 @@ int hs_buf_add(hs_buf *b, const void *s, size_t n) {
   return 0;
 }
 
-int hs_buf_adds(hs_buf *b, const char *s) { return hs_buf_add(b, s, strlen(s)); }
 
 void hs_buf_reset(hs_buf *b) {
   b->n = 0;

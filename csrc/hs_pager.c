@@ -58,8 +58,8 @@ static int check_next(lua_State *L, hs_client *c) {
   return 0;
 }
 
-/* Keeps the items of the array at idx whose id was not seen (upvalue set at seen); returns a new
- * array at the top when filter is set, otherwise appends into `out`. */
+/* Appends to the array `out` the items of the array `items` whose id is not in the set `seen`,
+ * adding their ids to it (items without an id are always kept). */
 static void dedupe_into(lua_State *L, int items, int seen, int out) {
   size_t i, n = hs_rawlen(L, items), k = hs_rawlen(L, out);
   for (i = 1; i <= n; i++) {

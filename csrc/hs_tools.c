@@ -155,13 +155,6 @@ const hs_tool *hs_tool_find(const char *name) {
   return NULL;
 }
 
-const hs_param *hs_tool_param(const hs_tool *t, const char *name) {
-  int i;
-  for (i = 0; i < t->nparams; i++)
-    if (strcmp(t->params[i].name, name) == 0) return &t->params[i];
-  return NULL;
-}
-
 void hs_push_valid_names(lua_State *L, const hs_param *ps, int n) {
   luaL_Buffer b;
   int i;
