@@ -136,7 +136,9 @@ local function int_opt(opts, name)
   if v == nil then return nil end
   if type(v) == "table" then v = v[#v] end
   local n = tonumber(v)
-  if not n or n ~= floor(n) then usage_error("option --" .. name .. " needs an integer, got '" .. tostring(v) .. "'") end
+  if not n or n ~= floor(n) then
+    usage_error("option --" .. name .. " needs an integer, got '" .. tostring(v) .. "'")
+  end
   return floor(n)
 end
 
@@ -337,7 +339,7 @@ function C.mailboxes(ctx, opts)
   return 0
 end
 
-local function conv_rows(ctx, items, now)
+local function conv_rows(items, now)
   local cols = {
     { "ID", "id", right = true }, { "NUMBER", num, right = true }, { "STATUS", "status" },
     { "CUSTOMER", function(c) return person(c.primaryCustomer) end, max = 24 },
@@ -353,13 +355,14 @@ local function conv_rows(ctx, items, now)
 end
 
 function C.conversations(ctx, opts)
-  local params = { status = one(opts, "status"), mailbox = one(opts, "mailbox"), tag = opts.tag and concat(opts.tag, ","),
+  local params = { status = one(opts, "status"), mailbox = one(opts, "mailbox"),
+      tag = opts.tag and concat(opts.tag, ","),
     query = one(opts, "query"), assigned_to = int_opt(opts, "assigned-to"), sortField = one(opts, "sort"),
     sortOrder = one(opts, "order"), page = int_opt(opts, "page") }
   local limit = int_opt(opts, "limit")
   local items, page = list(ctx, "list_conversations", params, opts.all, limit)
   if ctx.json then write(ctx, json({ items = items, page = page })); return 0 end
-  write(ctx, conv_rows(ctx, items, os.time()))
+  write(ctx, conv_rows(items, os.time()))
   if page and not opts.all and not limit and tonumber(page.totalPages) and page.totalPages > 1 then
     write(ctx, format("page %s of %s (%s conversations); --all for every page", ostr(page.number),
       ostr(page.totalPages), ostr(page.totalElements)))
@@ -367,7 +370,7 @@ function C.conversations(ctx, opts)
   return 0
 end
 
-function C.conversation(ctx, opts, pos)
+function C.conversation(ctx, _, pos)
   local id = id_arg(pos[1], "conversation ID")
   local hs = client(ctx)
   local conv = check(hs:get_conversation(id, { embed = "threads" }))
@@ -445,7 +448,8 @@ function C.note(ctx, opts, pos)
   if not body or body == "" then usage_error("note needs TEXT") end
   if #pos > 2 then usage_error("note takes one TEXT argument (quote it)") end
   local hs = client(ctx)
-  local tid = check(hs:add_note(id, { text = to_html(body), status = one(opts, "status"), user = int_opt(opts, "user") }))
+  local tid = check(hs:add_note(id, { text = to_html(body), status = one(opts, "status"), user = int_opt(opts,
+      "user") }))
   if ctx.json then write(ctx, json({ conversation_id = id, thread_id = tid })); return 0 end
   write(ctx, format("note %s added to conversation %s", ostr(tid), ostr(id)))
   return 0
@@ -488,8 +492,10 @@ function C.reply(ctx, opts, pos)
   if not cust then error({ failure = "conversation " .. id .. " has no primary customer to reply to" }, 0) end
   local tid = check(hs:reply(id, { customer = cust, text = to_html(body), draft = opts.draft and true or nil,
     status = one(opts, "status"), user = int_opt(opts, "user") }))
-  if ctx.json then write(ctx, json({ conversation_id = id, thread_id = tid, draft = opts.draft and true or false })); return 0 end
-  write(ctx, format("%s %s added to conversation %s", opts.draft and "draft reply" or "reply (sent)", ostr(tid), ostr(id)))
+  if ctx.json then write(ctx, json({ conversation_id = id, thread_id = tid,
+      draft = opts.draft and true or false })); return 0 end
+  write(ctx, format("%s %s added to conversation %s", opts.draft and "draft reply" or "reply (sent)", ostr(tid),
+      ostr(id)))
   return 0
 end
 
@@ -562,7 +568,10 @@ function _M.triage_report(convs, opts)
     for _, c in ipairs(g.conversations) do
       local r = by_id[c]
       gl[r.level] = gl[r.level] + 1
-      if not top or r.score > top.score or (r.score == top.score and (r.waiting or 0) > (top.waiting or 0)) then top = r end
+      if not top or r.score > top.score
+          or (r.score == top.score and (r.waiting or 0) > (top.waiting or 0)) then
+        top = r
+      end
       ids[#ids + 1] = c.id
     end
     report.groups[#report.groups + 1] = { topic = g.topic, label = g.label, keywords = g.keywords,
@@ -598,8 +607,8 @@ function _M.format_triage(report)
   if #rows == 0 then add("  (nothing to do)") else
     local t = render_table(rows, { { "", "rank", right = true }, { "SCORE", "score", right = true },
       { "LEVEL", "level" }, { "CONV", "number", right = true }, { "WAITING", "waiting", right = true },
-      { "CUSTOMER", "customer", max = 20 }, { "SUBJECT", "subject", max = 40 }, { "TOPIC", "topic", max = 22 },
-      { "WHY", "why", max = 70 } })
+      { "CUSTOMER", "customer", max = 18 }, { "SUBJECT", "subject", max = 34 }, { "TOPIC", "topic", max = 18 },
+      { "WHY", "why", max = 60 } })
     for line in t:gmatch("[^\n]+") do add("  " .. line) end
   end
   add("")
@@ -613,8 +622,8 @@ function _M.format_triage(report)
         g.top.subject or "", g.top.score) or "" }
   end
   if #grows == 0 then add("  (no conversations)") else
-    local t = render_table(grows, { { "TOPIC", "label", max = 44 }, { "CONVS", "count", right = true },
-      { "PRIORITY", "levels", max = 40 }, { "KEYWORDS", "keywords", max = 40 }, { "FIRST", "top", max = 50 } })
+    local t = render_table(grows, { { "TOPIC", "label", max = 40 }, { "CONVS", "count", right = true },
+      { "PRIORITY", "levels", max = 36 }, { "KEYWORDS", "keywords", max = 36 }, { "FIRST", "top", max = 44 } })
     for line in t:gmatch("[^\n]+") do add("  " .. line) end
   end
   return concat(out, "\n")
@@ -637,7 +646,8 @@ function C.drafts(ctx, opts)
   local results = {}
   for i, conv in ipairs(convs) do
     local body, meta = triage.draft_reply(conv)
-    local r = { id = conv.id, number = conv.number, subject = conv.subject or "", customer = person(conv.primaryCustomer),
+    local r = { id = conv.id, number = conv.number, subject = conv.subject or "",
+        customer = person(conv.primaryCustomer),
       email = type(conv.primaryCustomer) == "table" and conv.primaryCustomer.email or nil,
       topic = meta.topic, question = meta.question, text = body }
     if opts.save then
@@ -657,7 +667,8 @@ function C.drafts(ctx, opts)
   for i, r in ipairs(results) do
     if i > 1 then write(ctx, "") end
     write(ctx, format("=== %s %s", r.number and ("#" .. ostr(r.number)) or ostr(r.id), r.subject))
-    write(ctx, format("To: %s%s · topic: %s", r.customer, r.email and (" <" .. r.email .. ">") or "", r.topic or "general"))
+    write(ctx, format("To: %s%s · topic: %s", r.customer, r.email and (" <" .. r.email .. ">") or "",
+        r.topic or "general"))
     write(ctx, "")
     write(ctx, r.text)
     if r.saved_thread_id then write(ctx, format("[saved as draft thread %s; not sent]", ostr(r.saved_thread_id)))
@@ -698,7 +709,8 @@ function _M.format_customer(s)
   if #s.open_issues > 0 then
     add("")
     add("Open issues")
-    local t = render_table(s.open_issues, { { "CONV", function(r) return r.number and ("#" .. ostr(r.number)) or ostr(r.id) end, right = true },
+    local t = render_table(s.open_issues, { { "CONV",
+        function(r) return r.number and ("#" .. ostr(r.number)) or ostr(r.id) end, right = true },
       { "STATUS", "status" }, { "LEVEL", "level" }, { "SCORE", "score", right = true },
       { "WAITING", function(r) return r.waiting and text.duration(r.waiting) or "-" end, right = true },
       { "SUBJECT", "subject", max = 50 } })
@@ -707,8 +719,10 @@ function _M.format_customer(s)
   if #s.conversations > 0 then
     add("")
     add("Recent conversations")
-    local t = render_table(s.conversations, { { "CONV", function(r) return r.number and ("#" .. ostr(r.number)) or ostr(r.id) end, right = true },
-      { "STATUS", "status" }, { "TOPIC", "topic" }, { "LAST CONTACT", "last_contact" }, { "SUBJECT", "subject", max = 50 } })
+    local t = render_table(s.conversations, { { "CONV",
+        function(r) return r.number and ("#" .. ostr(r.number)) or ostr(r.id) end, right = true },
+      { "STATUS", "status" }, { "TOPIC", "topic" }, { "LAST CONTACT", "last_contact" }, { "SUBJECT", "subject",
+          max = 50 } })
     for line in t:gmatch("[^\n]+") do add("  " .. line) end
   end
   return concat(out, "\n")

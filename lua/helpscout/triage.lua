@@ -217,18 +217,18 @@ _M.ROLE_LABEL = ROLE_LABEL
 -- Priority
 
 local DEFAULT_WEIGHTS = {
-  waiting = 30,        -- full points after waiting_full hours (log scale)
-  customer_last = 15,  -- the customer wrote last
-  unassigned = 10,
-  active = 10,         -- status active (pending = waiting on the customer: 0)
+  waiting = 40,        -- full points after a week of waiting (log scale: 1 day = 25)
+  customer_last = 10,  -- the customer wrote last
+  unassigned = 8,
+  active = 5,          -- status active (pending = waiting on the customer: 0)
   urgency = 15,        -- urgency words, 8 points each up to this
   followups = 12,      -- 6 points per follow-up without an answer up to this
   vip = 15,            -- a VIP tag
   threads = 5,         -- long conversations, full at 8 threads
 }
 _M.DEFAULT_WEIGHTS = DEFAULT_WEIGHTS
-local WAITING_FULL_HOURS = 72
-local LEVELS = { { "urgent", 70 }, { "high", 45 }, { "normal", 20 }, { "low", 0 } }
+local WAITING_FULL_HOURS = 168
+local LEVELS = { { "urgent", 70 }, { "high", 50 }, { "normal", 25 }, { "low", 0 } }
 
 local URGENT_WORDS = { "urgent", "urgently", "asap", "as soon as possible", "immediately", "emergency",
   "critical", "right now", "right away", "outage", "is down", "are down", "production", "deadline",
@@ -367,15 +367,18 @@ local function priority(conv, opts, now, weights, vip_tags, urgency_words)
     local hours = waiting / 3600
     local pts = weights.waiting * min(1, log(1 + hours) / log(1 + WAITING_FULL_HOURS))
     pts = floor(pts * 10 + 0.5) / 10
-    add(pts, "customer waiting " .. text.duration(waiting))
+    add(pts, "waiting " .. text.duration(waiting))
   end
   if facts.last_role == "customer" then add(weights.customer_last, "customer replied last") end
   local assignee = conv.assignee
   if status == "active" and (type(assignee) ~= "table" or assignee.id == nil) then
     add(weights.unassigned, "unassigned")
   end
-  if status == "active" then add(weights.active, "status active")
-  elseif status == "pending" then reasons[#reasons + 1] = "status pending" end
+  if status == "active" then
+    score = score + weights.active
+  elseif status == "pending" then
+    reasons[#reasons + 1] = "pending"
+  end
   -- urgency words in the subject and the customer's unanswered messages
   local bodies = {}
   for i, b in ipairs(facts.tail_bodies) do bodies[i] = text.quick_clean(b) end
@@ -536,7 +539,7 @@ end
 
 -- The customer's question: the first sentence(s) ending in "?" in their latest message, else its
 -- first sentence that is not a greeting.
-local function extract_question(body)
+local function extract_question(body, questions_only)
   if not body or body == "" then return nil end
   local ss = sentences(body)
   local qs = {}
@@ -545,6 +548,7 @@ local function extract_question(body)
     if #qs == 2 then break end
   end
   if #qs > 0 then return text.cap(concat(qs, " "), 220) end
+  if questions_only then return nil end
   for _, s in ipairs(ss) do
     local l = lower(s)
     if not (l:find("^hi%f[%W]") or l:find("^hello") or l:find("^hey") or l:find("^dear")
@@ -582,7 +586,17 @@ function _M.draft_reply(conv, opts)
   end
   local first = first_name(conv.primaryCustomer) or first_name(cust_person)
   local greeting = first and ("Hi " .. first .. ",") or "Hi there,"
-  local question = extract_question(last_customer and last_customer.text or str(conv.preview))
+  local question
+  for i = #msgs, 1, -1 do
+    if msgs[i].role == "customer" then
+      question = extract_question(msgs[i].text, true)
+      if question then break end
+    end
+  end
+  local wrote
+  if not question then
+    wrote = extract_question(last_customer and last_customer.text or str(conv.preview))
+  end
   local subject = str(conv.subject)
   local paras = { greeting }
   local ack = tpl.ack
@@ -592,6 +606,8 @@ function _M.draft_reply(conv, opts)
   paras[#paras + 1] = ack
   if question then
     paras[#paras + 1] = "You asked: \"" .. question .. "\""
+  elseif wrote then
+    paras[#paras + 1] = "You wrote: \"" .. wrote .. "\""
   end
   paras[#paras + 1] = tpl.next
   local agent = opts.agent_name or first_name(conv.assignee)

@@ -138,6 +138,10 @@ local function compile(topics)
           if h[k] == ti then dup = true; if w > h[k + 1] then h[k + 1] = w end end
         end
         if not dup then h[#h + 1] = ti; h[#h + 1] = w end
+        -- shown in keywords: the shortest spelling that reached this node
+        node.d = node.d or {}
+        local cur = node.d[ti]
+        if not cur or #phrase < #cur or (#phrase == #cur and phrase < cur) then node.d[ti] = phrase end
         for k = 1, #toks do known[toks[k]] = true end
         if #toks == 1 then
           if w >= 2 then by_tag[toks[1]] = by_tag[toks[1]] or ti end
@@ -319,11 +323,7 @@ local function score_tokens(lex, toks, n, weight, score, hits)
         for k = 1, #h, 2 do
           local ti = h[k]
           score[ti] = (score[ti] or 0) + h[k + 1] * weight
-          if hits then
-            local key = toks[i]
-            if j > i then key = concat(toks, " ", i, j) end
-            hits[key] = ti
-          end
+          if hits then hits[node.d[ti]] = ti end
         end
       end
       j = j + 1
