@@ -607,8 +607,8 @@ function _M.format_triage(report)
   if #rows == 0 then add("  (nothing to do)") else
     local t = render_table(rows, { { "", "rank", right = true }, { "SCORE", "score", right = true },
       { "LEVEL", "level" }, { "CONV", "number", right = true }, { "WAITING", "waiting", right = true },
-      { "CUSTOMER", "customer", max = 18 }, { "SUBJECT", "subject", max = 34 }, { "TOPIC", "topic", max = 18 },
-      { "WHY", "why", max = 60 } })
+      { "CUSTOMER", "customer", max = 16 }, { "SUBJECT", "subject", max = 32 }, { "TOPIC", "topic", max = 18 },
+      { "WHY", "why", max = 56 } })
     for line in t:gmatch("[^\n]+") do add("  " .. line) end
   end
   add("")

@@ -369,7 +369,11 @@ local function priority(conv, opts, now, weights, vip_tags, urgency_words)
     pts = floor(pts * 10 + 0.5) / 10
     add(pts, "waiting " .. text.duration(waiting))
   end
-  if facts.last_role == "customer" then add(weights.customer_last, "customer replied last") end
+  if facts.last_role == "customer" then
+    -- "waiting ..." already says who wrote last
+    if waiting then score = score + weights.customer_last
+    else add(weights.customer_last, "customer replied last") end
+  end
   local assignee = conv.assignee
   if status == "active" and (type(assignee) ~= "table" or assignee.id == nil) then
     add(weights.unassigned, "unassigned")
@@ -593,6 +597,8 @@ function _M.draft_reply(conv, opts)
       if question then break end
     end
   end
+  local subject0 = str(conv.subject)
+  if not question and subject0 and subject0:find("%?%s*$") then question = text.cap(subject0, 220) end
   local wrote
   if not question then
     wrote = extract_question(last_customer and last_customer.text or str(conv.preview))
@@ -630,7 +636,7 @@ end
 -- Customer summary
 
 local err_mt = { __tostring = function(e)
-  return e.kind .. ": " .. e.message
+  return "helpscout: " .. e.kind .. ": " .. e.message
 end }
 
 local function mkerr(kind, message)

@@ -679,6 +679,12 @@ function _M.group_by_topic(convs, opts)
     end
   end
 
+  -- clusters left too small after refinement dissolve as well
+  local final = {}
+  for d = 1, N do final[key[d]] = (final[key[d]] or 0) + 1 end
+  for d = 1, N do
+    if key[d] > ntop and final[key[d]] < min_size then key[d] = docs[d].bi or 0 end
+  end
   for d = 1, N do
     local doc = docs[d]
     local k = key[d]
