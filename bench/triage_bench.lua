@@ -1,3 +1,4 @@
+-- luacheck: no max line length
 -- Benchmark (not a test): group_by_topic and rank over 10,000 synthetic conversations shaped like
 -- the API's (embed=threads), built here deterministically (own LCG, no math.random).
 --   lua5.4 bench/triage_bench.lua [N]

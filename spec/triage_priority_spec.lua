@@ -1,3 +1,4 @@
+-- luacheck: no max line length
 -- triage.priority / rank / draft_reply on fixed inputs.
 local triage = require "helpscout.triage"
 local F = require "triage_fixtures"

@@ -1,3 +1,4 @@
+-- luacheck: no max line length
 -- helpscout.triage.text and triage.transcript on fixed inputs: nasty HTML, quoted history,
 -- signatures, empty threads, missing fields, non-ASCII, ISO 8601 parsing.
 local triage = require "helpscout.triage"

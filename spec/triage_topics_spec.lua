@@ -1,3 +1,4 @@
+-- luacheck: no max line length
 -- triage.group_by_topic on fixed inputs: lexicon topics, tags as strong evidence, data-driven
 -- clusters for themes the lexicon does not name, exactly one group per conversation, determinism.
 local triage = require "helpscout.triage"
@@ -76,7 +77,7 @@ describe("triage.group_by_topic", function()
       { "Kubernetes namespace", "Can the helm chart deploy into a custom kubernetes namespace?" },
       { "Helm values", "Where are the ingress values for the helm chart on kubernetes documented?" },
     }
-    for i, t in ipairs(theme) do convs[#convs + 1] = conv(t[1], t[2]) ; convs[#convs].theme = true end
+    for _, t in ipairs(theme) do convs[#convs + 1] = conv(t[1], t[2]) ; convs[#convs].theme = true end
     for i = 1, 3 do
       for _, c in ipairs(cases) do convs[#convs + 1] = conv(c[2] .. " " .. i, c[3]) ; convs[#convs].truth = c[1] end
     end

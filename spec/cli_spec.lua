@@ -1,0 +1,205 @@
+-- luacheck: no max line length
+-- bin/helpscout as a subprocess against the sandbox: output, exit codes, the write guard, errors.
+local sandbox = require "support.sandbox"
+local cjson = require "cjson"
+
+local function shq(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+
+describe("bin/helpscout", function()
+  local sb
+  local tmp = os.tmpname()
+
+  setup(function() sb = sandbox.start { seed = 42 } end)
+  teardown(function()
+    if sb then sb:stop() end
+    os.remove(tmp)
+  end)
+
+  local function replies()
+    local out = {}
+    for _, r in ipairs(sb:log { method = "POST" }) do
+      if r.path:find("/reply$") then out[#out + 1] = r end
+    end
+    return out
+  end
+
+  -- runs the CLI; returns exit status, stdout, stderr
+  local function run(args, env)
+    env = env or {}
+    local e = {
+      "HELPSCOUT_BASE_URL=" .. shq(env.base_url or sb.url),
+      "HELPSCOUT_CLIENT_ID=" .. shq(env.client_id or "sandbox-client-id"),
+      "HELPSCOUT_CLIENT_SECRET=" .. shq(env.client_secret or "sandbox-client-secret"),
+    }
+    local quoted = {}
+    for i, a in ipairs(args) do quoted[i] = shq(a) end
+    local cmd = ("env %s lua5.4 bin/helpscout %s 2>%s; echo \"__rc=$?\""):format(table.concat(e, " "),
+      table.concat(quoted, " "), shq(tmp))
+    local p = assert(io.popen(cmd, "r"))
+    local out = p:read("*a")
+    p:close()
+    local rc = tonumber(out:match("__rc=(%d+)%s*$"))
+    out = out:gsub("__rc=%d+%s*$", "")
+    local f = io.open(tmp, "r")
+    local err = f and f:read("*a") or ""
+    if f then f:close() end
+    return rc, out, err
+  end
+
+  it("prints help and exits 0", function()
+    local rc, out = run { "--help" }
+    assert.are.equal(0, rc)
+    assert.truthy(out:find("Usage: helpscout", 1, true))
+    assert.truthy(out:find("triage", 1, true) and out:find("customer EMAIL", 1, true))
+  end)
+
+  it("exits 2 on usage errors with a hint", function()
+    for _, args in ipairs { {}, { "frobnicate" }, { "mailboxes", "--nope" }, { "conversation", "abc" },
+      { "conversations", "--page" }, { "note", "1" }, { "mailboxes", "--status", "all" } } do
+      local rc, out, err = run(args)
+      assert.are.equal(2, rc, table.concat(args, " "))
+      assert.are.equal("", out)
+      assert.truthy(err:find("^helpscout: ") and err:find("Try 'helpscout %-%-help'"), err)
+    end
+  end)
+
+  it("lists mailboxes as an aligned table and as JSON", function()
+    local rc, out = run { "mailboxes", "--json" }
+    assert.are.equal(0, rc)
+    local doc = cjson.decode(out)
+    assert.is_true(#doc.items > 0)
+    local rc2, table_out = run { "mailboxes" }
+    assert.are.equal(0, rc2)
+    local lines = {}
+    for l in table_out:gmatch("[^\n]+") do lines[#lines + 1] = l end
+    assert.truthy(lines[1]:find("^%s*ID%s+NAME%s+EMAIL"))
+    assert.are.equal(#doc.items + 1, #lines)
+    for _, mb in ipairs(doc.items) do assert.truthy(table_out:find(mb.name, 1, true)) end
+    -- columns line up: "NAME" starts at the same column as each name
+    local col = lines[1]:find("NAME", 1, true)
+    assert.are.equal(col, lines[2]:find(doc.items[1].name, 1, true))
+  end)
+
+  it("pages through conversations with --all / --limit and shows progress when asked", function()
+    local rc, out, err = run { "conversations", "--status", "all", "--limit", "60", "--json", "--progress" }
+    assert.are.equal(0, rc)
+    local doc = cjson.decode(out)
+    assert.are.equal(60, #doc.items)
+    assert.truthy(err:find("fetched 1/%d+ pages"), err)
+    assert.truthy(err:find("\r", 1, true))
+    local rc2, _, err2 = run { "conversations", "--status", "all", "--limit", "30", "--json" }
+    assert.are.equal(0, rc2)
+    assert.are.equal("", err2) -- not a terminal, no --progress: no progress line
+  end)
+
+  it("shows one conversation as a transcript", function()
+    local _, out = run { "conversations", "--json" }
+    local conv = cjson.decode(out).items[1]
+    local rc, text = run { "conversation", string.format("%d", conv.id) }
+    assert.are.equal(0, rc)
+    assert.truthy(text:find(conv.subject, 1, true))
+    assert.truthy(text:find("Customer ", 1, true))
+    assert.truthy(text:find("priority %d+ %(%a+%)"))
+  end)
+
+  it("runs the triage job: every active conversation in one group, most urgent first", function()
+    local rc, out = run { "triage", "--json", "--limit", "5" }
+    assert.are.equal(0, rc)
+    local r = cjson.decode(out)
+    local _, all = run { "conversations", "--all", "--json" }
+    local active = cjson.decode(all).items
+    assert.are.equal(#active, r.total)
+    local n = 0
+    for _, g in ipairs(r.groups) do n = n + g.count; assert.are.equal(g.count, #g.conversation_ids) end
+    assert.are.equal(r.total, n)
+    assert.are.equal(5, #r.attention)
+    for i = 2, #r.attention do assert.is_true(r.attention[i - 1].score >= r.attention[i].score) end
+    local rc2, human = run { "triage" }
+    assert.are.equal(0, rc2)
+    assert.truthy(human:find("Needs attention first", 1, true) and human:find("By topic", 1, true))
+  end)
+
+  it("refuses to send a reply without --send, saves drafts with --draft", function()
+    local _, out = run { "conversations", "--json" }
+    local id = string.format("%d", cjson.decode(out).items[1].id)
+    sb:clear_log()
+    local rc, o, err = run { "reply", id, "Hello there" }
+    assert.are.equal(2, rc)
+    assert.are.equal("", o)
+    assert.truthy(err:find("refusing to e-mail the customer", 1, true))
+    assert.are.equal(0, #replies())
+    rc = run { "reply", id, "Hello there", "--draft" }
+    assert.are.equal(0, rc)
+    local posts = sb:log { method = "POST", path = "/v2/conversations/" .. id .. "/reply" }
+    assert.are.equal(1, #posts)
+    assert.is_true(posts[1].json.draft)
+    assert.truthy(posts[1].json.text:find("Hello there", 1, true))
+  end)
+
+  it("drafts replies without writing anything unless --save", function()
+    sb:clear_log()
+    local rc, out = run { "drafts", "--limit", "2" }
+    assert.are.equal(0, rc)
+    assert.are.equal(2, select(2, out:gsub("\n=== ", "")) + (out:find("^=== ") and 1 or 0))
+    assert.truthy(out:find("Hi ", 1, true))
+    assert.are.equal(0, #replies())
+    rc, out = run { "drafts", "--limit", "2", "--save", "--json" }
+    assert.are.equal(0, rc)
+    local doc = cjson.decode(out)
+    assert.are.equal(2, #doc.drafts)
+    local posts = replies()
+    assert.are.equal(2, #posts)
+    for i, p in ipairs(posts) do
+      assert.is_true(p.json.draft)
+      assert.are.equal(doc.drafts[i].saved_thread_id ~= nil, true)
+    end
+  end)
+
+  it("summarises a customer by e-mail and fails cleanly for an unknown one", function()
+    local _, out = run { "conversations", "--json" }
+    local conv = cjson.decode(out).items[1]
+    local email = conv.primaryCustomer.email
+    local rc, text = run { "customer", email:upper() }
+    assert.are.equal(0, rc)
+    assert.truthy(text:find("Customer: ", 1, true))
+    assert.truthy(text:find(conv.subject, 1, true))
+    local rc2, o2, err2 = run { "customer", "nobody-at-all@nowhere.invalid" }
+    assert.are.equal(1, rc2)
+    assert.are.equal("", o2)
+    assert.truthy(err2:find("^helpscout: not_found: no customer with e%-mail nobody%-at%-all@nowhere%.invalid\n$"), err2)
+  end)
+
+  it("adds notes, replaces tags and creates conversations", function()
+    local _, out = run { "conversations", "--json" }
+    local id = string.format("%d", cjson.decode(out).items[1].id)
+    local rc, o = run { "note", id, "Called the customer" }
+    assert.are.equal(0, rc)
+    assert.truthy(o:find("^note %d+ added to conversation " .. id))
+    rc = run { "tags", id, "billing", "vip" }
+    assert.are.equal(0, rc)
+    local _, conv = run { "conversation", id, "--json" }
+    local tags = {}
+    for _, t in ipairs(cjson.decode(conv).tags) do tags[#tags + 1] = t.tag end
+    table.sort(tags)
+    assert.are.same({ "billing", "vip" }, tags)
+    local _, mbs = run { "mailboxes", "--json" }
+    local mb = string.format("%d", cjson.decode(mbs).items[1].id)
+    local rc3, o3 = run { "create", "--mailbox", mb, "--subject", "CLI test", "--customer", "cli@example.test",
+      "--text", "Hello from the CLI" }
+    assert.are.equal(0, rc3)
+    assert.truthy(o3:find("^conversation %d+ created"))
+  end)
+
+  it("fails with exit 1 and one line, without printing the secret, on bad credentials", function()
+    local secret = "not-the-right-secret-123"
+    local rc, out, err = run({ "mailboxes" }, { client_secret = secret })
+    assert.are.equal(1, rc)
+    assert.are.equal("", out)
+    assert.truthy(err:find("^helpscout: "))
+    assert.are.equal(1, select(2, err:gsub("\n", "")))
+    assert.is_nil(err:find(secret, 1, true))
+    local rc2, _, err2 = run({ "mailboxes" }, { base_url = "http://127.0.0.1:1" })
+    assert.are.equal(1, rc2)
+    assert.are.equal(1, select(2, err2:gsub("\n", "")))
+  end)
+end)
