@@ -495,7 +495,7 @@ local function find_clusters(docs, N, df, udf, opts)
       weight[eligible[j]] = c / df[eligible[j]]
     end
     -- conversations the cluster covers, and where the lexicon placed them
-    local covered, by_topic = 0, {}
+    local covered, by_topic, cover = 0, {}, {}
     for d = 1, N do
       local doc = docs[d]
       local sc = 0
@@ -505,6 +505,7 @@ local function find_clusters(docs, N, df, udf, opts)
       end
       if sc >= 1 then
         covered = covered + 1
+        cover[d] = true
         local k = doc.placed and doc.bi or 0
         by_topic[k] = (by_topic[k] or 0) + 1
       end
@@ -513,14 +514,43 @@ local function find_clusters(docs, N, df, udf, opts)
     for k, n in pairs(by_topic) do if k ~= 0 and n > top then top = n end end
     local single_ok = #members > 1 or (udf[eligible[seed]] or 0) >= 0.5 * df[eligible[seed]]
     if covered >= min_df and top / covered < 0.6 and single_ok then
-      local terms = {}
-      for _, i in ipairs(members) do terms[#terms + 1] = eligible[i] end
-      clusters[#clusters + 1] = { members = terms, covered = covered }
-      for _, t in ipairs(terms) do
-        term_cluster[t] = #clusters
-        term_weight[t] = 3 * weight[t]
+      local terms, tw = {}, {}
+      for _, i in ipairs(members) do
+        terms[#terms + 1] = eligible[i]
+        tw[#tw + 1] = weight[eligible[i]]
       end
+      clusters[#clusters + 1] = { members = terms, weights = tw, covered = covered, cover = cover }
     end
+  end
+  -- clusters covering the same conversations are facets of one theme: merge them (in order, so
+  -- the result does not depend on hash order)
+  local merged = {}
+  for _, c in ipairs(clusters) do
+    local into
+    for _, m in ipairs(merged) do
+      local both = 0
+      for d in pairs(c.cover) do if m.cover[d] then both = both + 1 end end
+      if both / min(c.covered, m.covered) >= 0.25 then into = m; break end
+    end
+    if into then
+      for i, t in ipairs(c.members) do
+        into.members[#into.members + 1] = t
+        into.weights[#into.weights + 1] = c.weights[i]
+      end
+      for d in pairs(c.cover) do
+        if not into.cover[d] then into.cover[d] = true; into.covered = into.covered + 1 end
+      end
+    else
+      merged[#merged + 1] = c
+    end
+  end
+  clusters = merged
+  for ci, c in ipairs(clusters) do
+    for i, t in ipairs(c.members) do
+      term_cluster[t] = ci
+      term_weight[t] = 3 * c.weights[i]
+    end
+    c.cover = nil
   end
   return clusters, term_cluster, term_weight
 end
