@@ -92,7 +92,7 @@ describe("triage.text.parse_time", function()
   end)
 
   it("rejects malformed dates", function()
-    for _, s in ipairs { "bad", "2024-13-01T00:00:00Z", "2024-02-30T00:00:00Z", "2024-05-02T25:00:00Z",
+    for _, s in ipairs { "bad", "2024-13-01T00:00:00Z", "2024-02-30T00:00:00Z", "2023-02-29T00:00:00Z", "1900-02-29", "2024-05-02T25:00:00Z",
       "2024-05-02T09:12:44Q", "", "2024-5-2" } do
       assert.is_nil(text.parse_time(s), s)
     end

@@ -242,16 +242,38 @@ local VIP_TAGS = { vip = true, enterprise = true, priority = true, premium = tru
 
 -- Entries of `words` (single words or phrases) found in s on word boundaries. Single words are
 -- looked up in the set of s's words; phrases are searched only when their first word occurs.
-local function word_hits(s, words)
-  local found = {}
-  if s == "" then return found end
+local COMPILED = setmetatable({}, { __mode = "k" })
+
+local function compile_words(words)
+  local c = COMPILED[words]
+  if c then return c end
+  c = {}
+  for i, w in ipairs(words) do
+    w = lower(w)
+    local first = w:match("^[%w']+")
+    c[i] = { w = w, first = first, single = first == w }
+  end
+  COMPILED[words] = c
+  return c
+end
+
+local function word_set(s)
   local set = {}
   for w in s:gmatch("[%w']+") do set[w] = true end
-  for _, w in ipairs(words) do
-    local first = w:match("^[%w']+")
-    if first == w then
+  return set
+end
+
+local function word_hits(s, words, set)
+  local found = {}
+  if s == "" then return found end
+  set = set or word_set(s)
+  local list = compile_words(words)
+  for i = 1, #list do
+    local e = list[i]
+    local w = e.w
+    if e.single then
       if set[w] then found[#found + 1] = w end
-    elseif first and set[first] then
+    elseif e.first and set[e.first] then
       local a = find(s, w, 1, true)
       while a do
         local before = a > 1 and s:sub(a - 1, a - 1) or " "
@@ -280,11 +302,22 @@ local function conversation_facts(conv)
       end
     end
   end
-  sort(items, function(a, b)
-    if a.time and b.time and a.time ~= b.time then return a.time < b.time end
-    if a.id ~= b.id then return a.id < b.id end
-    return a.index > b.index
-  end)
+  -- the API lists threads newest first: reversing is enough unless the times say otherwise
+  local n = #items
+  local ordered = true
+  for i = 1, n - 1 do
+    local a, b = items[i].time, items[i + 1].time
+    if not a or not b or a <= b then ordered = false; break end
+  end
+  if ordered then
+    for i = 1, floor(n / 2) do items[i], items[n + 1 - i] = items[n + 1 - i], items[i] end
+  else
+    sort(items, function(a, b)
+      if a.time and b.time and a.time ~= b.time then return a.time < b.time end
+      if a.id ~= b.id then return a.id < b.id end
+      return a.index > b.index
+    end)
+  end
   local tail_bodies = {}
   for _, it in ipairs(items) do
     if it.role == "customer" then
@@ -385,18 +418,19 @@ local function priority(conv, opts, now, weights, vip_tags, urgency_words)
   end
   -- urgency words in the subject and the customer's unanswered messages
   local bodies = {}
-  for i, b in ipairs(facts.tail_bodies) do bodies[i] = text.quick_clean(b) end
+  for i, b in ipairs(facts.tail_bodies) do bodies[i] = text.unquoted(b) end
   if #bodies == 0 and #threads_of(conv) == 0 and str(conv.preview) and facts.last_role == "customer" then
     bodies[1] = conv.preview
   end
   local hay = lower((str(conv.subject) or "") .. "\n" .. concat(bodies, "\n"))
-  local urgent = word_hits(hay, urgency_words)
+  local set = word_set(hay)
+  local urgent = word_hits(hay, urgency_words, set)
   if #urgent > 0 then
     add(min(weights.urgency, 8 * #urgent * weights.urgency / DEFAULT_WEIGHTS.urgency),
       "urgency words: " .. concat(urgent, ", "))
   end
   local follow = max(0, facts.tail_customer - 1)
-  local fw = word_hits(lower(concat(bodies, "\n")), FOLLOWUP_WORDS)
+  local fw = #bodies > 0 and word_hits(hay, FOLLOWUP_WORDS, set) or {}
   if #fw > 0 and follow == 0 and facts.last_role == "customer" then follow = 1 end
   if follow > 0 then
     add(min(weights.followups, 6 * follow * weights.followups / DEFAULT_WEIGHTS.followups),

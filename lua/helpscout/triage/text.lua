@@ -408,20 +408,27 @@ end
 function _M.strip_quoted(text, light)
   text = tostring(text or "")
   if text == "" then return "" end
-  local s = "\n" .. text .. "\n"
-  local cut = #s + 1
+  local s = text
+  local any = false
   for i = 1, #CUT_KEYS do
-    local k = CUT_KEYS[i]
-    if find(s, k.key, 1, true) then
-      for j = 1, #k do
-        local a = find(s, k[j])
-        if a and a < cut then cut = a end
+    if find(s, CUT_KEYS[i].key, 1, true) then any = true; break end
+  end
+  if any then
+    s = "\n" .. text .. "\n"
+    local cut = #s + 1
+    for i = 1, #CUT_KEYS do
+      local k = CUT_KEYS[i]
+      if find(s, k.key, 1, true) then
+        for j = 1, #k do
+          local a = find(s, k[j])
+          if a and a < cut then cut = a end
+        end
       end
     end
+    s = sub(s, 2, cut - 1)
   end
-  s = sub(s, 1, cut)
-  if find(s, "\n>", 1, true) or find(s, "\n >", 1, true) or find(s, "\n\t>", 1, true) then
-    s = gsub(s, "\n[ \t]*>[^\n]*", "")
+  if find(s, ">", 1, true) and (find(s, "\n[ \t]*>") or find(s, "^[ \t]*>")) then
+    s = gsub("\n" .. s, "\n[ \t]*>[^\n]*", "")
   end
   if light then return s end
   if find(s, " \n", 1, true) or find(s, "\t\n", 1, true) then s = gsub(s, "[ \t]+\n", "\n") end
@@ -429,6 +436,21 @@ function _M.strip_quoted(text, light)
   s = drop_signoff(s)
   if find(s, "\n\n\n", 1, true) then s = gsub(s, "\n\n\n+", "\n\n") end
   return trim(s)
+end
+
+-- The part of a body before any quoted history or signature, markup left in place: enough for
+-- looking up words (urgency words in priority) and much cheaper than clean().
+local QUOTE_STARTS = { "<blockquote", "<BLOCKQUOTE", "gmail_quote", "\n>", "wrote:", "-----Original",
+  "\n-- \n", "divRplyFwdMsg", "Sent from my " }
+function _M.unquoted(body)
+  if type(body) ~= "string" then return "" end
+  local cut
+  for i = 1, #QUOTE_STARTS do
+    local a = find(body, QUOTE_STARTS[i], 1, true)
+    if a and (not cut or a < cut) then cut = a end
+  end
+  if cut then return sub(body, 1, cut - 1) end
+  return body
 end
 
 -- A fast approximation of clean() for classification: quoted blocks and tags are removed with a
@@ -499,15 +521,37 @@ end
 
 local MDAYS = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 }
 
+local function valid_date(y, mo, d)
+  if mo < 1 or mo > 12 or d < 1 or d > MDAYS[mo] then return false end
+  if mo == 2 and d == 29 and not (y % 4 == 0 and (y % 100 ~= 0 or y % 400 == 0)) then return false end
+  return true
+end
+
 -- ISO 8601 / RFC 3339 date-time -> integer epoch seconds (UTC), or nil. Accepts "Z", "+hh:mm",
 -- "+hhmm", fractional seconds (dropped), a space instead of "T", and a bare date.
 function _M.parse_time(s)
   if type(s) == "number" then return floor(s) end
   if type(s) ~= "string" then return nil end
+  if #s == 20 then
+    -- fast path for the API's own form, yyyy-MM-ddTHH:mm:ssZ
+    local y1, y2, y3, y4, d1, m1, m2, d2, a1, a2, t, h1, h2, c1, i1, i2, c2, s1, s2, z = byte(s, 1, 20)
+    if d1 == 45 and d2 == 45 and t == 84 and c1 == 58 and c2 == 58 and z == 90 then
+      local y = (y1 - 48) * 1000 + (y2 - 48) * 100 + (y3 - 48) * 10 + (y4 - 48)
+      local mo = (m1 - 48) * 10 + (m2 - 48)
+      local d = (a1 - 48) * 10 + (a2 - 48)
+      local h = (h1 - 48) * 10 + (h2 - 48)
+      local mi = (i1 - 48) * 10 + (i2 - 48)
+      local sec = (s1 - 48) * 10 + (s2 - 48)
+      if valid_date(y, mo, d) and h <= 24 and mi <= 59 and sec <= 60
+          and not find(s, "[^%dTZ:%-]") then
+        return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec
+      end
+    end
+  end
   local y, mo, d, rest = s:match("^%s*(%d%d%d%d)%-(%d%d)%-(%d%d)(.*)$")
   if not y then return nil end
   y, mo, d = tonumber(y), tonumber(mo), tonumber(d)
-  if mo < 1 or mo > 12 or d < 1 or d > MDAYS[mo] then return nil end
+  if not valid_date(y, mo, d) then return nil end
   local h, mi, sec, off = 0, 0, 0, 0
   rest = rest:gsub("%s+$", "")
   if rest ~= "" then

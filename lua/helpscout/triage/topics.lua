@@ -245,40 +245,46 @@ local function person_names(p, names)
 end
 
 -- Text of one conversation split by source, each capped; the cleaning is the transcript's.
-local function sources(conv)
+-- Tokens of one conversation split by source (subject, customer, agent, note), each capped; the
+-- text is cleaned like the transcript's (quoted history removed) and tokenised directly.
+local function sources(conv, f)
   local subject = type(conv.subject) == "string" and conv.subject or ""
-  local cust, agent, note = {}, {}, {}
-  local clen, alen = 0, 0
   local names = {}
   person_names(conv.primaryCustomer, names)
   person_names(conv.assignee, names)
   person_names(conv.createdBy, names)
+  local cust, agent, note = {}, {}, {}
+  local cn, an, nn = 0, 0, 0
+  local clen, alen = 0, 0
   local th = threads_of(conv)
   for i = 1, #th do
     local t = th[i]
     if type(t) == "table" and t.type ~= "lineitem" and t.state ~= "draft" then
-      person_names(t.createdBy, names)
-      person_names(t.customer, names)
+      local by = t.createdBy
+      -- agents' names appear in customers' text ("Hi Dana"); customers are the conversation's
+      if type(by) == "table" and by.type == "user" and by ~= conv.assignee then person_names(by, names) end
       local body = t.body
       if type(body) == "string" and body ~= "" then
-        local by = type(t.createdBy) == "table" and t.createdBy.type
-        local is_customer = t.type == "customer" or (by == "customer" and t.type ~= "note")
+        local bytype = type(by) == "table" and by.type
+        local is_customer = t.type == "customer" or (bytype == "customer" and t.type ~= "note")
         if is_customer then
           if clen < CUSTOMER_CAP then
             if #body > CUSTOMER_CAP * 2 then body = sub(body, 1, CUSTOMER_CAP * 2) end
             local s = text.quick_clean(body)
-            cust[#cust + 1] = s; clen = clen + #s
+            clen = clen + #s
+            cn = tokens(s, cust, cn)
           end
         elseif t.type == "note" then
-          if #note < 1 then note[1] = text.quick_clean(sub(body, 1, AGENT_CAP * 2)) end
+          if nn == 0 then nn = tokens(text.quick_clean(sub(body, 1, AGENT_CAP * 2)), note, nn) end
         elseif alen < AGENT_CAP then
           local s = text.quick_clean(sub(body, 1, AGENT_CAP * 2))
-          agent[#agent + 1] = s; alen = alen + #s
+          alen = alen + #s
+          an = tokens(s, agent, an)
         end
       end
     end
   end
-  if #cust == 0 and #th == 0 and type(conv.preview) == "string" then cust[1] = conv.preview end
+  if cn == 0 and #th == 0 and type(conv.preview) == "string" then cn = tokens(conv.preview, cust, cn) end
   local tags = {}
   if type(conv.tags) == "table" then
     for _, tg in ipairs(conv.tags) do
@@ -286,28 +292,21 @@ local function sources(conv)
       if type(name) == "string" and name ~= "" then tags[#tags + 1] = lower(name) end
     end
   end
-  return subject, concat(cust, "\n"), concat(agent, "\n"), concat(note, "\n"), tags, names
+  local st = {}
+  f.subject = { tokens(subject, st, 0) }; f.subject_tokens = st
+  f.cust, f.cust_n = cust, cn
+  f.agent, f.agent_n = agent, an
+  f.note, f.note_n = note, nn
+  f.tags, f.names = tags, names
+  return f
 end
 
 _M._sources = sources
 
--- Tokenised features, cached per conversation table (weak keys) because ranking, drafting and
--- grouping often look at the same conversations.
-local FEATURES = setmetatable({}, { __mode = "k" })
-
+-- Tokenised features of one conversation. Not cached: holding token arrays for thousands of
+-- conversations costs more in garbage-collector work than recomputing them.
 local function features(conv)
-  local f = FEATURES[conv]
-  if f then return f end
-  local subject, cust, agent, note, tags, names = sources(conv)
-  f = { names = names, tags = tags }
-  local arr = {}
-  f.subject = { tokens(subject, arr, 0) }; f.subject_tokens = arr
-  arr = {}; f.cust_n = tokens(cust, arr, 0); f.cust = arr
-  arr = {}; f.agent_n = tokens(agent, arr, 0); f.agent = arr
-  arr = {}; f.note_n = tokens(note, arr, 0); f.note = arr
-  f.customer_text = cust
-  FEATURES[conv] = f
-  return f
+  return sources(conv, {})
 end
 _M.features = features
 
