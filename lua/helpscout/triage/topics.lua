@@ -697,12 +697,14 @@ function _M.group_by_topic(convs, opts)
           if g then sc[g] = (sc[g] or 0) + aw[t] end
         end
         for ti, v in pairs(doc.score) do sc[ti] = (sc[ti] or 0) + 0.5 * v end
+        -- the best group (ties: lowest index, so hash order never matters); move only when it
+        -- beats the current group clearly
         local cur = key[d]
-        local bg, bv = cur, sc[cur] or 0
+        local bg, bv = nil, -1
         for g, v in pairs(sc) do
-          if v > bv + 0.5 or (v > bv and g < bg and bg ~= cur) then bg, bv = g, v end
+          if v > bv or (v == bv and g < bg) then bg, bv = g, v end
         end
-        nkey[d] = bg
+        if bg and bg ~= cur and bv > (sc[cur] or 0) + 0.5 then nkey[d] = bg else nkey[d] = cur end
       end
       key = nkey
     end
