@@ -11,14 +11,18 @@ for f in $(cd lua && find helpscout -name '*.lua' | sort); do
 done
 tree=$(mktemp -d)
 trap 'rm -rf "$tree"' EXIT
-if ! luarocks --lua-version=5.4 --tree "$tree" make --deps-mode=none "$rock" >"$tree/luarocks.log" 2>&1; then
+# Debian keeps curl.h under a multiarch directory LuaRocks does not search: ask pkg-config.
+curl_inc=$(pkg-config --variable=includedir libcurl)
+curl_lib=$(pkg-config --variable=libdir libcurl)
+if ! luarocks --lua-version=5.4 --tree "$tree" make --deps-mode=none "$rock" \
+     CURL_INCDIR="$curl_inc" CURL_LIBDIR="$curl_lib" >"$tree/luarocks.log" 2>&1; then
   cat "$tree/luarocks.log" >&2; echo "check-rock: luarocks make failed" >&2; exit 1
 fi
 cd /tmp
 LUA_PATH="$tree/share/lua/5.4/?.lua;$tree/share/lua/5.4/?/init.lua;;" \
-LUA_CPATH="$tree/lib/lua/5.4/?.so;;" \
+LUA_CPATH="$tree/lib/lua/5.4/?.so;;" HS_TREE="$tree" \
 lua5.4 -e '
-  local tree = arg[1]
+  local tree = os.getenv("HS_TREE")
   local hs = require "helpscout"
   local core = require "helpscout.core"
   local where = package.searchpath("helpscout.core", package.cpath)
@@ -27,5 +31,5 @@ lua5.4 -e '
   assert(#core.tools == 9, "expected nine tools")
   for _, m in ipairs { "helpscout.triage", "helpscout.sandbox" } do require(m) end
   print("check-rock: luarocks make installed helpscout " .. hs.VERSION .. " into a temporary tree; it loads")
-' "$tree"
+'
 test -x "$tree/bin/helpscout" && test -x "$tree/bin/helpscout-sandbox" || { echo "check-rock: bin scripts not installed" >&2; exit 1; }
