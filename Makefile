@@ -80,7 +80,7 @@ test-valgrind: $(SO54)
 
 test:
 	@$(MAKE) --no-print-directory deps
-	@$(MAKE) --no-print-directory CFLAGS="$(CFLAGS) -Werror" $(SO54) $(SOJIT)
+	@$(MAKE) --no-print-directory -B CFLAGS="$(CFLAGS) -Werror" $(SO54) $(SOJIT)
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory check-rock
 	@$(LUA) spec/support/summary.lua --reset

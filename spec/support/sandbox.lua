@@ -92,7 +92,8 @@ end
 function M:control(method, path, body)
   local status, res = self:request(method, "/_sandbox/" .. path, body)
   if status ~= 200 and status ~= 204 then
-    error(("sandbox control %s %s failed: %s %s"):format(method, path, tostring(status), cjson.encode(res) or tostring(res)), 2)
+    local shown = cjson.encode(res) or tostring(res)
+    error(("sandbox control %s %s failed: %s %s"):format(method, path, tostring(status), shown), 2)
   end
   return res
 end
