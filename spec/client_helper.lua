@@ -39,6 +39,36 @@ function M.is_integer(v)
   return type(v) == "number" and v == math.floor(v)
 end
 
+-- A loopback port nothing listens on right now (bound, read, released).
+function M.free_port()
+  local s = assert(socket.bind("127.0.0.1", 0))
+  local _, port = s:getsockname()
+  s:close()
+  return tonumber(port)
+end
+
+local function shq(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+
+-- Starts spec/client_gate.lua in the background: after `delay` seconds it listens on `port` and
+-- forwards to `target`. Returns { stop = function() -> true if it had started listening }.
+function M.gate(port, target, delay)
+  local src = debug.getinfo(1, "S").source:sub(2)
+  local dir = src:match("^(.*)/[^/]+$") or "spec"
+  local interp = os.getenv("HS_SANDBOX_LUA") or "lua5.4"
+  local cmd = string.format("sh -c 'echo $$; sleep %s; exec \"$0\" \"$@\"' %s %s %d %d 20 2>/dev/null",
+    tostring(delay), shq(interp), shq(dir .. "/client_gate.lua"), port, target)
+  local pipe = assert(io.popen(cmd, "r"))
+  local pid = assert(tonumber(pipe:read("*l")), "gate did not start")
+  return {
+    stop = function()
+      local line = pipe:read("*l") -- the ready line (the gate lives 20 s at most)
+      os.execute("kill " .. pid .. " 2>/dev/null")
+      pipe:close()
+      return line ~= nil and line:find("gate listening", 1, true) ~= nil
+    end,
+  }
+end
+
 M.now = socket.gettime
 M.sleep = socket.sleep
 

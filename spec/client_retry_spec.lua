@@ -128,16 +128,29 @@ describe("client retries", function()
     assert.equal(2, H.count(sb, "POST", path(notes)))
   end)
 
-  it("POST is retried when the connection never opened", function()
-    -- a client whose first attempt cannot connect: simulated with an unroutable port is not
-    -- possible for the same server, so check the decision the engine makes for it instead
-    local core = require "helpscout.core"
-    local retry = core.engine.decide({ method = "POST" }, 0, {}, "", "noconnect", 0, 2, 0)
-    assert.is_true(retry)
-    retry = core.engine.decide({ method = "POST" }, 0, {}, "", "network", 0, 2, 0)
-    assert.is_false(retry)
-    retry = core.engine.decide({ method = "POST" }, 0, {}, "", "timeout", 0, 2, 0)
-    assert.is_false(retry)
+  it("POST is retried when the connection never opened, and the write happens exactly once", function()
+    -- A port where nothing listens yet; a forwarder to this same sandbox starts listening on it
+    -- ~0.6 s later. The client already holds a valid token (no token request goes to the closed
+    -- port, which would otherwise be retried first and leave the POST's own first attempt to
+    -- luck): its very first connection is the POST, and it is refused.
+    local tok = assert(hs:token())
+    local port = H.free_port()
+    local gate = H.gate(port, sb.port, 0.6)
+    local late = H.client(sb, { base_url = "http://127.0.0.1:" .. port, client_id = false,
+      client_secret = false, access_token = tok.access_token, retries = 10, connect_timeout = 2 })
+    local before = threads_of(conv)
+    sb:clear_log()
+    local t0 = H.now()
+    local tid, err = late:add_note(conv, "through a port that opened late")
+    local dt = H.now() - t0
+    late:close()
+    local listened = gate:stop()
+    assert.is_nil(err)
+    assert.is_true(H.is_integer(tid))
+    assert.truthy(listened, "the forwarder never listened")
+    assert.is_true(dt >= 0.4, "the first attempt was not refused (took " .. dt .. " s)")
+    assert.equal(1, H.count(sb, "POST", path(notes)))
+    assert.equal(before + 1, threads_of(conv))
   end)
 
   it("paces itself from X-RateLimit-Remaining-Minute instead of hitting 429", function()
