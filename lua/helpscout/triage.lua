@@ -14,6 +14,7 @@ local topics = require "helpscout.triage.topics"
 
 local type, pairs, ipairs, tostring, tonumber, setmetatable = type, pairs, ipairs, tostring, tonumber, setmetatable
 local lower, gsub, find, format, rep = string.lower, string.gsub, string.find, string.format, string.rep
+local sub, gmatch = string.sub, string.gmatch
 local floor, min, max, log = math.floor, math.min, math.max, math.log
 local sort, concat = table.sort, table.concat
 
@@ -240,9 +241,11 @@ local FOLLOWUP_WORDS = { "any update", "following up", "follow up", "still waiti
 local VIP_TAGS = { vip = true, enterprise = true, priority = true, premium = true,
   ["key-account"] = true, ["key account"] = true, important = true, ["high-priority"] = true }
 
--- Entries of `words` (single words or phrases) found in s on word boundaries. Single words are
--- looked up in the set of s's words; phrases are searched only when their first word occurs.
+-- Entries of `words` (single words or phrases) found in s on word boundaries. One scan of s marks
+-- the words that begin an entry of any list (SEEN[word] = generation of the scan); single words
+-- are then looked up directly and phrases are searched only when their first word occurred.
 local COMPILED = setmetatable({}, { __mode = "k" })
+local SEEN, seen_gen = {}, 0
 
 local function compile_words(words)
   local c = COMPILED[words]
@@ -257,83 +260,123 @@ local function compile_words(words)
   return c
 end
 
-local function word_set(s)
-  local set = {}
-  for w in s:gmatch("[%w']+") do set[w] = true end
+-- First words of every entry of lists a and b: the set one scan has to notice.
+local FIRSTS = setmetatable({}, { __mode = "k" })
+local function first_words(a, b)
+  local by_b = FIRSTS[a]
+  if not by_b then by_b = setmetatable({}, { __mode = "k" }); FIRSTS[a] = by_b end
+  local set = by_b[b]
+  if set then return set end
+  set = {}
+  for _, list in ipairs { compile_words(a), compile_words(b) } do
+    for i = 1, #list do
+      if list[i].first then set[list[i].first] = true end
+    end
+  end
+  by_b[b] = set
   return set
 end
 
-local function word_hits(s, words, set)
-  local found = {}
-  if s == "" then return found end
-  set = set or word_set(s)
+-- Marks the words of s that are in `firsts`; returns the generation to test SEEN against.
+local function scan_words(s, firsts)
+  seen_gen = seen_gen + 1
+  local gen = seen_gen
+  for w in gmatch(s, "[%w']+") do
+    if firsts[w] then SEEN[w] = gen end
+  end
+  return gen
+end
+
+-- Hits of `words` in s after scan_words(s, ...) returned gen: an array, or nil when none.
+local function word_hits(s, words, gen)
+  local found
   local list = compile_words(words)
   for i = 1, #list do
     local e = list[i]
     local w = e.w
+    local hit = false
     if e.single then
-      if set[w] then found[#found + 1] = w end
-    elseif e.first and set[e.first] then
+      hit = SEEN[w] == gen
+    elseif e.first and SEEN[e.first] == gen then
       local a = find(s, w, 1, true)
       while a do
-        local before = a > 1 and s:sub(a - 1, a - 1) or " "
-        local after = s:sub(a + #w, a + #w)
-        if not before:find("[%w]") and not after:find("[%w]") then found[#found + 1] = w; break end
+        local before = a > 1 and sub(s, a - 1, a - 1) or " "
+        local after = sub(s, a + #w, a + #w)
+        if not find(before, "%w") and not find(after, "%w") then hit = true; break end
         a = find(s, w, a + 1, true)
       end
+    end
+    if hit then
+      found = found or {}
+      found[#found + 1] = w
     end
   end
   return found
 end
 
--- Facts about who wrote last, from the threads when present, else from the conversation fields.
+-- Facts about who wrote last, from the threads when present, else from the conversation fields:
+-- last_role, waiting_since, tail_customer (customer messages since the last agent reply), and
+-- ntail, the number of those messages' bodies, left in TAIL[1..ntail]. The per-thread values go
+-- to scratch arrays reused from call to call (nothing here is kept).
+local R_ROLE, R_TIME, R_ID, R_IDX, R_BODY, TAIL = {}, {}, {}, {}, {}, {}
+local scratch_n, tail_n = 0, 0
+
+local function facts_order(n)
+  local ord = {}
+  for k = 1, n do ord[k] = k end
+  sort(ord, function(x, y)
+    local a, b = R_TIME[x], R_TIME[y]
+    if a and b and a ~= b then return a < b end
+    if R_ID[x] ~= R_ID[y] then return R_ID[x] < R_ID[y] end
+    return R_IDX[x] > R_IDX[y]
+  end)
+  return ord
+end
+
 local function conversation_facts(conv)
   local th = threads_of(conv)
-  local last_role, last_time, last_customer_time
-  local tail_customer = 0   -- customer messages since the last agent reply
-  local items = {}
+  local n = 0
   for i = 1, #th do
     local t = th[i]
     if type(t) == "table" and t.state ~= "draft" then
       local role = role_of(t)
       if role == "customer" or role == "agent" then
-        items[#items + 1] = { role = role, time = text.parse_time(t.createdAt), id = tonumber(t.id) or 0,
-          index = i, body = t.body }
+        n = n + 1
+        R_ROLE[n], R_TIME[n], R_ID[n], R_IDX[n], R_BODY[n] =
+          role, text.parse_time(t.createdAt), tonumber(t.id) or 0, i, t.body
       end
     end
   end
+  for k = n + 1, scratch_n do R_ROLE[k], R_TIME[k], R_BODY[k] = nil, nil, nil end
+  scratch_n = n
   -- the API lists threads newest first: reversing is enough unless the times say otherwise
-  local n = #items
   local ordered = true
   for i = 1, n - 1 do
-    local a, b = items[i].time, items[i + 1].time
+    local a, b = R_TIME[i], R_TIME[i + 1]
     if not a or not b or a <= b then ordered = false; break end
   end
-  if ordered then
-    for i = 1, floor(n / 2) do items[i], items[n + 1 - i] = items[n + 1 - i], items[i] end
-  else
-    sort(items, function(a, b)
-      if a.time and b.time and a.time ~= b.time then return a.time < b.time end
-      if a.id ~= b.id then return a.id < b.id end
-      return a.index > b.index
-    end)
-  end
-  local tail_bodies = {}
-  for _, it in ipairs(items) do
-    if it.role == "customer" then
+  local ord = not ordered and facts_order(n) or nil
+  local last_role, last_customer_time
+  local tail_customer, ntail = 0, 0
+  for k = 1, n do
+    local j = ord and ord[k] or n + 1 - k
+    local time = R_TIME[j]
+    if R_ROLE[j] == "customer" then
       tail_customer = tail_customer + 1
-      tail_bodies[#tail_bodies + 1] = it.body
-      last_customer_time = it.time or last_customer_time
+      local body = R_BODY[j]
+      if body ~= nil then ntail = ntail + 1; TAIL[ntail] = body end
+      last_customer_time = time or last_customer_time
     else
       tail_customer = 0
-      tail_bodies = {}
+      ntail = 0
     end
-    last_role = it.role
-    last_time = it.time or last_time
+    last_role = R_ROLE[j]
   end
+  for k = ntail + 1, tail_n do TAIL[k] = nil end
+  tail_n = ntail
   local cws = type(conv.customerWaitingSince) == "table" and conv.customerWaitingSince or nil
   local waiting_since = cws and text.parse_time(cws.time)
-  if #items == 0 then
+  if n == 0 then
     -- no threads embedded: infer from the conversation fields
     local updated = text.parse_time(conv.userUpdatedAt)
     if cws and cws.latestReplyFrom then
@@ -348,8 +391,7 @@ local function conversation_facts(conv)
   if last_role == "customer" and not waiting_since then
     waiting_since = last_customer_time or text.parse_time(conv.createdAt)
   end
-  return { last_role = last_role, waiting_since = waiting_since, tail_customer = tail_customer,
-    tail_bodies = tail_bodies, last_time = last_time }
+  return last_role, waiting_since, tail_customer, ntail
 end
 
 local PRIO_OPTS = { now = true, weights = true, vip_tags = true, urgency_words = true, levels = true }
@@ -383,33 +425,30 @@ local function plural(n, word)
   return n .. " " .. word .. (n == 1 and "" or "s")
 end
 
+local HAY = {} -- scratch: subject and unanswered customer text, joined for the word scan
+
 local function priority(conv, opts, now, weights, vip_tags, urgency_words)
   local score = 0
   local reasons = {}
-  local function add(points, reason)
-    if points ~= 0 then
-      score = score + points
-      reasons[#reasons + 1] = reason
-    end
-  end
   local status = str(conv.status) or "active"
-  local facts = conversation_facts(conv)
+  local last_role, waiting_since, tail_customer, ntail = conversation_facts(conv)
   local waiting
-  if facts.last_role == "customer" and facts.waiting_since and status ~= "closed" and status ~= "spam" then
-    waiting = max(0, now - facts.waiting_since)
+  if last_role == "customer" and waiting_since and status ~= "closed" and status ~= "spam" then
+    waiting = max(0, now - waiting_since)
     local hours = waiting / 3600
     local pts = weights.waiting * min(1, log(1 + hours) / log(1 + WAITING_FULL_HOURS))
     pts = floor(pts * 10 + 0.5) / 10
-    add(pts, "waiting " .. text.duration(waiting))
+    if pts ~= 0 then score = score + pts; reasons[#reasons + 1] = "waiting " .. text.duration(waiting) end
   end
-  if facts.last_role == "customer" then
+  if last_role == "customer" then
     -- "waiting ..." already says who wrote last
-    if waiting then score = score + weights.customer_last
-    else add(weights.customer_last, "customer replied last") end
+    score = score + weights.customer_last
+    if not waiting and weights.customer_last ~= 0 then reasons[#reasons + 1] = "customer replied last" end
   end
   local assignee = conv.assignee
-  if status == "active" and (type(assignee) ~= "table" or assignee.id == nil) then
-    add(weights.unassigned, "unassigned")
+  if status == "active" and (type(assignee) ~= "table" or assignee.id == nil) and weights.unassigned ~= 0 then
+    score = score + weights.unassigned
+    reasons[#reasons + 1] = "unassigned"
   end
   if status == "active" then
     score = score + weights.active
@@ -417,36 +456,50 @@ local function priority(conv, opts, now, weights, vip_tags, urgency_words)
     reasons[#reasons + 1] = "pending"
   end
   -- urgency words in the subject and the customer's unanswered messages
-  local bodies = {}
-  for i, b in ipairs(facts.tail_bodies) do bodies[i] = text.unquoted(b) end
-  if #bodies == 0 and #threads_of(conv) == 0 and str(conv.preview) and facts.last_role == "customer" then
-    bodies[1] = conv.preview
+  HAY[1] = str(conv.subject) or ""
+  local nb = ntail
+  for i = 1, ntail do HAY[i + 1] = text.unquoted(TAIL[i]) end
+  if nb == 0 and #threads_of(conv) == 0 and str(conv.preview) and last_role == "customer" then
+    nb = 1
+    HAY[2] = conv.preview
   end
-  local hay = lower((str(conv.subject) or "") .. "\n" .. concat(bodies, "\n"))
-  local set = word_set(hay)
-  local urgent = word_hits(hay, urgency_words, set)
-  if #urgent > 0 then
-    add(min(weights.urgency, 8 * #urgent * weights.urgency / DEFAULT_WEIGHTS.urgency),
-      "urgency words: " .. concat(urgent, ", "))
+  local hay = lower(concat(HAY, "\n", 1, nb + 1))
+  for i = 1, nb + 1 do HAY[i] = nil end
+  local gen = scan_words(hay, first_words(urgency_words, FOLLOWUP_WORDS))
+  local urgent = word_hits(hay, urgency_words, gen)
+  if urgent then
+    local pts = min(weights.urgency, 8 * #urgent * weights.urgency / DEFAULT_WEIGHTS.urgency)
+    if pts ~= 0 then score = score + pts; reasons[#reasons + 1] = "urgency words: " .. concat(urgent, ", ") end
   end
-  local follow = max(0, facts.tail_customer - 1)
-  local fw = #bodies > 0 and word_hits(hay, FOLLOWUP_WORDS, set) or {}
-  if #fw > 0 and follow == 0 and facts.last_role == "customer" then follow = 1 end
+  local follow = max(0, tail_customer - 1)
+  if follow == 0 and nb > 0 and last_role == "customer" and word_hits(hay, FOLLOWUP_WORDS, gen) then
+    follow = 1
+  end
   if follow > 0 then
-    add(min(weights.followups, 6 * follow * weights.followups / DEFAULT_WEIGHTS.followups),
-      plural(follow, "follow-up") .. " without an answer")
+    local pts = min(weights.followups, 6 * follow * weights.followups / DEFAULT_WEIGHTS.followups)
+    if pts ~= 0 then
+      score = score + pts
+      reasons[#reasons + 1] = plural(follow, "follow-up") .. " without an answer"
+    end
   end
   if type(conv.tags) == "table" then
-    local vips = {}
+    local vips
     for _, tg in ipairs(conv.tags) do
       local name = type(tg) == "table" and (tg.tag or tg.name) or tg
-      if type(name) == "string" and vip_tags[lower(name)] then vips[#vips + 1] = lower(name) end
+      if type(name) == "string" and vip_tags[lower(name)] then
+        vips = vips or {}
+        vips[#vips + 1] = lower(name)
+      end
     end
-    if #vips > 0 then add(weights.vip, "VIP tag: " .. concat(vips, ", ")) end
+    if vips and weights.vip ~= 0 then
+      score = score + weights.vip
+      reasons[#reasons + 1] = "VIP tag: " .. concat(vips, ", ")
+    end
   end
   local nthreads = tonumber(conv.threads) or tonumber(conv.threadCount) or #threads_of(conv)
   if nthreads >= 4 then
-    add(floor(weights.threads * min(1, (nthreads - 3) / 5) * 10 + 0.5) / 10, plural(nthreads, "thread"))
+    local pts = floor(weights.threads * min(1, (nthreads - 3) / 5) * 10 + 0.5) / 10
+    if pts ~= 0 then score = score + pts; reasons[#reasons + 1] = plural(nthreads, "thread") end
   end
   if status == "closed" then
     score = min(score, 10); reasons[#reasons + 1] = "closed"
@@ -455,7 +508,7 @@ local function priority(conv, opts, now, weights, vip_tags, urgency_words)
   end
   score = max(0, min(100, floor(score + 0.5)))
   return { score = score, level = level_of(score, opts.levels), reasons = reasons, waiting = waiting,
-    last_from = facts.last_role, status = status }
+    last_from = last_role, status = status }
 end
 
 local function prio_setup(fname, opts)

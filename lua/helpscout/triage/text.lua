@@ -542,8 +542,13 @@ function _M.parse_time(s)
       local h = (h1 - 48) * 10 + (h2 - 48)
       local mi = (i1 - 48) * 10 + (i2 - 48)
       local sec = (s1 - 48) * 10 + (s2 - 48)
+      -- every other byte a digit: (b - 48) % 256 < 10 holds for "0".."9" only
       if valid_date(y, mo, d) and h <= 24 and mi <= 59 and sec <= 60
-          and not find(s, "[^%dTZ:%-]") then
+          and (y1 - 48) % 256 < 10 and (y2 - 48) % 256 < 10 and (y3 - 48) % 256 < 10
+          and (y4 - 48) % 256 < 10 and (m1 - 48) % 256 < 10 and (m2 - 48) % 256 < 10
+          and (a1 - 48) % 256 < 10 and (a2 - 48) % 256 < 10 and (h1 - 48) % 256 < 10
+          and (h2 - 48) % 256 < 10 and (i1 - 48) % 256 < 10 and (i2 - 48) % 256 < 10
+          and (s1 - 48) % 256 < 10 and (s2 - 48) % 256 < 10 then
         return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec
       end
     end

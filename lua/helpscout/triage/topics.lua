@@ -222,7 +222,7 @@ local W_SUBJECT, W_CUSTOMER, W_AGENT, W_NOTE, W_TAG = 2.0, 1.0, 0.35, 0.2, 8.0
 
 local NAME_CACHE, name_cache_n = {}, 0
 
-local function name_stems(v, names)
+local function name_stems(v, names, mark)
   local list = NAME_CACHE[v]
   if not list then
     list = {}
@@ -231,29 +231,38 @@ local function name_stems(v, names)
     NAME_CACHE[v] = list
     name_cache_n = name_cache_n + 1
   end
-  for i = 1, #list do names[list[i]] = true end
+  for i = 1, #list do names[list[i]] = mark end
 end
 
-local function person_names(p, names)
+local function person_names(p, names, mark)
   if type(p) ~= "table" then return end
   local v = p.first or p.firstName
-  if type(v) == "string" and v ~= "" then name_stems(v, names) end
+  if type(v) == "string" and v ~= "" then name_stems(v, names, mark) end
   v = p.last or p.lastName
-  if type(v) == "string" and v ~= "" then name_stems(v, names) end
+  if type(v) == "string" and v ~= "" then name_stems(v, names, mark) end
   v = p.email
-  if type(v) == "string" and v ~= "" then name_stems(v, names) end
+  if type(v) == "string" and v ~= "" then name_stems(v, names, mark) end
 end
 
--- Text of one conversation split by source, each capped; the cleaning is the transcript's.
+local function capped(body, n)
+  if #body > n then return sub(body, 1, n) end
+  return body
+end
+
 -- Tokens of one conversation split by source (subject, customer, agent, note), each capped; the
 -- text is cleaned like the transcript's (quoted history removed) and tokenised directly.
+-- f holds the result: token arrays with their counts (f.subject_n, f.cust_n, ...; entries past
+-- a count are stale), f.tags, and f.names, where names[stem] == f.mark marks people's names.
+-- A caller that handles many conversations passes the same f each time with a new f.mark, so
+-- the arrays are reused instead of allocated per conversation.
 local function sources(conv, f)
   local subject = type(conv.subject) == "string" and conv.subject or ""
-  local names = {}
-  person_names(conv.primaryCustomer, names)
-  person_names(conv.assignee, names)
-  person_names(conv.createdBy, names)
-  local cust, agent, note = {}, {}, {}
+  local mark = f.mark or true
+  local names = f.names or {}
+  person_names(conv.primaryCustomer, names, mark)
+  person_names(conv.assignee, names, mark)
+  person_names(conv.createdBy, names, mark)
+  local cust, agent, note = f.cust or {}, f.agent or {}, f.note or {}
   local cn, an, nn = 0, 0, 0
   local clen, alen = 0, 0
   local th = threads_of(conv)
@@ -262,22 +271,21 @@ local function sources(conv, f)
     if type(t) == "table" and t.type ~= "lineitem" and t.state ~= "draft" then
       local by = t.createdBy
       -- agents' names appear in customers' text ("Hi Dana"); customers are the conversation's
-      if type(by) == "table" and by.type == "user" and by ~= conv.assignee then person_names(by, names) end
+      if type(by) == "table" and by.type == "user" and by ~= conv.assignee then person_names(by, names, mark) end
       local body = t.body
       if type(body) == "string" and body ~= "" then
         local bytype = type(by) == "table" and by.type
         local is_customer = t.type == "customer" or (bytype == "customer" and t.type ~= "note")
         if is_customer then
           if clen < CUSTOMER_CAP then
-            if #body > CUSTOMER_CAP * 2 then body = sub(body, 1, CUSTOMER_CAP * 2) end
-            local s = text.quick_clean(body)
+            local s = text.quick_clean(capped(body, CUSTOMER_CAP * 2))
             clen = clen + #s
             cn = tokens(s, cust, cn)
           end
         elseif t.type == "note" then
-          if nn == 0 then nn = tokens(text.quick_clean(sub(body, 1, AGENT_CAP * 2)), note, nn) end
+          if nn == 0 then nn = tokens(text.quick_clean(capped(body, AGENT_CAP * 2)), note, nn) end
         elseif alen < AGENT_CAP then
-          local s = text.quick_clean(sub(body, 1, AGENT_CAP * 2))
+          local s = text.quick_clean(capped(body, AGENT_CAP * 2))
           alen = alen + #s
           an = tokens(s, agent, an)
         end
@@ -285,19 +293,21 @@ local function sources(conv, f)
     end
   end
   if cn == 0 and #th == 0 and type(conv.preview) == "string" then cn = tokens(conv.preview, cust, cn) end
-  local tags = {}
+  local tags = f.tags or {}
+  local ntags = 0
   if type(conv.tags) == "table" then
     for _, tg in ipairs(conv.tags) do
       local name = type(tg) == "table" and (tg.tag or tg.name) or tg
-      if type(name) == "string" and name ~= "" then tags[#tags + 1] = lower(name) end
+      if type(name) == "string" and name ~= "" then ntags = ntags + 1; tags[ntags] = lower(name) end
     end
   end
-  local st = {}
-  f.subject = { tokens(subject, st, 0) }; f.subject_tokens = st
+  for k = #tags, ntags + 1, -1 do tags[k] = nil end
+  local st = f.subject_tokens or {}
+  f.subject_n = tokens(subject, st, 0); f.subject_tokens = st
   f.cust, f.cust_n = cust, cn
   f.agent, f.agent_n = agent, an
   f.note, f.note_n = note, nn
-  f.tags, f.names = tags, names
+  f.tags, f.names, f.mark = tags, names, mark
   return f
 end
 
@@ -327,20 +337,23 @@ local function score_tokens(lex, toks, n, weight, score, hits)
       end
       j = j + 1
       local c = node.c
-      node = c and c[toks[j]]
+      node = c and j <= n and c[toks[j]]
     end
   end
 end
 
 -- Lexicon scores of one conversation: score table, best, second, best topic index, hits.
-local function lexicon_score(lex, f, want_hits)
-  local score = {}
-  local hits = want_hits and {} or nil
-  score_tokens(lex, f.subject_tokens, f.subject[1], W_SUBJECT, score, hits)
+-- score and hits may be given (empty tables, reused by the caller).
+local function lexicon_score(lex, f, want_hits, score, hits)
+  score = score or {}
+  if want_hits then hits = hits or {} else hits = nil end
+  score_tokens(lex, f.subject_tokens, f.subject_n, W_SUBJECT, score, hits)
   score_tokens(lex, f.cust, f.cust_n, W_CUSTOMER, score, hits)
   score_tokens(lex, f.agent, f.agent_n, W_AGENT, score, hits)
   score_tokens(lex, f.note, f.note_n, W_NOTE, score, hits)
-  for _, tg in ipairs(f.tags) do
+  local tags = f.tags
+  for i = 1, #tags do
+    local tg = tags[i]
     if not NON_TOPIC_TAGS[tg] then
       local norm = gsub(gsub(tg, "[%-_/]+", " "), "^%s*(.-)%s*$", "%1")
       local ti = lex.by_tag[norm]
@@ -411,7 +424,8 @@ end
 -- lift >= 2.5) are clustered around the most frequent ones (deterministic star clustering).
 -- A cluster is kept when it covers min_df conversations and those are not mostly placed in one
 -- lexicon topic (then it is a facet of that topic, not a new theme).
-local function find_clusters(docs, N, df, udf, opts)
+local function find_clusters(D, N, df, udf, opts)
+  local TT, ts, placed, dbi = D.TT, D.ts, D.placed, D.bi
   local min_df = opts.min_cluster_size or max(3, ceil(N * 0.01))
   local max_df = max(min_df, 0.2 * N)
   local cand = {}
@@ -419,10 +433,9 @@ local function find_clusters(docs, N, df, udf, opts)
     if d >= min_df and d <= max_df then cand[t] = {} end
   end
   for d = 1, N do
-    local doc = docs[d]
-    local k = doc.placed and doc.bi or 0
-    for t in pairs(doc.terms) do
-      local c = cand[t]
+    local k = placed[d] and dbi[d] or 0
+    for i = ts[d], ts[d + 1] - 1 do
+      local c = cand[TT[i]]
       if c then c[k] = (c[k] or 0) + 1 end
     end
   end
@@ -441,8 +454,8 @@ local function find_clusters(docs, N, df, udf, opts)
   local co = {}
   for d = 1, N do
     local list = {}
-    for t in pairs(docs[d].terms) do
-      local r = rank[t]
+    for i = ts[d], ts[d + 1] - 1 do
+      local r = rank[TT[i]]
       if r then list[#list + 1] = r end
     end
     if #list > 1 then
@@ -496,16 +509,15 @@ local function find_clusters(docs, N, df, udf, opts)
     -- conversations the cluster covers, and where the lexicon placed them
     local covered, by_topic, cover = 0, {}, {}
     for d = 1, N do
-      local doc = docs[d]
       local sc = 0
-      for t in pairs(doc.terms) do
-        local w = weight[t]
+      for i = ts[d], ts[d + 1] - 1 do
+        local w = weight[TT[i]]
         if w then sc = sc + w end
       end
       if sc >= 1 then
         covered = covered + 1
         cover[d] = true
-        local k = doc.placed and doc.bi or 0
+        local k = placed[d] and dbi[d] or 0
         by_topic[k] = (by_topic[k] or 0) + 1
       end
     end
@@ -562,62 +574,90 @@ function _M.group_by_topic(convs, opts)
   local min_score = opts.min_score or 3
   local margin = opts.margin or 1.5
   local N = #convs
-  local docs = {}
+  -- Per-conversation results, kept as flat arrays (few large tables instead of several small
+  -- ones per conversation): D.conv[d], D.best[d], D.bi[d] (best lexicon topic), D.placed[d];
+  -- lexicon scores SC[(d-1)*ntop + ti] (false: none); theme terms TT/TW[D.ts[d] .. D.ts[d+1]-1]
+  -- with their weights; all usable terms AT[D.as[d] ..]; lexicon keyword hits HK/HT[D.hs[d] ..].
+  local TT, TW, AT, HK, HT, SC = {}, {}, {}, {}, {}, {}
+  local D = { conv = {}, best = {}, bi = {}, placed = {}, ts = {}, as = {}, hs = {}, TT = TT }
+  local tn, an, hn = 0, 0, 0
+  local tseen, aseen = {}, {} -- term -> its index in TT / the doc that last added it to AT
+  local tstart = 1
   local placed_n = 0
   local df, udf = {}, {}
   local surfaces = {}
   local known = lex.known
-  for d = 1, N do
-    local conv = convs[d]
-    if type(conv) ~= "table" then
-      error(("bad argument #1 to 'group_by_topic' (conversation #%d is a %s)"):format(d, type(conv)), 2)
-    end
-    local f = features(conv)
-    local score, best, second, bi, hits = lexicon_score(lex, f, true)
-    local placed = bi and best >= min_score and best >= second * margin
-    if placed then placed_n = placed_n + 1 end
-    -- candidate theme terms: subject, customer text and tags; not lexicon words, stop words,
-    -- numbers or people's names
-    local terms, all = {}, {}
+  local f = { names = {} }
+  local score, hits = {}, {}
+  local cur_doc = 0 -- the conversation being read
+  -- candidate theme terms: subject, customer text and tags; not lexicon words, stop words,
+  -- numbers or people's names
+  local function add(arr, n, w)
     local names = f.names
-    local function add(arr, n, w)
-      for i = 1, n do
-        local t = arr[i]
-        local ok = TERM_OK[t]
-        if ok == nil then
-          local b = byte(t, 1)
-          ok = #t >= 3 and not STOP[t] and not (b >= 48 and b <= 57) and b ~= 226 and b < 240
-          TERM_OK[t] = ok
-        end
-        if ok and not names[t] then
-          all[t] = true
-          if not known[t] then
-            local cur = terms[t]
-            if not cur or cur < w then terms[t] = w end
+    for i = 1, n do
+      local t = arr[i]
+      local ok = TERM_OK[t]
+      if ok == nil then
+        local b = byte(t, 1)
+        ok = #t >= 3 and not STOP[t] and not (b >= 48 and b <= 57) and b ~= 226 and b < 240
+        TERM_OK[t] = ok
+      end
+      if ok and names[t] ~= cur_doc then
+        if aseen[t] ~= cur_doc then aseen[t] = cur_doc; an = an + 1; AT[an] = t end
+        if not known[t] then
+          local k = tseen[t]
+          if k and k >= tstart then
+            if TW[k] < w then TW[k] = w end
+          else
+            tn = tn + 1; TT[tn] = t; TW[tn] = w; tseen[t] = tn
           end
         end
       end
     end
-    add(f.subject_tokens, f.subject[1], 1)
+  end
+  for d = 1, N do
+    cur_doc = d
+    local conv = convs[d]
+    if type(conv) ~= "table" then
+      error(("bad argument #1 to 'group_by_topic' (conversation #%d is a %s)"):format(d, type(conv)), 2)
+    end
+    f.mark = d
+    sources(conv, f)
+    for ti = 1, ntop do score[ti] = nil end
+    local _, best, second, bi = lexicon_score(lex, f, true, score, hits)
+    local placed = bi and best >= min_score and best >= second * margin
+    if placed then placed_n = placed_n + 1 end
+    local base = (d - 1) * ntop
+    for ti = 1, ntop do SC[base + ti] = score[ti] or false end
+    D.hs[d] = hn + 1
+    for kw, ti in pairs(hits) do hn = hn + 1; HK[hn] = kw; HT[hn] = ti; hits[kw] = nil end
+    tstart = tn + 1
+    D.ts[d], D.as[d] = tn + 1, an + 1
+    add(f.subject_tokens, f.subject_n, 1)
     add(f.cust, f.cust_n, 1)
-    for _, tg in ipairs(f.tags) do
+    local tags = f.tags
+    for i = 1, #tags do
+      local tg = tags[i]
       if not NON_TOPIC_TAGS[tg] then
         local toks = _M.tokens(tg)
         add(toks, #toks, 3)
       end
     end
-    for t in pairs(terms) do
+    for i = tstart, tn do
+      local t = TT[i]
       df[t] = (df[t] or 0) + 1
       if not placed then udf[t] = (udf[t] or 0) + 1 end
     end
-    docs[d] = { conv = conv, score = score, best = best, bi = bi, placed = placed, terms = terms,
-      all = all, hits = hits }
+    D.conv[d], D.best[d], D.bi[d], D.placed[d] = conv, best, bi, placed or false
   end
+  D.ts[N + 1], D.as[N + 1], D.hs[N + 1] = tn + 1, an + 1, hn + 1
+  local ts, as, hs = D.ts, D.as, D.hs
+  local dconv, dbest, dbi, dplaced = D.conv, D.best, D.bi, D.placed
 
   -- Stage 2: theme terms and their clusters.
   local clusters, term_cluster, term_weight = {}, {}, {}
   if opts.clusters ~= false and N > 0 then
-    clusters, term_cluster, term_weight = find_clusters(docs, N, df, udf, opts)
+    clusters, term_cluster, term_weight = find_clusters(D, N, df, udf, opts)
   end
 
   -- Assignment.
@@ -626,24 +666,26 @@ function _M.group_by_topic(convs, opts)
   local lex_hits, cl_hits = {}, {}
   local chosen = {}
   local csize = {}
+  local cs = {}
   for d = 1, N do
-    local doc = docs[d]
-    local cs = {}
     local cbest, cb = 0, nil
     if #clusters > 0 then
-      for t, w in pairs(doc.terms) do
+      for i = ts[d], ts[d + 1] - 1 do
+        local t = TT[i]
         local c = term_cluster[t]
         if c then
-          local v = (cs[c] or 0) + term_weight[t] * w
+          local v = (cs[c] or 0) + term_weight[t] * TW[i]
           cs[c] = v
         end
       end
       for c = 1, #clusters do
         local v = cs[c]
         if v and (v > cbest) then cbest = v; cb = c end
+        cs[c] = nil
       end
     end
-    if cb and cbest >= 1 and ((doc.placed and cbest > doc.best) or (not doc.placed and cbest >= doc.best)) then
+    local best = dbest[d]
+    if cb and cbest >= 1 and ((dplaced[d] and cbest > best) or (not dplaced[d] and cbest >= best)) then
       chosen[d] = cb
       csize[cb] = (csize[cb] or 0) + 1
     end
@@ -652,10 +694,9 @@ function _M.group_by_topic(convs, opts)
   local min_size = opts.min_cluster_size or max(3, ceil(N * 0.01))
   local key = {}
   for d = 1, N do
-    local doc = docs[d]
     local cb = chosen[d]
     if cb and csize[cb] >= min_size then key[d] = cb + ntop
-    elseif doc.bi then key[d] = doc.bi
+    elseif dbi[d] then key[d] = dbi[d]
     else key[d] = 0 end
   end
 
@@ -668,7 +709,8 @@ function _M.group_by_topic(convs, opts)
       for d = 1, N do
         local g = key[d]
         if g ~= 0 then
-          for t in pairs(docs[d].all) do
+          for i = as[d], as[d + 1] - 1 do
+            local t = AT[i]
             local row = cnt[t]
             if not row then row = {}; cnt[t] = row end
             row[g] = (row[g] or 0) + 1
@@ -689,14 +731,18 @@ function _M.group_by_topic(convs, opts)
         end
       end
       local nkey = {}
+      local sc = {}
       for d = 1, N do
-        local doc = docs[d]
-        local sc = {}
-        for t in pairs(doc.all) do
+        for i = as[d], as[d + 1] - 1 do
+          local t = AT[i]
           local g = assoc[t]
           if g then sc[g] = (sc[g] or 0) + aw[t] end
         end
-        for ti, v in pairs(doc.score) do sc[ti] = (sc[ti] or 0) + 0.5 * v end
+        local base = (d - 1) * ntop
+        for ti = 1, ntop do
+          local v = SC[base + ti]
+          if v then sc[ti] = (sc[ti] or 0) + 0.5 * v end
+        end
         -- the best group (ties: lowest index, so hash order never matters); move only when it
         -- beats the current group clearly
         local cur = key[d]
@@ -705,6 +751,7 @@ function _M.group_by_topic(convs, opts)
           if v > bv or (v == bv and g < bg) then bg, bv = g, v end
         end
         if bg and bg ~= cur and bv > (sc[cur] or 0) + 0.5 then nkey[d] = bg else nkey[d] = cur end
+        for g in pairs(sc) do sc[g] = nil end
       end
       key = nkey
     end
@@ -714,26 +761,31 @@ function _M.group_by_topic(convs, opts)
   local final = {}
   for d = 1, N do final[key[d]] = (final[key[d]] or 0) + 1 end
   for d = 1, N do
-    if key[d] > ntop and final[key[d]] < min_size then key[d] = docs[d].bi or 0 end
+    if key[d] > ntop and final[key[d]] < min_size then key[d] = dbi[d] or 0 end
   end
   for d = 1, N do
-    local doc = docs[d]
+    local conv = dconv[d]
     local k = key[d]
     if k > ntop then
       local cb = k - ntop
       local g = cl_groups[cb]
       if not g then g = {}; cl_groups[cb] = g; cl_hits[cb] = {} end
-      g[#g + 1] = doc.conv
+      g[#g + 1] = conv
       local h = cl_hits[cb]
-      for t in pairs(doc.terms) do if term_cluster[t] == cb then h[t] = (h[t] or 0) + 1 end end
+      for i = ts[d], ts[d + 1] - 1 do
+        local t = TT[i]
+        if term_cluster[t] == cb then h[t] = (h[t] or 0) + 1 end
+      end
     elseif k > 0 then
       local g = lex_groups[k]
       if not g then g = {}; lex_groups[k] = g; lex_hits[k] = {} end
-      g[#g + 1] = doc.conv
+      g[#g + 1] = conv
       local h = lex_hits[k]
-      for kw, ti in pairs(doc.hits) do if ti == k then h[kw] = (h[kw] or 0) + 1 end end
+      for i = hs[d], hs[d + 1] - 1 do
+        if HT[i] == k then local kw = HK[i]; h[kw] = (h[kw] or 0) + 1 end
+      end
     else
-      other[#other + 1] = doc.conv
+      other[#other + 1] = conv
     end
   end
 
