@@ -168,6 +168,7 @@ typedef struct hs_slot {
 
 typedef struct hs_client {
   int closed;
+  int in_callback; /* on_token is running: the client's buffers are in use, so no re-entry */
   int self; /* stack index of the userdata in the current call (set by hs_check_client) */
   CURL *easy;
   CURLM *multi;

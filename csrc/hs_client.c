@@ -136,6 +136,7 @@ int hs_run(lua_State *L, hs_client *c, hs_req *q) {
 hs_client *hs_check_client(lua_State *L, int idx) {
   hs_client *c = luaL_checkudata(L, idx, HS_CLIENT_MT);
   if (c->closed) luaL_argerror(L, idx, "the client is closed");
+  if (c->in_callback) luaL_argerror(L, idx, "the client cannot be used from its own on_token");
   c->self = hs_absindex(L, idx);
   return c;
 }
@@ -181,8 +182,13 @@ void hs_client_close(hs_client *c) {
   hs_buf_wipe(&c->auth);
 }
 
+/* close/__gc/__close. Refused while on_token runs: the request that triggered the renewal still
+ * uses the client's handles and buffers (a collection cannot happen then: the call holds the
+ * userdata on its stack). */
 static int l_close(lua_State *L) {
-  hs_client_close(luaL_checkudata(L, 1, HS_CLIENT_MT));
+  hs_client *c = luaL_checkudata(L, 1, HS_CLIENT_MT);
+  if (c->in_callback) return luaL_error(L, "helpscout: the client cannot be closed from its own on_token");
+  hs_client_close(c);
   return 0;
 }
 

@@ -91,7 +91,10 @@ static int adopt(lua_State *L, hs_client *c) {
   return 1;
 }
 
+/* on_token runs under lua_pcall with c->in_callback set, so it cannot re-enter or close the client
+ * whose request is in flight (hs_check_client and close refuse); the flag is always cleared. */
 static void call_on_token(lua_State *L, hs_client *c) {
+  int rc;
   hs_getuservalue(L, c->self);
   lua_getfield(L, -1, "on_token");
   lua_remove(L, -2);
@@ -100,7 +103,10 @@ static void call_on_token(lua_State *L, hs_client *c) {
     return;
   }
   hs_token_push(L, c);
-  if (lua_pcall(L, 1, 0, 0) != 0) {
+  c->in_callback = 1;
+  rc = lua_pcall(L, 1, 0, 0);
+  c->in_callback = 0;
+  if (rc != 0) {
     lua_pushfstring(L, "helpscout: on_token failed: %s",
                     lua_isstring(L, -1) ? lua_tostring(L, -1) : luaL_typename(L, -1));
     lua_error(L);
@@ -110,6 +116,7 @@ static void call_on_token(lua_State *L, hs_client *c) {
 /* Runs one grant; 1 on success (state updated, on_token called), 0 with an error pushed. */
 int hs_grant(lua_State *L, hs_client *c, const char *grant, const char *code) {
   hs_req *q = &c->treq;
+  int top, ok;
   int refresh = strcmp(grant, "refresh_token") == 0;
   if (!c->client_id || !c->client_secret) {
     hs_buf_reset(&q->url);
@@ -153,9 +160,12 @@ int hs_grant(lua_State *L, hs_client *c, const char *grant, const char *code) {
     }
     return 0;
   }
-  if (!hs_json_decode(L, c->resp.body.p ? c->resp.body.p : "", c->resp.body.n) ||
-      lua_type(L, -1) != LUA_TTABLE || !adopt(L, c)) {
-    if (lua_gettop(L) > 0 && lua_type(L, -1) != LUA_TTABLE) lua_pop(L, 1);
+  top = lua_gettop(L);
+  ok = hs_json_decode(L, c->resp.body.p ? c->resp.body.p : "", c->resp.body.n) &&
+       lua_type(L, -1) == LUA_TTABLE && adopt(L, c);
+  hs_buf_wipe(&c->resp.body); /* it held the new tokens */
+  if (!ok) {
+    lua_settop(L, top); /* the decoded value or the decoder's message, never the caller's values */
     hs_push_error(L, "protocol", c->resp.status, "the token endpoint answered without an "
                   "access_token", q, 0);
     return 0;

@@ -150,4 +150,39 @@ describe("client OAuth", function()
     assert.equal(1, #token_reqs())
     hs:close()
   end)
+  it("on_token can neither close nor re-enter the client whose request is in flight", function()
+    -- (closing it there used to free the handle the pending request was about to use: a crash)
+    local hs
+    local mode = "close"
+    hs = H.client(sb, { on_token = function()
+      if mode == "close" then hs:close() else hs:list_users() end
+    end })
+    local ok, msg = pcall(hs.list_mailboxes, hs)
+    assert.is_false(ok)
+    assert.truthy(tostring(msg):find("cannot be closed from its own on_token", 1, true))
+    local items = assert(hs:list_mailboxes()) -- still open, and the token was kept
+    assert.is_true(#items > 0)
+    hs:close()
+    mode = "call"
+    hs = H.client(sb, { on_token = function()
+      if mode == "close" then hs:close() else hs:list_users() end
+    end })
+    ok, msg = pcall(hs.list_mailboxes, hs)
+    assert.is_false(ok)
+    assert.truthy(tostring(msg):find("cannot be used from its own on_token", 1, true))
+    assert.equal(0, H.count(sb, "GET", "/v2/users"))
+    hs:close()
+  end)
+
+  it("a token answer without access_token is kind protocol", function()
+    sb:fault{ method = "POST", path = "/v2/oauth2/token", count = 1, action = "status", status = 200,
+      headers = { ["Content-Type"] = "application/json" }, body = '{"token_type":"bearer"}' }
+    local hs = H.client(sb)
+    local tok, err = hs:token()
+    assert.is_nil(tok)
+    assert.equal("protocol", err.kind)
+    assert.equal(200, err.status)
+    assert.truthy(hs:token()) -- the next attempt gets a real token
+    hs:close()
+  end)
 end)
