@@ -65,10 +65,60 @@ describe("triage.priority", function()
     local b = triage.priority(c, { now = NOW, vip_tags = { "gold" }, weights = { vip = 30, unassigned = 0 } })
     assert.is_true(has(b.reasons, "VIP tag: gold"))
     assert.is_false(has(b.reasons, "unassigned"))
-    assert.are.equal(a.score + 30 - 8, b.score)
+    assert.are.equal(a.score + 30 - triage.DEFAULT_WEIGHTS.unassigned, b.score)
     assert.has_error(function() triage.priority(c, { now = NOW, weights = { nope = 1 } }) end)
     assert.has_error(function() triage.priority(c, { noww = NOW }) end)
     assert.has_error(function() triage.priority(c, { now = "yesterday" }) end)
+  end)
+
+  it("saturates long waits: 41 days and 8 days score the same, 1 hour and 3 days do not", function()
+    local function waited(since)
+      local c = F.conv({ assignee = F.agent, customerWaitingSince = { time = since } },
+        { F.thread("customer", "hello", since) })
+      return triage.priority(c, { now = NOW })
+    end
+    local d41, d8 = waited("2024-03-24T09:12:44Z"), waited("2024-04-26T09:12:44Z")
+    local d3, h1 = waited("2024-05-01T09:12:44Z"), waited("2024-05-04T08:12:44Z")
+    assert.are.equal(41 * 86400, d41.waiting)
+    assert.are.equal(d8.score, d41.score)
+    assert.are.equal(d8.level, d41.level)
+    assert.is_true(has(d41.reasons, "^waiting 41d$"), table.concat(d41.reasons, "|"))
+    assert.is_true(h1.score < d3.score and d3.score <= d8.score, h1.score .. " " .. d3.score .. " " .. d8.score)
+    -- waiting alone never reaches "high"
+    assert.are.equal("normal", d41.level)
+    assert.are.equal("low", h1.level)
+  end)
+
+  it("spreads levels by the signals on top of a long wait", function()
+    local since = "2024-04-20T09:12:44Z"
+    local function p(fields, threads)
+      fields.customerWaitingSince = { time = since }
+      if fields.assignee == false then fields.assignee = nil else fields.assignee = F.agent end
+      return triage.priority(F.conv(fields, threads), { now = NOW })
+    end
+    local one = { F.thread("customer", "Where is my invoice?", since) }
+    local chased = { F.thread("customer", "Where is my invoice?", since),
+      F.thread("customer", "Hello again, still nothing.", "2024-04-22T09:12:44Z") }
+    assert.are.equal("normal", p({}, one).level)
+    assert.are.equal("high", p({}, chased).level)
+    assert.are.equal("high", p({ subject = "Invoice needed urgently" }, one).level)
+    assert.are.equal("urgent", p({ assignee = false }, chased).level)
+    assert.are.equal("urgent", p({ tags = { { tag = "vip" } } }, one).level)
+    local vip_unassigned = p({ assignee = false, tags = { { tag = "vip" } } }, chased)
+    assert.are.equal("urgent", vip_unassigned.level)
+    assert.is_true(vip_unassigned.score <= 100)
+  end)
+
+  it("takes custom levels and saturation, and prints whole thread counts", function()
+    local c = F.conv({ threads = 5.0, customerWaitingSince = { time = "2024-05-03T09:12:44Z" } },
+      { F.thread("customer", "hello", "2024-05-03T09:12:44Z") })
+    local p = triage.priority(c, { now = NOW })
+    assert.is_true(has(p.reasons, "^5 threads$"), table.concat(p.reasons, "|"))
+    local short = triage.priority(c, { now = NOW, waiting_full_hours = 24 })
+    assert.is_true(short.score > p.score)
+    local lv = triage.priority(c, { now = NOW, levels = { { "hot", p.score }, { "cold", 0 } } })
+    assert.are.equal("hot", lv.level)
+    assert.are.equal("cold", triage.priority(c, { now = NOW, levels = { { "hot", p.score + 1 }, { "cold", 0 } } }).level)
   end)
 
   it("copes with missing fields", function()
