@@ -8,12 +8,17 @@
  *
  * fetch_all fetches the first page on the client's easy handle, then pages 2..totalPages on up to
  * `concurrency` easy handles kept in the client (keep-alive across calls), each page with the same
- * retry and token policy as a single request; results are joined in page order, deduplicated by
- * id. Handles still in the multi after an aborted call are removed at the start of the next one
+ * retry and token policy as a single request; results are joined in page order as pages arrive,
+ * deduplicated by id. totalPages is a server's claim: at most 2·concurrency pages are started
+ * ahead of the join, and the walk ends at the first empty page, so memory and requests follow
+ * the real data, not the claim. Handles still in the multi after an aborted call are removed at the start of the next one
  * or at close.
  */
+#include <limits.h>
 #include <string.h>
 #include "hs.h"
+
+#define HS_MAX_PAGE ((long long)INT_MAX) /* pages are Lua array keys in `held` */
 
 enum { SLOT_IDLE, SLOT_WAITING, SLOT_RUNNING };
 
@@ -194,11 +199,14 @@ static void abort_slots(hs_client *c) {
   }
 }
 
-/* Fetches pages first..last into pages_tbl[page] = items over the multi handle. 1, or 0 with the
- * error table pushed. */
+/* Fetches pages first..last over the multi handle and appends their items to `out` in page order
+ * (deduplicated through `seen`) as soon as they are contiguous. Memory does not depend on what
+ * totalPages claims: a page is only started while fewer than 2·conc pages are waiting to be
+ * joined (they wait in `held`, keyed by page - first + 1). The walk ends at the first empty page:
+ * every later page is empty too. 1, or 0 with the error table pushed. */
 static int run_multi(lua_State *L, hs_client *c, const hs_tool *t, int opts, long long first,
-                     long long last, int conc, int pages_tbl) {
-  long long next = first, done = 0, total = last - first + 1;
+                     long long last, int conc, int held, int seen, int out) {
+  long long next = first, joined = first, window = 2LL * conc;
   int i, replayed = 0;
   if (!c->multi && !(c->multi = curl_multi_init())) luaL_error(L, "helpscout: curl_multi_init failed");
   abort_slots(c);
@@ -211,13 +219,14 @@ static int run_multi(lua_State *L, hs_client *c, const hs_tool *t, int opts, lon
     }
   }
   if (!hs_token_ensure(L, c, 0)) return 0;
-  while (done < total) {
+  while (joined <= last) {
     double now = hs_now(), wait = 1.0;
     int running = 0, queued;
     CURLMsg *msg;
     for (i = 0; i < conc; i++) {
       hs_slot *s = &c->slots[i];
-      if (s->state == SLOT_IDLE && next <= last) {
+      if (s->state == SLOT_WAITING && s->page > last) s->state = SLOT_IDLE; /* past the end */
+      if (s->state == SLOT_IDLE && next <= last && next - joined < window) {
         hs_req_init(&s->req, t);
         hs_build_url(L, &s->req.url, c->base_url, t, 0, opts, next);
         s->page = next++;
@@ -258,6 +267,10 @@ static int run_multi(lua_State *L, hs_client *c, const hs_tool *t, int opts, lon
       now = hs_now();
       s->state = SLOT_WAITING;
       s->not_before = now;
+      if (s->page > last) { /* started before an earlier page turned out empty */
+        s->state = SLOT_IDLE;
+        continue;
+      }
       if (s->resp.transport == HS_TX_OK && s->resp.status == 401 && c->client_id &&
           c->client_secret) {
         if (s->token_gen != c->token_gen) continue; /* sent with an older token: resend */
@@ -275,22 +288,34 @@ static int run_multi(lua_State *L, hs_client *c, const hs_tool *t, int opts, lon
       }
       if (!hs_interpret_page(L, t, &s->req, &s->resp)) goto fail;
       lua_pop(L, 2); /* next, page */
-      lua_rawseti(L, pages_tbl, (int)s->page);
       s->state = SLOT_IDLE;
-      done++;
+      if (hs_rawlen(L, -1) == 0 && s->page < last) last = s->page; /* the data ends here */
+      lua_rawseti(L, held, (int)(s->page - first + 1));
+      while (joined <= last) {
+        lua_rawgeti(L, held, (int)(joined - first + 1));
+        if (lua_isnil(L, -1)) {
+          lua_pop(L, 1);
+          break;
+        }
+        dedupe_into(L, lua_gettop(L), seen, out);
+        lua_pop(L, 1);
+        lua_pushnil(L);
+        lua_rawseti(L, held, (int)(joined - first + 1));
+        joined++;
+      }
     }
-    if (done >= total) break;
+    if (joined > last) break;
     now = hs_now();
     for (i = 0; i < conc; i++) {
       hs_slot *s = &c->slots[i];
-      if (s->state == SLOT_IDLE && next <= last) wait = 0;
+      if (s->state == SLOT_IDLE && next <= last && next - joined < window) wait = 0;
       if (s->state == SLOT_WAITING && s->not_before - now < wait) wait = s->not_before - now;
     }
     if (wait < 0) wait = 0;
     if (running) curl_multi_poll(c->multi, NULL, 0, (int)(wait * 1000), NULL);
     else hs_sleep(wait);
   }
-  abort_slots(c);
+  abort_slots(c); /* transfers of pages past an empty one may still be running */
   return 1;
 fail:
   abort_slots(c);
@@ -303,7 +328,8 @@ int hs_l_fetch_all(lua_State *L) {
   hs_client *c = hs_check_client(L, 1);
   const hs_tool *t = hs_tool_check(L, 2, 1);
   long long first = 1, total = 0;
-  int conc = 4, out, seen, pages_tbl;
+  size_t nitems;
+  int conc = 4, out, seen, held;
   hs_check_opts(L, 3, t);
   if (!lua_isnoneornil(L, 4)) {
     luaL_checktype(L, 4, LUA_TTABLE);
@@ -321,8 +347,11 @@ int hs_l_fetch_all(lua_State *L) {
   }
   lua_settop(L, 3);
   if (lua_istable(L, 3)) {
-    lua_getfield(L, 3, "page");
-    if (!lua_isnil(L, -1)) first = (long long)lua_tonumber(L, -1);
+    lua_getfield(L, 3, "page"); /* an integer (checked); only its position matters here */
+    if (!lua_isnil(L, -1)) {
+      double d = (double)lua_tonumber(L, -1);
+      first = d < 1 ? 1 : d > HS_MAX_PAGE ? HS_MAX_PAGE : (long long)d;
+    }
     lua_pop(L, 1);
   }
   lua_newtable(L);
@@ -330,28 +359,27 @@ int hs_l_fetch_all(lua_State *L) {
   lua_newtable(L);
   seen = 5;
   lua_newtable(L);
-  pages_tbl = 6;
-  hs_build_url(L, &c->req.url, c->base_url, t, 0, 3, first);
+  held = 6;
+  hs_build_url(L, &c->req.url, c->base_url, t, 0, 3, 0); /* the first page as asked */
   lua_pushlstring(L, c->req.url.p, c->req.url.n);
   {
     size_t n;
     const char *url = lua_tolstring(L, -1, &n);
     if (!fetch_url(L, c, t, url, n)) goto fail;
   }
-  /* stack: out, seen, pages, url, items, page, next */
+  /* stack: out, seen, held, url, items, page, next */
+  nitems = hs_rawlen(L, 8);
   dedupe_into(L, 8, seen, out);
   lua_getfield(L, 9, "totalPages");
-  if (lua_type(L, -1) == LUA_TNUMBER) total = (long long)lua_tonumber(L, -1);
+  if (lua_type(L, -1) == LUA_TNUMBER) {
+    /* a claim, not a size to allocate: clamped, and the walk stops at the first empty page */
+    double d = (double)lua_tonumber(L, -1);
+    total = !(d >= 0) ? 0 : d > HS_MAX_PAGE ? HS_MAX_PAGE : (long long)d;
+  }
   lua_pop(L, 1);
   if (total > first) {
-    long long p;
     lua_settop(L, 6);
-    if (!run_multi(L, c, t, 3, first + 1, total, conc, pages_tbl)) goto fail;
-    for (p = first + 1; p <= total; p++) {
-      lua_rawgeti(L, pages_tbl, (int)p);
-      dedupe_into(L, lua_gettop(L), seen, out);
-      lua_pop(L, 1);
-    }
+    if (nitems > 0 && !run_multi(L, c, t, 3, first + 1, total, conc, held, seen, out)) goto fail;
   } else {
     /* no page count: walk the next links one by one */
     for (;;) {

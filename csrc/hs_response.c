@@ -331,16 +331,22 @@ static long long parse_id(const char *s) {
   return v > 0 ? v : 0;
 }
 
-/* Pushes items (the _embedded.<key> array, or a new empty table), page (or an empty table) and
- * _links.next.href (or nil) for the decoded page at the top, which is removed. */
-static void split_page(lua_State *L, const hs_tool *t) {
+/* Pushes items (the _embedded.<key> array, or a new empty table when _embedded or the key is
+ * absent: helpscout-api.md §5), page (or an empty table) and _links.next.href (or nil) for the
+ * decoded page at the top, which is removed; returns 1. When the key holds something other than
+ * an array, the page is malformed: returns 0 with the stack as it was (a walk must not go on as if
+ * the page were empty). */
+static int split_page(lua_State *L, const hs_tool *t) {
   int top = lua_gettop(L);
   lua_getfield(L, top, "_embedded");
   if (lua_type(L, -1) == LUA_TTABLE) lua_getfield(L, -1, t->embedded);
   else lua_pushnil(L);
-  if (lua_type(L, -1) != LUA_TTABLE) {
+  if (lua_isnil(L, -1)) {
     lua_pop(L, 1);
     lua_newtable(L);
+  } else if (lua_type(L, -1) != LUA_TTABLE) {
+    lua_settop(L, top);
+    return 0;
   }
   lua_remove(L, -2);
   lua_getfield(L, top, "page");
@@ -364,6 +370,15 @@ static void split_page(lua_State *L, const hs_tool *t) {
     lua_pushnil(L);
   }
   lua_remove(L, top);
+  return 1;
+}
+
+static int bad_page(lua_State *L, const hs_tool *t, const hs_req *q, const hs_resp *r) {
+  lua_pop(L, 1); /* the decoded page */
+  lua_pushfstring(L, "_embedded.%s is not an array", t->embedded);
+  push_protocol(L, q, lua_tostring(L, -1), r->status);
+  lua_remove(L, -3);
+  return 0;
 }
 
 int hs_interpret_page(lua_State *L, const hs_tool *t, const hs_req *q, const hs_resp *r) {
@@ -371,11 +386,10 @@ int hs_interpret_page(lua_State *L, const hs_tool *t, const hs_req *q, const hs_
     hs_push_resp_error(L, q, r);
     return 0;
   }
-  if (!decode_table(L, q, r)) {
+  if (!decode_table(L, q, r) || (!split_page(L, t) && !bad_page(L, t, q, r))) {
     lua_remove(L, -2); /* the nil */
     return 0;
   }
-  split_page(L, t);
   return 1;
 }
 
@@ -390,7 +404,10 @@ int hs_interpret(lua_State *L, const hs_tool *t, const hs_req *q, const hs_resp 
   switch (t->result) {
   case HS_RES_PAGE:
     if (!decode_table(L, q, r)) return 2;
-    split_page(L, t);
+    if (!split_page(L, t)) {
+      bad_page(L, t, q, r);
+      return 2;
+    }
     lua_pop(L, 1);
     return 2;
   case HS_RES_OBJECT:

@@ -168,4 +168,55 @@ describe("client iterators", function()
     local _, page = hs:list_conversations(all)
     assert.equal(page.totalElements, #items)
   end)
+  it("fetch_all does not trust a huge totalPages: it streams and stops at the first empty page", function()
+    local cjson = require "cjson"
+    local real = assert(hs:fetch_all("list_conversations", all))
+    local items, page = assert(hs:list_conversations(all))
+    for _, claim in ipairs{ 1e9, 1e300 } do
+      local body = cjson.encode{ _embedded = { conversations = items },
+        page = { size = page.size, totalElements = claim, totalPages = claim, number = 1 } }
+      sb:fault{ method = "GET", path = "/v2/conversations", count = 1, action = "status", status = 200,
+        headers = { ["Content-Type"] = "application/hal+json" }, body = body }
+      sb:clear_log()
+      local got, err = hs:fetch_all("list_conversations", all, { concurrency = 4 })
+      assert.is_nil(err)
+      assert.equal(#real, #got)
+      for i = 1, #real do assert.equal(real[i].id, got[i].id) end
+      -- the real pages, one empty page, and at most the pages already in flight beside it
+      assert.is_true(H.count(sb, "GET", "/v2/conversations") <= page.totalPages + 1 + 4)
+    end
+  end)
+
+  it("treats _embedded without the collection key as an empty page", function()
+    local body = '{"_embedded":{},"page":{"size":50,"totalElements":0,"totalPages":0,"number":0}}'
+    for _ = 1, 3 do
+      sb:fault{ method = "GET", path = "/v2/users", count = 1, action = "status", status = 200,
+        headers = { ["Content-Type"] = "application/hal+json" }, body = body }
+    end
+    local items, page = assert(hs:list_users())
+    assert.same({}, items)
+    assert.equal(0, page.totalPages)
+    local n = 0
+    for _ in hs:each("list_users") do n = n + 1 end
+    assert.equal(0, n)
+    assert.same({}, assert(hs:fetch_all("list_users")))
+  end)
+
+  it("a collection key that is not an array is a protocol error, not an empty page", function()
+    local body = '{"_embedded":{"users":"oops"},"page":{"size":50,"totalElements":1,"totalPages":1,"number":1}}'
+    for _ = 1, 3 do
+      sb:fault{ method = "GET", path = "/v2/users", count = 1, action = "status", status = 200,
+        headers = { ["Content-Type"] = "application/hal+json" }, body = body }
+    end
+    local items, err = hs:list_users()
+    assert.is_nil(items)
+    assert.equal("protocol", err.kind)
+    assert.truthy(err.message:find("_embedded.users", 1, true))
+    local ok, e2 = pcall(function() for _ in hs:each("list_users") do end end)
+    assert.is_false(ok)
+    assert.equal("protocol", e2.kind)
+    local none, e3 = hs:fetch_all("list_users")
+    assert.is_nil(none)
+    assert.equal("protocol", e3.kind)
+  end)
 end)
