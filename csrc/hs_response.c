@@ -322,13 +322,27 @@ static int decode_table(lua_State *L, const hs_req *q, const hs_resp *r) {
   return 1;
 }
 
-static long long parse_id(const char *s) {
-  char *end;
-  long long v;
-  while (*s == ' ') s++;
-  if (!isdigit((unsigned char)*s)) return 0;
-  v = strtoll(s, &end, 10);
-  return v > 0 ? v : 0;
+/* The id in s[0..n): decimal digits only, 1..2^53 (exact as a double, so the same id under
+ * LuaJIT); 0 when it is anything else ("12abc", "", an overflowing number). */
+static long long parse_id(const char *s, size_t n) {
+  long long v = 0;
+  size_t i;
+  if (n == 0 || n > 16) return 0;
+  for (i = 0; i < n; i++) {
+    if (!isdigit((unsigned char)s[i])) return 0;
+    v = v * 10 + (s[i] - '0');
+  }
+  return v > 0 && v <= 9007199254740992LL ? v : 0;
+}
+
+/* The trailing id of a Location URL: the last path segment, ignoring a query, a fragment and
+ * trailing slashes (".../threads/123", ".../threads/123/", ".../123?x=1"). */
+static long long location_id(const char *loc) {
+  size_t end = strcspn(loc, "?#"), start;
+  while (end > 0 && loc[end - 1] == '/') end--;
+  start = end;
+  while (start > 0 && loc[start - 1] != '/') start--;
+  return parse_id(loc + start, end - start);
 }
 
 /* Pushes items (the _embedded.<key> array, or a new empty table when _embedded or the key is
@@ -413,16 +427,17 @@ int hs_interpret(lua_State *L, const hs_tool *t, const hs_req *q, const hs_resp 
   case HS_RES_OBJECT:
     if (!decode_table(L, q, r)) return 2;
     return 1;
-  case HS_RES_ID: {
-    const char *slash;
-    id = parse_id(r->resource_id);
-    if (!id && r->location[0] && (slash = strrchr(r->location, '/')) != NULL)
-      id = parse_id(slash + 1);
-    if (!id) return push_protocol(L, q, "created, but no Resource-ID header in the answer",
-                                  r->status);
+  case HS_RES_ID:
+    id = parse_id(r->resource_id, strlen(r->resource_id));
+    if (!id && r->location[0]) id = location_id(r->location);
+    if (!id) return push_protocol(L, q, "created, but no usable Resource-ID header (or Location) "
+                                  "in the answer", r->status);
+#if LUA_VERSION_NUM >= 503
     lua_pushinteger(L, (lua_Integer)id);
+#else
+    lua_pushnumber(L, (lua_Number)id); /* lua_Integer is ptrdiff_t: 32 bits on some targets */
+#endif
     return 1;
-  }
   default:
     lua_pushboolean(L, 1);
     return 1;

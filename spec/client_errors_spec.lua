@@ -158,6 +158,33 @@ describe("client errors", function()
     assert.truthy(err.message:find("Resource-ID", 1, true))
   end)
 
+  it("created ids: Resource-ID in any case, else the trailing id of Location; junk is refused", function()
+    local id = H.some_conversation(hs)
+    local notes = "/v2/conversations/" .. id .. "/notes"
+    local loc = sb.url .. notes:gsub("notes$", "threads/")
+    local cases = {
+      { { ["rESOURCE-iD"] = "4242" }, 4242 },
+      { { Location = loc .. "77" }, 77 },
+      { { Location = loc .. "78/" }, 78 },
+      { { Location = loc .. "79?x=1#f" }, 79 },
+      { { ["Resource-ID"] = "12abc" }, nil },
+      { { ["Resource-ID"] = "99999999999999999999999" }, nil },
+      { { Location = loc }, nil },
+    }
+    for _, c in ipairs(cases) do
+      sb:fault{ method = "POST", path = notes, count = 1, action = "status", status = 201, body = "",
+        headers = c[1] }
+      local tid, err = hs:add_note(id, "x")
+      if c[2] then
+        assert.equal(c[2], tid)
+        assert.is_true(H.is_integer(tid))
+      else
+        assert.is_nil(tid)
+        assert.equal("protocol", err.kind)
+      end
+    end
+  end)
+
   it("never puts the token in an error", function()
     local tok = assert(hs:token())
     sb:fault{ method = "GET", path = "/v2/users", count = 1, action = "status", status = 500 }
