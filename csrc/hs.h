@@ -34,7 +34,7 @@
 #define HS_TOKEN_PATH "/v2/oauth2/token"
 #define HS_MAX_CONCURRENCY 8
 #define HS_MAX_BODY (64u * 1024u * 1024u) /* a response larger than this is a protocol error */
-#define HS_MAX_SERVER_WAIT 120.0 /* longest Retry-After we sleep through inside one call */
+#define HS_MAX_SERVER_WAIT 120.0 /* longest retry waiting (one or summed) inside one call */
 
 /* ---- growable byte buffer (always NUL-terminated when p != NULL) ---- */
 typedef struct hs_buf {
@@ -163,7 +163,7 @@ typedef struct hs_slot {
   hs_resp resp;
   long long page;
   int attempt, state, token_gen;
-  double not_before;
+  double not_before, waited;
 } hs_slot;
 
 typedef struct hs_client {

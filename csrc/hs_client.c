@@ -8,6 +8,7 @@
  * userdata's user value (not the registry), so a callback that captures the client does not keep
  * it alive forever.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -93,7 +94,8 @@ void hs_pace(hs_client *c, const hs_req *q, double *delay) {
 void hs_note_rate(hs_client *c, const hs_resp *r) {
   double ra;
   if (r->transport != HS_TX_OK) return;
-  if (r->remaining[0]) c->rl_remaining = strtol(r->remaining, NULL, 10);
+  /* only a plain count: a malformed value must not read as "0 left" and stall every request */
+  if (isdigit((unsigned char)r->remaining[0])) c->rl_remaining = strtol(r->remaining, NULL, 10);
   ra = hs_resp_retry_after(r);
   if (r->status == 429) {
     c->rl_remaining = 0;
@@ -109,6 +111,7 @@ static int can_renew(const hs_client *c) { return c->client_id && c->client_secr
 
 int hs_run(lua_State *L, hs_client *c, hs_req *q) {
   int attempt = 0, replayed = 0;
+  double waited = 0; /* retry waits in this call: together at most HS_MAX_SERVER_WAIT */
   for (;;) {
     double delay;
     hs_decision d;
@@ -125,7 +128,8 @@ int hs_run(lua_State *L, hs_client *c, hs_req *q) {
       continue;
     }
     d = hs_decide(q, &c->resp, attempt, c->retries, hs_random(c));
-    if (!d.retry) return 1;
+    if (!d.retry || waited + d.wait > HS_MAX_SERVER_WAIT) return 1;
+    waited += d.wait;
     hs_sleep(d.wait);
     attempt++;
   }

@@ -20,6 +20,7 @@
 /* ---- buffers ---- */
 
 int hs_buf_add(hs_buf *b, const void *s, size_t n) {
+  if (n > (size_t)-1 / 2 - b->n) return -1; /* no size below can wrap around */
   if (b->n + n + 1 > b->cap) {
     size_t cap = b->cap ? b->cap : 256;
     char *p;

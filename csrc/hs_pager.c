@@ -231,6 +231,7 @@ static int run_multi(lua_State *L, hs_client *c, const hs_tool *t, int opts, lon
         hs_build_url(L, &s->req.url, c->base_url, t, 0, opts, next);
         s->page = next++;
         s->attempt = 0;
+        s->waited = 0;
         s->not_before = now;
         s->state = SLOT_WAITING;
       }
@@ -281,7 +282,8 @@ static int run_multi(lua_State *L, hs_client *c, const hs_tool *t, int opts, lon
         }
       }
       d = hs_decide(&s->req, &s->resp, s->attempt, c->retries, hs_random(c));
-      if (d.retry) {
+      if (d.retry && s->waited + d.wait <= HS_MAX_SERVER_WAIT) {
+        s->waited += d.wait;
         s->attempt++;
         s->not_before = now + d.wait;
         continue;

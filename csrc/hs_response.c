@@ -7,7 +7,8 @@
  * with Retry-After, or a connection that never opened. Waits are exponential with full jitter
  * (0.5 s · 2^attempt, capped at 8 s) unless the server names a wait (X-RateLimit-Retry-After, then
  * Retry-After); a named wait longer than HS_MAX_SERVER_WAIT is not slept through: the call returns
- * kind "rate_limited" with retry_after set.
+ * kind "rate_limited" with retry_after set. The request loops (hs_client.c, hs_pager.c) also stop
+ * retrying once the waits of one call would add up to more than HS_MAX_SERVER_WAIT.
  */
 #include <ctype.h>
 #include <math.h>

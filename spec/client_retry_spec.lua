@@ -166,4 +166,14 @@ describe("client retries", function()
     assert.is_true(dt >= 0.5, "took " .. dt)
     sb:config{ rate_limit = 0 }
   end)
+  it("ignores a malformed X-RateLimit-Remaining-Minute instead of pausing", function()
+    sb:fault{ method = "GET", path = "/v2/users", count = 1, action = "status", status = 200,
+      headers = { ["Content-Type"] = "application/hal+json", ["X-RateLimit-Remaining-Minute"] = "n/a" },
+      body = '{"_embedded":{"users":[]},"page":{"size":50,"totalElements":0,"totalPages":0,"number":0}}' }
+    assert.is_table((hs:list_users()))
+    local t0 = H.now()
+    assert.is_table((hs:list_users()))
+    local dt = H.now() - t0
+    assert.is_true(dt < 0.5, "paused " .. dt .. " s")
+  end)
 end)
