@@ -377,7 +377,8 @@ function C.conversation(ctx, _, pos)
   if ctx.json then write(ctx, json(conv)); return 0 end
   write(ctx, triage.transcript(conv))
   local p = triage.priority(conv)
-  local topic = triage.classify(conv)
+  local topic, _, _, confident = triage.classify(conv)
+  if topic and not confident then topic = "other (lexicon guess: " .. topic .. ")" end
   write(ctx, "")
   write(ctx, format("priority %d (%s)%s; topic: %s; tags: %s", p.score, p.level,
     #p.reasons > 0 and (": " .. concat(p.reasons, ", ")) or "", topic or "unknown",

@@ -779,7 +779,8 @@ end
 local SUMMARY_OPTS = { limit = true, now = true, lexicon = true, weights = true }
 
 -- Finds the customer(s) whose e-mail is exactly `email` (case-insensitive), their most recent
--- conversations in every mailbox (all statuses), and summarises them.
+-- conversations in every mailbox (all statuses), and summarises them. A conversation's topic is
+-- the lexicon's when classify() is confident about it, else "other".
 function _M.customer_summary(hs, email, opts)
   if type(hs) ~= "table" and type(hs) ~= "userdata" then
     error("bad argument #1 to 'customer_summary' (client expected)", 2)
@@ -863,10 +864,13 @@ function _M.customer_summary(hs, email, opts)
   for _, conv in ipairs(convs) do
     local st = str(conv.status) or "active"
     counts[st] = (counts[st] or 0) + 1
-    local tid, _, tlabel = topics.classify(conv, opts.lexicon and { lexicon = opts.lexicon } or nil)
-    tid = tid or "other"
+    -- one conversation has no corpus around it to learn themes from: the lexicon's guess is
+    -- shown only when it is confident, else "other" (an ERP question is not "shipping" because
+    -- the agent mentioned webhook deliveries)
+    local tid, _, tlabel, confident = topics.classify(conv, opts.lexicon and { lexicon = opts.lexicon } or nil)
+    if not confident then tid, tlabel = "other", "Other" end
     topic_count[tid] = (topic_count[tid] or 0) + 1
-    topic_label[tid] = tlabel or "Other"
+    topic_label[tid] = tlabel
     local lc = last_contact(conv)
     if not last or lc > last then last = lc end
     local p = _M.priority(conv, { now = now, weights = opts.weights })

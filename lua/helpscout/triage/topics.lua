@@ -344,13 +344,16 @@ end
 
 -- Lexicon scores of one conversation: score table, best, second, best topic index, hits.
 -- score and hits may be given (empty tables, reused by the caller).
-local function lexicon_score(lex, f, want_hits, score, hits)
+-- customer_only: the customer's side alone (subject, customer text, tags), without the agents'.
+local function lexicon_score(lex, f, want_hits, score, hits, customer_only)
   score = score or {}
   if want_hits then hits = hits or {} else hits = nil end
   score_tokens(lex, f.subject_tokens, f.subject_n, W_SUBJECT, score, hits)
   score_tokens(lex, f.cust, f.cust_n, W_CUSTOMER, score, hits)
-  score_tokens(lex, f.agent, f.agent_n, W_AGENT, score, hits)
-  score_tokens(lex, f.note, f.note_n, W_NOTE, score, hits)
+  if not customer_only then
+    score_tokens(lex, f.agent, f.agent_n, W_AGENT, score, hits)
+    score_tokens(lex, f.note, f.note_n, W_NOTE, score, hits)
+  end
   local tags = f.tags
   for i = 1, #tags do
     local tg = tags[i]
@@ -378,13 +381,26 @@ local function lexicon_score(lex, f, want_hits, score, hits)
   return score, best, second, bi, hits
 end
 
--- The lexicon's verdict for one conversation (used by draft_reply and customer_summary).
+-- The lexicon's verdict for one conversation (used by draft_reply and customer_summary):
+--   topic id (nil: no lexicon word at all), score, label, confident
+-- The id is the lexicon's best guess. confident is true only when group_by_topic would place
+-- the conversation in that topic on the lexicon alone (score >= opts.min_score, default 3, and
+-- >= opts.margin, default 1.5, times the runner-up) and the customer's own words (subject,
+-- their messages, tags) favour the same topic over every other: a topic that only the agents'
+-- replies mention is not what the customer wrote about. Callers label unconfident guesses
+-- "other" rather than show a wrong topic.
 function _M.classify(conv, opts)
   opts = opts or {}
   local lex = build_lexicon(opts)
-  local _, best, _, bi = lexicon_score(lex, features(conv), false)
-  if not bi then return nil, 0 end
-  return lex.topics[bi].id, best, lex.topics[bi].label
+  local f = features(conv)
+  local _, best, second, bi = lexicon_score(lex, f, false)
+  if not bi then return nil, 0, nil, false end
+  local confident = best >= (opts.min_score or 3) and best >= second * (opts.margin or 1.5)
+  if confident then
+    local _, cbest, csecond, cbi = lexicon_score(lex, f, false, nil, nil, true)
+    confident = cbi == bi and cbest > csecond
+  end
+  return lex.topics[bi].id, best, lex.topics[bi].label, confident
 end
 
 ---------------------------------------------------------------------------------------------
