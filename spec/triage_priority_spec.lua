@@ -174,6 +174,19 @@ describe("triage.draft_reply", function()
     assert.is_nil(meta.html:find("<b>", 1, true))
   end)
 
+  it("uses the neutral template when the lexicon guess is not confident", function()
+    -- only the agent's reply mentions shipping; the customer asks about something else
+    local c = F.conv({ subject = "Connecting our ERP" }, {
+      F.thread("customer", "<p>How do we connect our ERP system to your platform?</p>", "2024-05-02T09:00:00Z"),
+      F.thread("message", "<p>Thanks! Shipping and tracking of orders will sync once connected.</p>",
+        "2024-05-02T10:00:00Z"),
+    })
+    local body, meta = triage.draft_reply(c)
+    assert.is_nil(meta.topic)
+    assert.truthy(body:find('Thanks for getting in touch about "Connecting our ERP"', 1, true))
+    assert.is_nil(body:lower():find("tracking", 1, true))
+  end)
+
   it("uses the user's templates", function()
     local c = F.conv({}, { F.thread("customer", "Where is my package? The tracking shows nothing.", "2024-05-02T09:00:00Z") })
     local body = triage.draft_reply(c, { templates = { shipping = { ack = "ACK!", next = "NEXT!" } } })

@@ -690,7 +690,12 @@ function _M.draft_reply(conv, opts)
   check_conv("draft_reply", conv)
   opts = check_opts("draft_reply", 2, opts, DRAFT_OPTS)
   local topic = opts.topic
-  if not topic then topic = topics.classify(conv, opts.lexicon and { lexicon = opts.lexicon } or nil) end
+  if not topic then
+    -- An unconfident lexicon guess would put a topic's template (a shipping answer to an ERP
+    -- question) in front of the customer: fall back to the neutral template instead.
+    local guess, _, _, confident = topics.classify(conv, opts.lexicon and { lexicon = opts.lexicon } or nil)
+    if confident then topic = guess end
+  end
   local templates = opts.templates or TEMPLATES
   local tpl = templates[topic or "default"] or TEMPLATES[topic or "default"] or templates.default or TEMPLATES.default
   -- the customer's latest message
