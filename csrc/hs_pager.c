@@ -87,11 +87,28 @@ static void dedupe_into(lua_State *L, int items, int seen, int out) {
   }
 }
 
-/* Upvalues: 1 client, 2 state {url=, items=, i=, seen=}, 3 tool index, 4 mode (0 each, 1 pages) */
+/* 1 when the URL at the top is in the set `visited` (marks it otherwise). A next link back to a
+ * page already read would make a walk that yields nothing new and never ends. */
+static int revisits(lua_State *L, int visited) {
+  lua_pushvalue(L, -1);
+  lua_rawget(L, visited);
+  if (lua_toboolean(L, -1)) {
+    lua_pop(L, 1);
+    return 1;
+  }
+  lua_pop(L, 1);
+  lua_pushvalue(L, -1);
+  lua_pushboolean(L, 1);
+  lua_rawset(L, visited);
+  return 0;
+}
+
+/* Upvalues: 1 client, 2 state {url=, items=, i=, seen=, visited=}, 3 tool index, 4 mode (0 each,
+ * 1 pages) */
 static int iter(lua_State *L) {
   hs_client *c;
   const hs_tool *t = &hs_tools[lua_tointeger(L, lua_upvalueindex(3))];
-  int pages = (int)lua_tointeger(L, lua_upvalueindex(4)), st, seen;
+  int pages = (int)lua_tointeger(L, lua_upvalueindex(4)), st, seen, visited;
   lua_settop(L, 0);
   lua_pushvalue(L, lua_upvalueindex(1));
   c = hs_check_client(L, 1);
@@ -99,6 +116,8 @@ static int iter(lua_State *L) {
   st = 2;
   lua_getfield(L, st, "seen");
   seen = 3;
+  lua_getfield(L, st, "visited");
+  visited = 4;
   for (;;) {
     if (!pages) {
       lua_getfield(L, st, "items");
@@ -138,12 +157,13 @@ static int iter(lua_State *L) {
       const char *url = lua_tolstring(L, -1, &n);
       lua_pushnil(L);
       lua_setfield(L, st, "url"); /* an error ends the walk */
+      revisits(L, visited);
       if (!fetch_url(L, c, t, url, n)) lua_error(L);
     }
     /* stack: ..., url, items, page, next */
     if (!check_next(L, c)) lua_error(L);
-    if (!lua_isnil(L, -1) && lua_rawequal(L, -1, -4)) {
-      hs_push_error(L, "protocol", 0, "next link points at the page just read", &c->req, 0);
+    if (!lua_isnil(L, -1) && revisits(L, visited)) {
+      hs_push_error(L, "protocol", 0, "next link leads back to a page already read", &c->req, 0);
       lua_error(L);
     }
     lua_setfield(L, st, "url");
@@ -173,6 +193,8 @@ static int make_iter(lua_State *L, int pages) {
   lua_setfield(L, -2, "url");
   lua_newtable(L);
   lua_setfield(L, -2, "seen");
+  lua_newtable(L);
+  lua_setfield(L, -2, "visited");
   lua_pushinteger(L, (lua_Integer)(t - hs_tools));
   lua_pushinteger(L, pages);
   lua_pushcclosure(L, iter, 4);
@@ -383,14 +405,17 @@ int hs_l_fetch_all(lua_State *L) {
     lua_settop(L, 6);
     if (nitems > 0 && !run_multi(L, c, t, 3, first + 1, total, conc, held, seen, out)) goto fail;
   } else {
-    /* no page count: walk the next links one by one */
+    /* no page count: walk the next links one by one (`held` is the set of URLs read) */
+    lua_pushvalue(L, 7);
+    revisits(L, held);
+    lua_pop(L, 1);
     for (;;) {
       size_t n;
       const char *url;
       if (!check_next(L, c)) goto fail;
       if (lua_isnil(L, -1)) break;
-      if (lua_rawequal(L, -1, 7)) {
-        hs_push_error(L, "protocol", 0, "next link points at the page just read", &c->req, 0);
+      if (revisits(L, held)) {
+        hs_push_error(L, "protocol", 0, "next link leads back to a page already read", &c->req, 0);
         goto fail;
       }
       lua_replace(L, 7); /* next becomes the url */

@@ -219,4 +219,39 @@ describe("client iterators", function()
     assert.is_nil(none)
     assert.equal("protocol", e3.kind)
   end)
+  it("a next link back to a page already read raises instead of walking in circles", function()
+    local function page(ids, next_href)
+      local items = {}
+      for i, id in ipairs(ids) do items[i] = '{"id":' .. id .. '}' end
+      return '{"_embedded":{"conversations":[' .. table.concat(items, ",") .. ']},"page":{"number":1},' ..
+        '"_links":{"next":{"href":"' .. next_href .. '"}}}'
+    end
+    local function faults()
+      sb:fault{ method = "GET", path = "/v2/conversations", count = 1, action = "status", status = 200,
+        headers = { ["Content-Type"] = "application/hal+json" },
+        body = page({ 1, 2 }, "/v2/conversations?status=all&page=2") }
+      sb:fault{ method = "GET", path = "/v2/conversations", count = 5, action = "status", status = 200,
+        headers = { ["Content-Type"] = "application/hal+json" },
+        body = page({ 3 }, "/v2/conversations?status=all") } -- back to the first page
+    end
+    faults()
+    sb:clear_log()
+    local got = {}
+    local ok, err = pcall(function()
+      for c in hs:each("list_conversations", all) do got[#got + 1] = c.id end
+    end)
+    assert.is_false(ok)
+    assert.equal("protocol", err.kind)
+    assert.truthy(err.message:find("already read", 1, true))
+    assert.same({ 1, 2 }, got)
+    assert.equal(2, H.count(sb, "GET", "/v2/conversations"))
+    sb:reset()
+    faults()
+    sb:clear_log()
+    local items
+    items, err = hs:fetch_all("list_conversations", all)
+    assert.is_nil(items)
+    assert.equal("protocol", err.kind)
+    assert.equal(2, H.count(sb, "GET", "/v2/conversations"))
+  end)
 end)
