@@ -34,6 +34,23 @@ local function copy_opts(fname, opts)
   return o
 end
 
+-- Calls a core constructor so that an argument error names the public function and points at
+-- the caller's line, not at this file. Credentials in base_url are refused here: they would be
+-- repeated in every error's url field.
+local function call_core(fname, f, o)
+  local url = o.base_url
+  if type(url) == "string" and url:match("^%a[%w+.-]*://[^/?#]*@") then
+    error(("bad argument #1 to '%s' (option 'base_url' must not contain credentials)"):format(fname), 3)
+  end
+  local ok, res, extra = pcall(f, o)
+  if ok then return res, extra end
+  if type(res) == "string" then
+    res = res:gsub("^[^:\n]*:%d+: ", ""):gsub("^(bad argument #%d+ to ')[^']*'", "%1" .. fname .. "'")
+    error(res, 3)
+  end
+  error(res, 0)
+end
+
 -- helpscout.new(opts?) -> client. Without client_id/client_secret/base_url in opts, the
 -- HELPSCOUT_* environment variables are used. Raises on bad options.
 function _M.new(opts)
@@ -43,7 +60,7 @@ function _M.new(opts)
     if o.client_secret == nil then o.client_secret = env("HELPSCOUT_CLIENT_SECRET") end
   end
   if o.base_url == nil then o.base_url = env("HELPSCOUT_BASE_URL") end
-  return core.new(o)
+  return call_core("new", core.new, o)
 end
 
 -- helpscout.authorize_url{client_id=, state=?, authorize_base=?} -> url, state
@@ -51,7 +68,7 @@ end
 function _M.authorize_url(opts)
   local o = copy_opts("authorize_url", opts)
   if o.client_id == nil then o.client_id = env("HELPSCOUT_CLIENT_ID") end
-  return core.authorize_url(o)
+  return call_core("authorize_url", core.authorize_url, o)
 end
 
 -- helpscout.exchange_code{client_id=, client_secret=, code=, base_url=?} -> token or nil, err
@@ -60,7 +77,7 @@ function _M.exchange_code(opts)
   if o.client_id == nil then o.client_id = env("HELPSCOUT_CLIENT_ID") end
   if o.client_secret == nil then o.client_secret = env("HELPSCOUT_CLIENT_SECRET") end
   if o.base_url == nil then o.base_url = env("HELPSCOUT_BASE_URL") end
-  return core.exchange_code(o)
+  return call_core("exchange_code", core.exchange_code, o)
 end
 
 -- helpscout.is_error(v) -> true when v is an error object returned by this library
