@@ -49,16 +49,22 @@ end
 
 local function shq(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 
--- Starts spec/client_gate.lua in the background: after `delay` seconds it listens on `port` and
--- forwards to `target`. Returns { stop = function() -> true if it had started listening }.
-function M.gate(port, target, delay)
+local function spawn_gate(port, target, delay, stall, pass)
   local src = debug.getinfo(1, "S").source:sub(2)
   local dir = src:match("^(.*)/[^/]+$") or "spec"
   local interp = os.getenv("HS_SANDBOX_LUA") or "lua5.4"
-  local cmd = string.format("sh -c 'echo $$; sleep %s; exec \"$0\" \"$@\"' %s %s %d %d 20 2>/dev/null",
-    tostring(delay), shq(interp), shq(dir .. "/client_gate.lua"), port, target)
+  local cmd = string.format("sh -c 'echo $$; sleep %s; exec \"$0\" \"$@\"' %s %s %d %d 20 %s %s 2>/dev/null",
+    tostring(delay), shq(interp), shq(dir .. "/client_gate.lua"), port, target,
+    stall and tostring(stall) or "", stall and tostring(pass or 0) or "")
   local pipe = assert(io.popen(cmd, "r"))
   local pid = assert(tonumber(pipe:read("*l")), "gate did not start")
+  return pipe, pid
+end
+
+-- Starts spec/client_gate.lua in the background: after `delay` seconds it listens on `port` and
+-- forwards to `target`. Returns { stop = function() -> true if it had started listening }.
+function M.gate(port, target, delay)
+  local pipe, pid = spawn_gate(port, target, delay)
   return {
     stop = function()
       local line = pipe:read("*l") -- the ready line (the gate lives 20 s at most)
@@ -67,6 +73,37 @@ function M.gate(port, target, delay)
       return line ~= nil and line:find("gate listening", 1, true) ~= nil
     end,
   }
+end
+
+-- Starts spec/client_gate.lua listening on `port` at once (returns when it is ready) and
+-- forwarding to `target`, except that after the first `pass` (default 0) connections its accept
+-- queue is full for `stall` seconds: connects time out (the TCP handshake never completes) until
+-- then. Returns { stop = function() }.
+function M.stalled_gate(port, target, stall, pass)
+  local pipe, pid = spawn_gate(port, target, 0, stall, pass)
+  local line = pipe:read("*l")
+  assert(line and line:find("gate listening", 1, true), "the stalled gate did not start")
+  return {
+    stop = function()
+      os.execute("kill " .. pid .. " 2>/dev/null")
+      pipe:close()
+    end,
+  }
+end
+
+-- A loopback port that listens but never completes a TCP handshake: backlog 0, filled by one
+-- connection of our own that is never accepted, so Linux drops further SYNs (full accept queue)
+-- and a connect times out. Returns port, close function.
+function M.stalled_port()
+  local srv = assert(socket.bind("127.0.0.1", 0, 0))
+  local _, port = srv:getsockname()
+  local filler = socket.tcp()
+  filler:settimeout(2)
+  assert(filler:connect("127.0.0.1", port))
+  return tonumber(port), function()
+    filler:close()
+    srv:close()
+  end
 end
 
 M.now = socket.gettime
