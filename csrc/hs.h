@@ -106,8 +106,12 @@ typedef struct hs_req {
   const char *ctype;  /* body content type or NULL */
 } hs_req;
 
+/* What the driver saw on the wire (facts only; hs_response.c turns them into kinds and retries).
+ * HS_TX_TIMEOUT: the time ran out once the request may have left (in part or whole).
+ * HS_TX_CONNECT_TIMEOUT: the time ran out before the connection opened: no byte of the request
+ * was sent. HS_TX_NOCONNECT: the connection was refused or the host not found. */
 enum hs_transport { HS_TX_OK, HS_TX_TIMEOUT, HS_TX_NETWORK, HS_TX_NOCONNECT, HS_TX_TRUNCATED,
-                    HS_TX_TOOBIG };
+                    HS_TX_TOOBIG, HS_TX_CONNECT_TIMEOUT };
 
 typedef struct hs_resp {
   long status;

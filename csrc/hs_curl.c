@@ -110,7 +110,37 @@ oom:
   return -1;
 }
 
-/* Classifies the outcome of a finished transfer into resp. */
+/* 1 when libcurl says this transfer never completed a TCP handshake AND never handed a byte of
+ * the request to the socket; 0 otherwise (or when it cannot tell).
+ *
+ * Why both: each alone implies that the server cannot have processed the request, but each has a
+ * corner where it might lie in the unsafe direction, and requiring both can only make us
+ * stricter. CURLINFO_CONNECT_TIME_T is 0 until the TCP connect completes, but it is also stamped
+ * (possibly as 0 µs) when a kept-alive connection is reused — a POST never reuses one
+ * (CURLOPT_FRESH_CONNECT), yet a clock quirk must not turn a sent request into "never sent".
+ * CURLINFO_REQUEST_SIZE counts the request bytes libcurl wrote to the connection (headers and
+ * body, reset per transfer), so 0 means nothing left us — but it is only meaningful on protocol
+ * paths that count, so it does not stand alone either. CURLINFO_PRIMARY_PORT was rejected: it is
+ * known as soon as an address is tried, before any handshake completes. The cost of requiring
+ * both: a timeout in the TLS handshake (TCP connected, nothing sent) stays a plain timeout and a
+ * POST is not retried — strict, never unsafe. */
+static int never_sent(CURL *h) {
+  long request_bytes = -1;
+#if LIBCURL_VERSION_NUM >= 0x073d00 /* 7.61.0 */
+  curl_off_t connect_us = -1;
+  if (curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &connect_us) != CURLE_OK || connect_us != 0)
+    return 0;
+#else
+  double connect_s = -1;
+  if (curl_easy_getinfo(h, CURLINFO_CONNECT_TIME, &connect_s) != CURLE_OK || connect_s != 0)
+    return 0;
+#endif
+  if (curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &request_bytes) != CURLE_OK) return 0;
+  return request_bytes == 0;
+}
+
+/* Classifies the outcome of a finished transfer into resp (facts only: what the policy makes of
+ * them is hs_response.c's business). Used by both the easy and the multi driver. */
 void hs_curl_done(CURL *h, CURLcode rc, hs_resp *resp) {
   long status = 0;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
@@ -126,7 +156,9 @@ void hs_curl_done(CURL *h, CURLcode rc, hs_resp *resp) {
   }
   if (resp->transport == HS_TX_TOOBIG) return;
   switch (rc) {
-  case CURLE_OPERATION_TIMEDOUT: resp->transport = HS_TX_TIMEOUT; break;
+  case CURLE_OPERATION_TIMEDOUT:
+    resp->transport = never_sent(h) ? HS_TX_CONNECT_TIMEOUT : HS_TX_TIMEOUT;
+    break;
   case CURLE_COULDNT_CONNECT:
   case CURLE_COULDNT_RESOLVE_HOST:
   case CURLE_COULDNT_RESOLVE_PROXY: resp->transport = HS_TX_NOCONNECT; break;

@@ -87,7 +87,7 @@ static void header(lua_State *L, int headers, const char *lname, const char *cna
 /* Fills s from (req, status, headers, body, transport) at stack indices i..i+4. */
 static void fill(lua_State *L, scratch *s, int i) {
   static const char *const tx[] = {"ok", "timeout", "network", "noconnect", "truncated", "toobig",
-                                   NULL};
+                                   "connect_timeout", NULL}; /* enum hs_transport order */
   size_t n;
   const char *str;
   luaL_checktype(L, i, LUA_TTABLE);

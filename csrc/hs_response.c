@@ -4,7 +4,10 @@
  *
  * Retry policy (DESIGN.md §4): idempotent requests (GET, PUT) retry network errors, timeouts,
  * truncated bodies, 429 and 5xx; a POST only when the server certainly did not process it: 429, 503
- * with Retry-After, or a connection that never opened. Waits are exponential with full jitter
+ * with Retry-After, or a connection that never opened — refused (HS_TX_NOCONNECT) or timed out
+ * before the handshake completed (HS_TX_CONNECT_TIMEOUT; the driver reports that only when it
+ * knows no byte of the request left the client, see hs_curl.c). A timeout once the request may
+ * have gone out stays kind "timeout" but is not retried for a POST. Waits are exponential with full jitter
  * (0.5 s · 2^attempt, capped at 8 s) unless the server names a wait (X-RateLimit-Retry-After, then
  * Retry-After); a named wait longer than HS_MAX_SERVER_WAIT is not slept through: the call returns
  * kind "rate_limited" with retry_after set. The request loops (hs_client.c, hs_pager.c) also stop
@@ -94,7 +97,8 @@ double hs_resp_retry_after(const hs_resp *r) {
 
 int hs_resp_retryable(const hs_req *q, const hs_resp *r) {
   switch (r->transport) {
-  case HS_TX_NOCONNECT: return 1; /* nothing reached the server */
+  case HS_TX_NOCONNECT:
+  case HS_TX_CONNECT_TIMEOUT: return 1; /* nothing reached the server */
   case HS_TX_TIMEOUT:
   case HS_TX_NETWORK:
   case HS_TX_TRUNCATED: return q->idempotent;
@@ -155,7 +159,8 @@ void hs_push_error(lua_State *L, const char *kind, long status, const char *msg,
 
 static const char *tx_kind(int tx) {
   switch (tx) {
-  case HS_TX_TIMEOUT: return "timeout";
+  case HS_TX_TIMEOUT:
+  case HS_TX_CONNECT_TIMEOUT: return "timeout";
   case HS_TX_TRUNCATED:
   case HS_TX_TOOBIG: return "protocol";
   default: return "network";

@@ -153,6 +153,118 @@ describe("client retries", function()
     assert.equal(before + 1, threads_of(conv))
   end)
 
+  -- A client for a port whose TCP handshakes never complete (see H.stalled_port): it holds a
+  -- valid token, so the POST is its very first connection (no token request goes there first).
+  local function stalled_client(port, o)
+    local tok = assert(hs:token())
+    local opts = { base_url = "http://127.0.0.1:" .. port, client_id = false, client_secret = false,
+      access_token = tok.access_token, connect_timeout = 0.3, timeout = 5 }
+    for k, v in pairs(o) do opts[k] = v end
+    return H.client(sb, opts)
+  end
+
+  it("POST is retried when the connection never completed (connect timeout)", function()
+    local port, close = H.stalled_port()
+    -- retries = 0: one attempt, one connect timeout
+    local one = stalled_client(port, { retries = 0 })
+    local t0 = H.now()
+    local tid, err = one:add_note(conv, "never connected")
+    local dt1 = H.now() - t0
+    one:close()
+    -- retries = 2: three attempts, three connect timeouts (plus jittered waits under 1.5 s)
+    local three = stalled_client(port, { retries = 2 })
+    t0 = H.now()
+    local tid3, err3 = three:add_note(conv, "never connected")
+    local dt3 = H.now() - t0
+    three:close()
+    close()
+    assert.is_nil(tid)
+    assert.equal("timeout", err.kind)
+    assert.is_true(err.retryable)
+    assert.is_true(dt1 >= 0.25 and dt1 < 0.9, "one attempt took " .. dt1 .. " s")
+    assert.is_nil(tid3)
+    assert.equal("timeout", err3.kind)
+    assert.is_true(err3.retryable)
+    assert.is_true(dt3 >= 0.85, "three attempts took only " .. dt3 .. " s")
+    assert.is_true(dt3 < 4, "three attempts took " .. dt3 .. " s")
+    assert.equal(0, H.count(sb, "POST", path(notes)))
+  end)
+
+  it("POST retried over a connect timeout is written exactly once when the port opens", function()
+    local port = H.free_port()
+    local gate = H.stalled_gate(port, sb.port, 1.0) -- listening, but no handshake for 1 s
+    local late = stalled_client(port, { retries = 10 })
+    local before = threads_of(conv)
+    sb:clear_log()
+    local t0 = H.now()
+    local tid, err = late:add_note(conv, "through a port that stalled")
+    local dt = H.now() - t0
+    late:close()
+    gate:stop()
+    assert.is_nil(err)
+    assert.is_true(H.is_integer(tid))
+    assert.is_true(dt >= 0.9, "no connect timed out first (took " .. dt .. " s)")
+    assert.equal(1, H.count(sb, "POST", path(notes)))
+    assert.equal(before + 1, threads_of(conv))
+  end)
+
+  it("POST that timed out after the request went out is sent once, even with retries left", function()
+    local before = threads_of(conv)
+    sb:clear_log()
+    sb:fault{ method = "POST", path = path(notes), count = 1, action = "delay", delay = 1.5, process = true }
+    local many = H.client(sb, { retries = 5, timeout = 0.5, connect_timeout = 0.3 })
+    local t0 = H.now()
+    local tid, err = many:add_note(conv, "slow, once")
+    local dt = H.now() - t0
+    many:close()
+    assert.is_nil(tid)
+    assert.equal("timeout", err.kind)
+    assert.is_false(err.retryable)
+    assert.is_true(dt < 1.4, "took " .. dt .. " s")
+    local posts = sb:log{ method = "POST", path = path(notes) }
+    assert.equal(1, #posts)
+    assert.equal(before + 1, threads_of(conv))
+  end)
+
+  it("the engine's policy takes the same facts from any driver", function()
+    local engine = require("helpscout.core").engine
+    local post = { method = "POST", url = sb.url .. path(notes) }
+    local get = { method = "GET", url = sb.url .. "/v2/users" }
+    assert.is_true((engine.decide(post, 0, nil, "", "connect_timeout", 0, 2, 0)))
+    assert.is_true((engine.decide(post, 0, nil, "", "noconnect", 0, 2, 0)))
+    assert.is_false((engine.decide(post, 0, nil, "", "timeout", 0, 2, 0)))
+    assert.is_false((engine.decide(post, 0, nil, "", "connect_timeout", 2, 2, 0)))
+    assert.is_true((engine.decide(get, 0, nil, "", "timeout", 0, 2, 0)))
+    local _, err = engine.interpret("add_note", post, 0, nil, "", "connect_timeout")
+    assert.equal("timeout", err.kind)
+    assert.is_true(err.retryable)
+    _, err = engine.interpret("add_note", post, 0, nil, "", "timeout")
+    assert.equal("timeout", err.kind)
+    assert.is_false(err.retryable)
+  end)
+
+  it("fetch_all (parallel driver) classifies a connect timeout the same way", function()
+    -- the first page goes through the gate's first connection; then its queue is full for 10 s,
+    -- so every later page's connection times out while connecting
+    local all = { status = "all" }
+    local _, pg = hs:list_conversations(all)
+    assert.is_true(pg.totalPages > 1, "the seed has a single page")
+    local port = H.free_port()
+    local gate = H.stalled_gate(port, sb.port, 10, 1)
+    local c = stalled_client(port, { retries = 1 })
+    local t0 = H.now()
+    local items, err = c:fetch_all("list_conversations", all, { concurrency = 2 })
+    local dt = H.now() - t0
+    c:close()
+    gate:stop()
+    assert.is_nil(items)
+    assert.equal("timeout", err.kind)
+    assert.is_true(err.retryable)
+    assert.is_truthy(err.message:find("onnect", 1, true), err.message)
+    assert.is_true(dt >= 0.55, "two attempts took only " .. dt .. " s")
+    assert.is_true(dt < 4, "took " .. dt .. " s")
+  end)
+
   it("paces itself from X-RateLimit-Remaining-Minute instead of hitting 429", function()
     sb:config{ rate_limit = 6, rate_window = 1 }
     local t0 = H.now()
