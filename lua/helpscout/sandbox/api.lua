@@ -11,7 +11,7 @@ local floor, ceil, max, min = math.floor, math.ceil, math.max, math.min
 local format, lower, find, match, gsub, sub = string.format, string.lower, string.find, string.match,
   string.gsub, string.sub
 local concat, sort, insert = table.concat, table.sort, table.insert
-local arr, null = json.array, json.null
+local arr, null, raw = json.array, json.null, json.raw
 
 local _M = {}
 
@@ -85,6 +85,11 @@ local function hal(status, body, headers)
   return { status = status, headers = h, body = json.encode(body) }
 end
 
+-- A 200 HAL response whose body is already-encoded JSON text.
+local function hal_text(text)
+  return { status = 200, headers = { { "Content-Type", HAL } }, body = text }
+end
+
 local function base_url(S, req)
   local host = req.headers.host
   if not host or host == "" then host = S.host .. ":" .. S.port end
@@ -104,6 +109,58 @@ local function enum_msg(list)
   for i, v in ipairs(list) do q[i] = "'" .. v .. "'" end
   return "Expected one of these: " .. concat(q, ", ")
 end
+
+-- Render cache ---------------------------------------------------------------------------------
+-- Encoded JSON fragments of conversations (plain and with embedded threads), threads, customers,
+-- users and mailboxes, kept per base URL (absolute _links carry the request's Host). Pages are
+-- assembled from fragments, byte for byte what encoding the rendered tables would give.
+-- The cache hangs off the store, so /_sandbox/reset (a new store) drops it. Invariants:
+--  * every write to a conversation calls changed_conv(S, conv) BEFORE it changes anything (route()
+--    does it for notes, reply and tags), which drops that conversation's fragments, the fragments
+--    of all its threads (they show the conversation's assignee and customer) and the sort orders;
+--  * creating a conversation, a customer or a tag calls changed_all(S), which drops everything;
+--  * customers, users and mailboxes are never modified after creation;
+--  * a conversation's fragment embeds customerWaitingSince.friendly, which depends on the clock:
+--    the entry keeps the text it was rendered with and is rendered again when that differs.
+-- S.cfg.render_cache == false (POST /_sandbox/config) bypasses the cache: every fragment is encoded
+-- afresh, which is how the specs check that cached output equals uncached output.
+
+local MAX_BASES = 8
+
+-- Returns the fragment tables for base, or nil when the cache is off.
+local function cache_for(S, base)
+  if S.cfg.render_cache == false then return nil end
+  local store = S.store
+  local rc = store.render_cache
+  if not rc then rc = { bases = {}, n = 0 }; store.render_cache = rc end
+  local c = rc.bases[base]
+  if not c then
+    if rc.n >= MAX_BASES then rc.bases, rc.n = {}, 0 end
+    c = { conv = {}, conv_threads = {}, thread = {}, customer = {}, user = {}, mailbox = {} }
+    rc.bases[base] = c
+    rc.n = rc.n + 1
+  end
+  return c
+end
+
+-- Drops every cached fragment and sort order.
+local function changed_all(S)
+  S.store.render_cache = nil
+  S.store.sorted = nil
+end
+
+-- Drops what depends on conv (its fragments, its threads' fragments, the sort orders).
+local function changed_conv(S, conv)
+  local store = S.store
+  store.sorted = nil
+  local rc = store.render_cache
+  if not rc then return end
+  for _, c in pairs(rc.bases) do
+    c.conv[conv], c.conv_threads[conv] = nil, nil
+    for _, th in ipairs(conv.threads) do c.thread[th] = nil end
+  end
+end
+_M.changed_conv, _M.changed_all = changed_conv, changed_all
 
 -- Rendering --------------------------------------------------------------------------------------
 
@@ -186,7 +243,16 @@ local function render_thread(S, base, conv, th)
   return t
 end
 
-local function render_conversation(S, base, conv, embed_threads)
+local function thread_json(S, base, conv, th, cache)
+  local text = cache and cache.thread[th]
+  if text then return text end
+  text = json.encode(render_thread(S, base, conv, th))
+  if cache then cache.thread[th] = text end
+  return text
+end
+
+-- now: the clock for customerWaitingSince.friendly; cache: thread fragments (or nil).
+local function render_conversation(S, base, conv, embed_threads, now, cache)
   local store = S.store
   local cust = store.customer_by_id[conv.customer_id]
   local c = {
@@ -194,7 +260,7 @@ local function render_conversation(S, base, conv, embed_threads)
     folderId = folder_of(store, conv), status = conv.status, state = conv.state, subject = conv.subject,
     preview = conv.preview, mailboxId = conv.mailboxId, createdAt = iso(conv.createdAt),
     userUpdatedAt = iso(conv.userUpdatedAt),
-    customerWaitingSince = { time = iso(conv.waitingSince), friendly = data.friendly(conv.waitingSince, S:now()),
+    customerWaitingSince = { time = iso(conv.waitingSince), friendly = data.friendly(conv.waitingSince, now or S:now()),
       latestReplyFrom = conv.latestReplyFrom },
     source = { type = conv.source.type, via = conv.source.via },
     tags = tag_objects(store, conv.tags), cc = copy_array(conv.cc), bcc = copy_array(conv.bcc),
@@ -231,12 +297,23 @@ local function render_conversation(S, base, conv, embed_threads)
     end
   end
   if embed_threads then
-    local list = arr()
+    local list, n = {}, 0
     local th = conv.threads
-    for i = #th, 1, -1 do list[#list + 1] = render_thread(S, base, conv, th[i]) end
-    c._embedded = { threads = list }
+    for i = #th, 1, -1 do n = n + 1; list[n] = thread_json(S, base, conv, th[i], cache) end
+    c._embedded = { threads = raw("[" .. concat(list, ",", 1, n) .. "]") }
   end
   return c
+end
+
+-- The encoded conversation (cached per base, checked against the clock-dependent friendly text).
+local function conversation_json(S, base, conv, embed_threads, now, cache)
+  local friendly = data.friendly(conv.waitingSince, now)
+  local slot = cache and (embed_threads and cache.conv_threads or cache.conv)
+  local e = slot and slot[conv]
+  if e and e.friendly == friendly then return e.text end
+  local text = json.encode(render_conversation(S, base, conv, embed_threads, now, cache))
+  if slot then slot[conv] = { text = text, friendly = friendly } end
+  return text
 end
 
 local function render_mailbox(base, mb)
@@ -271,8 +348,23 @@ local function render_user(base, u)
     phone = u.phone, alternateEmails = arr(), _links = { self = { href = base .. "/v2/users/" .. u.id } } }
 end
 
+-- Encoded customer, user or mailbox (kind "customer", "user", "mailbox"), from the cache when on.
+local function object_json(kind, render, base, obj, cache)
+  local slot = cache and cache[kind]
+  local text = slot and slot[obj]
+  if text then return text end
+  text = json.encode(render(base, obj))
+  if slot then slot[obj] = text end
+  return text
+end
+
+local function customer_json(base, c, cache) return object_json("customer", render_customer, base, c, cache) end
+local function user_json(base, u, cache) return object_json("user", render_user, base, u, cache) end
+local function mailbox_json(base, mb, cache) return object_json("mailbox", render_mailbox, base, mb, cache) end
+
 -- HAL page of items (already filtered and sorted). params: ordered {name, value} list.
-local function hal_page(S, req, key, items, size, page_no, params, render)
+-- item_json(base, item, cache) returns the encoded item; cache is cache_for(S, base) (or nil).
+local function hal_page(S, req, key, items, size, page_no, params, item_json)
   local base = base_url(S, req)
   local total = #items
   local pages = ceil(total / size)
@@ -293,9 +385,10 @@ local function hal_page(S, req, key, items, size, page_no, params, render)
     page = { size = size, totalElements = total, totalPages = pages, number = total == 0 and 0 or page_no } }
   local first = (page_no - 1) * size + 1
   if total > 0 and first <= total then
-    local list = arr()
-    for i = first, min(total, first + size - 1) do list[#list + 1] = render(base, items[i]) end
-    body._embedded = { [key] = list }
+    local cache = cache_for(S, base)
+    local list, n = {}, 0
+    for i = first, min(total, first + size - 1) do n = n + 1; list[n] = item_json(base, items[i], cache) end
+    body._embedded = { [key] = raw("[" .. concat(list, ",", 1, n) .. "]") }
   end
   return hal(200, body)
 end
@@ -443,7 +536,7 @@ local function sort_key_conv(S, field)
   elseif field == "customerName" then
     return function(c)
       local cu = store.customer_by_id[c.customer_id]
-      return cu and lower(cu.firstName .. " " .. cu.lastName) or ""
+      return cu and lower((cu.firstName or "") .. " " .. (cu.lastName or "")) or ""
     end
   elseif field == "mailboxid" then return function(c) return c.mailboxId end
   elseif field == "modifiedAt" then return function(c) return c.modifiedAt end
@@ -467,6 +560,25 @@ local function sort_items(items, keyfn, desc)
     if desc then return a.id > b.id end
     return a.id < b.id
   end)
+end
+
+-- Every conversation in (field, desc) order, kept on the store until changed_conv/changed_all; nil
+-- when the render cache is off. The order is total (ties broken by id), so filtering this list
+-- gives what sorting the filtered list would.
+local function sorted_conversations(S, field, desc)
+  if S.cfg.render_cache == false then return nil end
+  local store = S.store
+  local sorted = store.sorted
+  if not sorted then sorted = {}; store.sorted = sorted end
+  local key = field .. (desc and " desc" or " asc")
+  local list = sorted[key]
+  if not list then
+    list = {}
+    for i, conv in ipairs(store.conversations) do list[i] = conv end
+    sort_items(list, sort_key_conv(S, field), desc)
+    sorted[key] = list
+  end
+  return list
 end
 
 local function csv_ints(S, map, name)
@@ -529,7 +641,8 @@ local function list_conversations(S, req)
     if bad then return qerr(S, "query", "Unsupported search field '" .. bad .. "'", map.query, "Query") end
   end
   local items = {}
-  for _, conv in ipairs(S.store.conversations) do
+  local presorted = sorted_conversations(S, sort_field, sort_order == "desc")
+  for _, conv in ipairs(presorted or S.store.conversations) do
     local ok
     if status == "all" then ok = true
     elseif status == "open" then ok = conv.status == "active" or conv.status == "pending"
@@ -556,10 +669,11 @@ local function list_conversations(S, req)
     if ok and ast and not query.match(ast, conv_test(S, conv)) then ok = false end
     if ok then items[#items + 1] = conv end
   end
-  sort_items(items, sort_key_conv(S, sort_field), sort_order == "desc")
+  if not presorted then sort_items(items, sort_key_conv(S, sort_field), sort_order == "desc") end
   local with_threads = embed == "threads"
-  return hal_page(S, req, "conversations", items, 25, page, params, function(base, conv)
-    return render_conversation(S, base, conv, with_threads)
+  local now = S:now()
+  return hal_page(S, req, "conversations", items, 25, page, params, function(base, conv, cache)
+    return conversation_json(S, base, conv, with_threads, now, cache)
   end)
 end
 
@@ -567,7 +681,8 @@ local function get_conversation(S, req, conv)
   local _, map = parse_qs(req.query_string)
   local embed, err = param_enum(S, map, "embed", { "threads" }, nil)
   if err then return err end
-  return hal(200, render_conversation(S, base_url(S, req), conv, embed == "threads"))
+  local base = base_url(S, req)
+  return hal_text(conversation_json(S, base, conv, embed == "threads", S:now(), cache_for(S, base)))
 end
 
 local function list_threads(S, req, conv)
@@ -580,8 +695,8 @@ local function list_threads(S, req, conv)
     if a.createdAt ~= b.createdAt then return a.createdAt > b.createdAt end
     return a.id > b.id
   end)
-  return hal_page(S, req, "threads", items, 25, page, params, function(base, th)
-    return render_thread(S, base, conv, th)
+  return hal_page(S, req, "threads", items, 25, page, params, function(base, th, cache)
+    return thread_json(S, base, conv, th, cache)
   end)
 end
 
@@ -668,7 +783,7 @@ local function list_customers(S, req)
   elseif sort_field == "modifiedAt" then keyfn = function(c) return c.updatedAt end
   else keyfn = function(c) return c.createdAt end end
   sort_items(items, keyfn, sort_order == "desc")
-  return hal_page(S, req, "customers", items, 50, page, params, render_customer)
+  return hal_page(S, req, "customers", items, 50, page, params, customer_json)
 end
 
 local function list_users(S, req)
@@ -688,14 +803,14 @@ local function list_users(S, req)
     end
     if ok then items[#items + 1] = u end
   end
-  return hal_page(S, req, "users", items, 50, page, params, render_user)
+  return hal_page(S, req, "users", items, 50, page, params, user_json)
 end
 
 local function list_mailboxes(S, req)
   local params, map = parse_qs(req.query_string)
   local page, err = param_page(S, map)
   if err then return err end
-  return hal_page(S, req, "mailboxes", S.store.mailboxes, 50, page, params, render_mailbox)
+  return hal_page(S, req, "mailboxes", S.store.mailboxes, 50, page, params, mailbox_json)
 end
 
 -- Writes -----------------------------------------------------------------------------------------
@@ -853,6 +968,7 @@ local function check_customer(S, errors, v, path)
     if type(v.phone) == "string" then
       c.phones[1] = { id = store.next_customer_sub_id + 1, value = v.phone, type = "work" }
     end
+    changed_all(S)
     store.customers[#store.customers + 1] = c
     store.customer_by_id[c.id] = c
     store.customer_by_email[lower(v.email)] = c
@@ -968,6 +1084,7 @@ local function update_tags(S, req, conv)
     if t ~= "" and not seen[k] then
       seen[k] = true
       if not store.tags[k] then
+        changed_all(S)
         store.next_tag_id = store.next_tag_id + 3
         store.tags[k] = { id = store.next_tag_id, tag = t, color = "#929499" }
       end
@@ -1302,13 +1419,16 @@ local function route(S, req)
     local mb = S.store.mailbox_by_id[id]
     if not mb then return not_found(S) end
     if m ~= "GET" then return method_not_allowed(S, "GET") end
-    if tail == "" then return hal(200, render_mailbox(base_url(S, req), mb)) end
+    if tail == "" then
+      local base = base_url(S, req)
+      return hal_text(mailbox_json(base, mb, cache_for(S, base)))
+    end
     if tail == "/folders" then
       local params = parse_qs(req.query_string)
       return hal_page(S, req, "folders", mb.folders, 50, 1, params, function(_, f)
         local n = 0
         for _, conv in ipairs(S.store.conversations) do if folder_of(S.store, conv) == f.id then n = n + 1 end end
-        return { id = f.id, name = f.name, type = f.type, totalCount = n, activeCount = n,
+        return json.encode { id = f.id, name = f.name, type = f.type, totalCount = n, activeCount = n,
           updatedAt = iso(S.store.now) }
       end)
     end
@@ -1326,7 +1446,10 @@ local function route(S, req)
   end
   if p == "/v2/conversations" then
     if m == "GET" then return list_conversations(S, req) end
-    if m == "POST" then return create_conversation(S, req) end
+    if m == "POST" then
+      changed_all(S)
+      return create_conversation(S, req)
+    end
     return method_not_allowed(S, "GET, POST")
   end
   local sid, tail = match(p, "^/v2/conversations/([^/]+)(.*)$")
@@ -1345,14 +1468,17 @@ local function route(S, req)
     elseif tail == "/notes" then
       if m ~= "POST" then return method_not_allowed(S, "POST") end
       if not conv then return not_found(S) end
+      changed_conv(S, conv)
       return add_note(S, req, conv)
     elseif tail == "/reply" then
       if m ~= "POST" then return method_not_allowed(S, "POST") end
       if not conv then return not_found(S) end
+      changed_conv(S, conv)
       return reply(S, req, conv)
     elseif tail == "/tags" then
       if m ~= "PUT" then return method_not_allowed(S, "PUT") end
       if not conv then return not_found(S) end
+      changed_conv(S, conv)
       return update_tags(S, req, conv)
     end
     return not_found(S)
@@ -1368,7 +1494,8 @@ local function route(S, req)
     local c = S.store.customer_by_id[id]
     if not c then return not_found(S) end
     if m ~= "GET" then return method_not_allowed(S, "GET") end
-    return hal(200, render_customer(base_url(S, req), c))
+    local base = base_url(S, req)
+    return hal_text(customer_json(base, c, cache_for(S, base)))
   end
   if p == "/v2/users" then
     if m ~= "GET" then return method_not_allowed(S, "GET") end
@@ -1385,7 +1512,8 @@ local function route(S, req)
       u = S.store.user_by_id[id]
     end
     if not u then return not_found(S) end
-    return hal(200, render_user(base_url(S, req), u))
+    local base = base_url(S, req)
+    return hal_text(user_json(base, u, cache_for(S, base)))
   end
   return not_found(S)
 end

@@ -25,14 +25,14 @@ local mt = { __index = _M }
 local DEFAULTS = {
   host = "127.0.0.1", port = 0, seed = 42, token_ttl = 172800, rate_limit = 0, rate_window = 60,
   client_id = "sandbox-client-id", client_secret = "sandbox-client-secret", now = nil, parent = nil,
-  verbose = false, log_limit = 10000,
+  verbose = false, log_limit = 10000, render_cache = true,
 }
 
 local FAULT_ACTIONS = { status = true, drop = true, delay = true, garbage = true, truncate = true }
 
 -- Creates a sandbox (not yet listening). Options: host, port, seed, token_ttl, rate_limit,
 -- rate_window, client_id, client_secret, now (epoch seconds or ISO 8601), parent (pid), verbose,
--- log_limit. Unknown options raise.
+-- log_limit, render_cache (false: encode every response afresh). Unknown options raise.
 function _M.new(opts)
   opts = opts or {}
   local cfg = {}
@@ -230,6 +230,9 @@ function _M:control(req)
     self:reset()
     return ctl(200, { ok = true })
   elseif what == "config" and (m == "POST" or m == "GET") then
+    if body.render_cache ~= nil and type(body.render_cache) ~= "boolean" then
+      return ctl(400, { error = "render_cache must be a boolean" })
+    end
     for _, k in ipairs { "token_ttl", "rate_limit", "rate_window" } do
       local v = body[k]
       if v ~= nil then
@@ -239,9 +242,10 @@ function _M:control(req)
         self.cfg[k] = (math.tointeger and math.tointeger(v)) or v
       end
     end
+    if body.render_cache ~= nil then self.cfg.render_cache = body.render_cache end
     if body.rate_limit ~= nil or body.rate_window ~= nil then self.rate = {} end
     return ctl(200, { token_ttl = self.cfg.token_ttl, rate_limit = self.cfg.rate_limit,
-      rate_window = self.cfg.rate_window })
+      rate_window = self.cfg.rate_window, render_cache = self.cfg.render_cache })
   elseif what == "expire_tokens" and m == "POST" then
     local n = 0
     for _, t in pairs(self.tokens) do t.expires_at = 0; n = n + 1 end

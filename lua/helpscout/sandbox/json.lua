@@ -2,7 +2,8 @@
 -- arrays as arrays when they are empty ("tags":[]) and Debian's cjson has no empty_array.
 -- Invariants: a table is encoded as an array when it carries the array metatable (json.array) or
 -- has a [1]; otherwise as an object. Integer-valued numbers (ids above 2^31 included) are written
--- with %d, never in exponent form. json.null encodes as null.
+-- with %d, never in exponent form. json.null encodes as null. json.raw(text) encodes as text,
+-- verbatim (already-encoded JSON: the sandbox's cached fragments).
 local cjson = require "cjson.safe"
 
 local type, pairs, tostring, getmetatable, setmetatable = type, pairs, tostring, getmetatable, setmetatable
@@ -12,11 +13,17 @@ local gsub, byte, find = string.gsub, string.byte, string.find
 local _M = {}
 
 local ARRAY = { __name = "sandbox.json.array" }
+local RAW = { __name = "sandbox.json.raw" }
 _M.null = cjson.null
 
 -- Marks (and returns) t as a JSON array, so an empty one encodes as [].
 function _M.array(t)
   return setmetatable(t or {}, ARRAY)
+end
+
+-- Wraps an already-encoded JSON text: encode() copies it as it is.
+function _M.raw(text)
+  return setmetatable({ text }, RAW)
 end
 
 function _M.is_array(t)
@@ -45,7 +52,12 @@ local encode_value
 local key_cache, cached = {}, 0
 
 local function enc_table(t, buf, n)
-  if getmetatable(t) == ARRAY or t[1] ~= nil then
+  local mt = getmetatable(t)
+  if mt == RAW then
+    buf[n + 1] = t[1]
+    return n + 1
+  end
+  if mt == ARRAY or t[1] ~= nil then
     buf[n + 1] = "["
     n = n + 1
     for i = 1, #t do
