@@ -263,3 +263,35 @@ describe("sandbox render cache", function()
     assert_cache_faithful(HOST_B)
   end)
 end)
+
+-- The request log keeps the last log_limit entries; dropping the oldest used to shift the whole
+-- array on every request once the log was full (10,000 entries by default).
+describe("sandbox request log window", function()
+  it("keeps the newest log_limit entries in order, across DELETE", function()
+    local sb = require("helpscout.sandbox").new { log_limit = 3 }
+    local function hit(n)
+      local res = sb:handle { method = "GET", path = "/v2/mailboxes/" .. n, query_string = "", headers = {} }
+      assert.are.equal(401, res.status)
+    end
+    local function logged()
+      local res = sb:handle { method = "GET", path = "/_sandbox/log", query_string = "", headers = {} }
+      local paths = {}
+      for i, r in ipairs(cjson.decode(res.body).requests) do paths[i] = r.path .. " " .. string.format("%d", r.seq) end
+      return paths
+    end
+    assert.are.same({}, logged())
+    hit(1); hit(2)
+    assert.are.same({ "/v2/mailboxes/1 1", "/v2/mailboxes/2 2" }, logged())
+    for n = 3, 7 do hit(n) end
+    assert.are.same({ "/v2/mailboxes/5 5", "/v2/mailboxes/6 6", "/v2/mailboxes/7 7" }, logged())
+    sb:handle { method = "DELETE", path = "/_sandbox/log", query_string = "", headers = {} }
+    assert.are.same({}, logged())
+    hit(8)
+    assert.are.same({ "/v2/mailboxes/8 8" }, logged())
+    for n = 9, 12 do hit(n) end
+    assert.are.same({ "/v2/mailboxes/10 10", "/v2/mailboxes/11 11", "/v2/mailboxes/12 12" }, logged())
+    sb:reset()
+    hit(13)
+    assert.are.same({ "/v2/mailboxes/13 1" }, logged())
+  end)
+end)

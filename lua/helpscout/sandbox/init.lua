@@ -68,7 +68,7 @@ function _M:reset()
   self.store = data.generate(cfg.seed, self.base_time)
   self.owner_id = self.store.users[1].id
   self.tokens, self.refresh, self.codes = {}, {}, {}
-  self.log, self.log_seq = {}, 0
+  self.log, self.log_seq, self.log_first = {}, 0, 1
   self.faults = {}
   self.rate = {}
 end
@@ -140,8 +140,12 @@ local function log_entry(self, req)
   local e = { seq = self.log_seq, method = req.method, path = req.path, query = query, raw_query = qs,
     headers = headers, body = body ~= "" and body or nil, json = type(decoded) == "table" and decoded or nil,
     time = self:now(), status = 0 }
-  self.log[#self.log + 1] = e
-  if #self.log > self.cfg.log_limit then remove(self.log, 1) end
+  -- self.log[seq] = entry for seq in log_first..log_seq: dropping the oldest is O(1)
+  self.log[self.log_seq] = e
+  while self.log_seq - self.log_first + 1 > self.cfg.log_limit do
+    self.log[self.log_first] = nil
+    self.log_first = self.log_first + 1
+  end
   return e
 end
 
@@ -285,9 +289,11 @@ function _M:control(req)
     end
     return ctl(200, { faults = list })
   elseif what == "log" and m == "GET" then
-    return ctl(200, { requests = json.array(self.log) })
+    local list = json.array()
+    for seq = self.log_first, self.log_seq do list[#list + 1] = self.log[seq] end
+    return ctl(200, { requests = list })
   elseif what == "log" and m == "DELETE" then
-    self.log = {}
+    self.log, self.log_first = {}, self.log_seq + 1
     return ctl(200, { ok = true })
   elseif what == "truth" and m == "GET" then
     local topics = {}
