@@ -642,32 +642,46 @@ local function list_conversations(S, req)
   end
   local items = {}
   local presorted = sorted_conversations(S, sort_field, sort_order == "desc")
-  for _, conv in ipairs(presorted or S.store.conversations) do
-    local ok
-    if status == "all" then ok = true
-    elseif status == "open" then ok = conv.status == "active" or conv.status == "pending"
-    else ok = conv.status == status end
-    if ok and mailboxes and not mailboxes[conv.mailboxId] then ok = false end
-    if ok and folder and folder_of(S.store, conv) ~= folder then ok = false end
-    if ok and assigned_to and conv.assignee_id ~= assigned_to then ok = false end
-    if ok and number and conv.number ~= number then ok = false end
-    if ok and since and conv.modifiedAt < since then ok = false end
-    if ok and tags then
-      local hit = false
-      for _, t in ipairs(conv.tags) do if tags[lower(t)] then hit = true end end
-      ok = hit
-    end
-    if ok and cf then
-      for _, c in ipairs(cf) do
-        local hit = false
-        for _, f in ipairs(conv.customFields or {}) do
-          if f.id == c[1] and (f.value == c[2] or lower(f.text or "") == lower(c[2])) then hit = true end
-        end
-        if not hit then ok = false end
+  local only_status = not (mailboxes or folder or assigned_to or number or since or tags or cf or ast)
+  if presorted and only_status then
+    -- the common page (fetch_all, triage): a status filter over the cached order
+    if status == "all" then items = presorted -- read only from here on
+    else
+      local n, want = 0, status
+      for i = 1, #presorted do
+        local conv = presorted[i]
+        local st = conv.status
+        if st == want or (want == "open" and (st == "active" or st == "pending")) then n = n + 1; items[n] = conv end
       end
     end
-    if ok and ast and not query.match(ast, conv_test(S, conv)) then ok = false end
-    if ok then items[#items + 1] = conv end
+  else
+    for _, conv in ipairs(presorted or S.store.conversations) do
+      local ok
+      if status == "all" then ok = true
+      elseif status == "open" then ok = conv.status == "active" or conv.status == "pending"
+      else ok = conv.status == status end
+      if ok and mailboxes and not mailboxes[conv.mailboxId] then ok = false end
+      if ok and folder and folder_of(S.store, conv) ~= folder then ok = false end
+      if ok and assigned_to and conv.assignee_id ~= assigned_to then ok = false end
+      if ok and number and conv.number ~= number then ok = false end
+      if ok and since and conv.modifiedAt < since then ok = false end
+      if ok and tags then
+        local hit = false
+        for _, t in ipairs(conv.tags) do if tags[lower(t)] then hit = true end end
+        ok = hit
+      end
+      if ok and cf then
+        for _, c in ipairs(cf) do
+          local hit = false
+          for _, f in ipairs(conv.customFields or {}) do
+            if f.id == c[1] and (f.value == c[2] or lower(f.text or "") == lower(c[2])) then hit = true end
+          end
+          if not hit then ok = false end
+        end
+      end
+      if ok and ast and not query.match(ast, conv_test(S, conv)) then ok = false end
+      if ok then items[#items + 1] = conv end
+    end
   end
   if not presorted then sort_items(items, sort_key_conv(S, sort_field), sort_order == "desc") end
   local with_threads = embed == "threads"
