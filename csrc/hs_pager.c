@@ -63,25 +63,37 @@ static int check_next(lua_State *L, hs_client *c) {
   return 0;
 }
 
-/* Appends to the array `out` the items of the array `items` whose id is not in the set `seen`,
- * adding their ids to it (items without an id are always kept). */
+/* 1 when the item at the top is a table whose id is already in the set `seen` (the id is added
+ * otherwise); items without an id are never duplicates. Leaves the stack as it was. */
+static int seen_before(lua_State *L, int seen) {
+  int dup;
+  if (lua_type(L, -1) != LUA_TTABLE) return 0;
+  lua_getfield(L, -1, "id");
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    return 0;
+  }
+  lua_pushvalue(L, -1);
+  lua_rawget(L, seen);
+  dup = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  if (dup) {
+    lua_pop(L, 1);
+    return 1;
+  }
+  lua_pushboolean(L, 1);
+  lua_rawset(L, seen);
+  return 0;
+}
+
+/* Appends to the array `out` the items of the array `items` not seen before (see seen_before). */
 static void dedupe_into(lua_State *L, int items, int seen, int out) {
   size_t i, n = hs_rawlen(L, items), k = hs_rawlen(L, out);
   for (i = 1; i <= n; i++) {
     lua_rawgeti(L, items, (int)i);
-    if (lua_type(L, -1) == LUA_TTABLE) {
-      lua_getfield(L, -1, "id");
-      if (!lua_isnil(L, -1)) {
-        lua_pushvalue(L, -1);
-        lua_rawget(L, seen);
-        if (lua_toboolean(L, -1)) {
-          lua_pop(L, 3);
-          continue;
-        }
-        lua_pop(L, 1);
-        lua_pushboolean(L, 1);
-        lua_rawset(L, seen);
-      } else lua_pop(L, 1);
+    if (seen_before(L, seen)) {
+      lua_pop(L, 1);
+      continue;
     }
     lua_rawseti(L, out, (int)++k);
   }
@@ -130,19 +142,9 @@ static int iter(lua_State *L) {
         lua_setfield(L, st, "i");
         lua_rawgeti(L, -1, (int)i);
         if (!lua_isnil(L, -1)) {
-          if (lua_type(L, -1) == LUA_TTABLE) {
-            lua_getfield(L, -1, "id");
-            if (!lua_isnil(L, -1)) {
-              lua_pushvalue(L, -1);
-              lua_rawget(L, seen);
-              if (lua_toboolean(L, -1)) {
-                lua_pop(L, 4);
-                continue;
-              }
-              lua_pop(L, 1);
-              lua_pushboolean(L, 1);
-              lua_rawset(L, seen);
-            } else lua_pop(L, 1);
+          if (seen_before(L, seen)) {
+            lua_pop(L, 2);
+            continue;
           }
           return 1;
         }
