@@ -399,6 +399,17 @@ local function qerr(S, name, message, value, anchor)
   return bad_request(S, { field_error(name, message, value, anchor or "Validation", "Query") })
 end
 
+-- The `query` parameter parsed and checked against the fields a list supports: ast (nil when
+-- absent) or nil, error response.
+local function param_query(S, map, fields)
+  if not map.query or map.query == "" then return nil end
+  local ast, perr = query.parse(map.query)
+  if not ast then return nil, qerr(S, "query", "Invalid query: " .. perr, map.query, "Query") end
+  local bad = query.check_fields(ast, fields)
+  if bad then return nil, qerr(S, "query", "Unsupported search field '" .. bad .. "'", map.query, "Query") end
+  return ast
+end
+
 local function param_int(S, map, name)
   local v = map[name]
   if v == nil or v == "" then return nil end
@@ -632,14 +643,8 @@ local function list_conversations(S, req)
       end
     end
   end
-  local ast
-  if map.query and map.query ~= "" then
-    local perr
-    ast, perr = query.parse(map.query)
-    if not ast then return qerr(S, "query", "Invalid query: " .. perr, map.query, "Query") end
-    local bad = query.check_fields(ast, CONV_QUERY_FIELDS)
-    if bad then return qerr(S, "query", "Unsupported search field '" .. bad .. "'", map.query, "Query") end
-  end
+  local ast; ast, err = param_query(S, map, CONV_QUERY_FIELDS)
+  if err then return err end
   local items = {}
   local presorted = sorted_conversations(S, sort_field, sort_order == "desc")
   local only_status = not (mailboxes or folder or assigned_to or number or since or tags or cf or ast)
@@ -765,14 +770,8 @@ local function list_customers(S, req)
   if err then return err end
   local sort_order; sort_order, err = param_enum(S, map, "sortOrder", { "asc", "desc" }, "desc")
   if err then return err end
-  local ast
-  if map.query and map.query ~= "" then
-    local perr
-    ast, perr = query.parse(map.query)
-    if not ast then return qerr(S, "query", "Invalid query: " .. perr, map.query, "Query") end
-    local bad = query.check_fields(ast, CUST_QUERY_FIELDS)
-    if bad then return qerr(S, "query", "Unsupported search field '" .. bad .. "'", map.query, "Query") end
-  end
+  local ast; ast, err = param_query(S, map, CUST_QUERY_FIELDS)
+  if err then return err end
   local in_mailbox
   if mailbox then
     in_mailbox = {}
