@@ -678,6 +678,30 @@ describe("sandbox over HTTP", function()
       assert(ok, err)
     end)
 
+    it("has threads in time order: none before its conversation, after a later thread, or in the future", function()
+      local now = os.date("!%Y-%m-%dT%H:%M:%SZ", os.time() + 5)
+      local checked, page, pages = 0, 1, 1
+      while page <= pages do
+        local res = get("/v2/conversations?status=all&embed=threads&page=" .. page).json
+        pages = res.page.totalPages
+        for _, c in ipairs(res._embedded.conversations) do
+          local ths = {}
+          for _, t in ipairs(c._embedded.threads) do ths[#ths + 1] = t end
+          table.sort(ths, function(a, b) return a.id < b.id end) -- ids follow creation order
+          local prev = c.createdAt
+          for _, t in ipairs(ths) do
+            assert.is_true(t.createdAt >= prev, ("conversation %d: thread %d at %s before %s"):format(
+              c.id, t.id, t.createdAt, prev))
+            assert.is_true(t.createdAt <= now, t.createdAt)
+            prev = t.createdAt
+            checked = checked + 1
+          end
+        end
+        page = page + 1
+      end
+      assert.is_true(checked > 1000)
+    end)
+
     it("has HTML bodies with quoted history and non-ASCII text", function()
       local quoted, nonascii, html = 0, 0, 0
       for p = 1, 4 do

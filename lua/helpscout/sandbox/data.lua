@@ -424,8 +424,14 @@ local function gen_conversations(store, rng, now)
             body = customer_message(rng, topic, vars, second), to = { mailbox.email }, cc = conv.cc }
         end
       else
+        local prev_t = t
         t = t + rng.int(120, 20 * 3600)
-        if t > now - 30 then t = now - rng.int(30, 600) end
+        if t > now - 30 then
+          -- squeeze the thread into the time left before `now`, after the previous one (the draw
+          -- is kept so the rest of the data stays as it was for a seed)
+          local back = rng.int(30, 600)
+          t = prev_t + floor((now - prev_t) * back / 1200)
+        end
         local prev = conv.threads[#conv.threads]
         local r = rng.float()
         if k == nthreads and rng.chance(0.12) then
