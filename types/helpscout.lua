@@ -37,6 +37,7 @@
 ---@field retries integer?
 ---@field read_only boolean?
 ---@field user_agent string?
+---@field token_type string?
 
 ---@class helpscout.Client
 local Client = {}
@@ -83,13 +84,18 @@ function Client:close() end
 
 ---@class helpscout
 ---@field VERSION string
----@field tools table[]
+---@field tools table[]     the engine's table of the nine tools
+---@field Error table       metatable shared by every error object
+---@field engine table      sans-I/O engine: build, interpret, decide (for Lua drivers)
 local helpscout = {}
+
+---@return boolean
+function helpscout.is_error(v) end
 
 ---@param opts helpscout.Options?
 ---@return helpscout.Client
 function helpscout.new(opts) end
----@param opts {client_id: string, state: string?}
+---@param opts {client_id: string, state: string?, authorize_base: string?}
 ---@return string url, string state
 function helpscout.authorize_url(opts) end
 ---@param opts {client_id: string?, client_secret: string?, code: string, base_url: string?}
