@@ -51,6 +51,7 @@ build = {
     ["helpscout.sandbox"] = "lua/helpscout/sandbox/init.lua",
     ["helpscout.sandbox.json"] = "lua/helpscout/sandbox/json.lua",
     ["helpscout.sandbox.query"] = "lua/helpscout/sandbox/query.lua",
+    ["helpscout.time"] = "lua/helpscout/time.lua",
     ["helpscout.triage"] = "lua/helpscout/triage.lua",
     ["helpscout.triage.lexicon"] = "lua/helpscout/triage/lexicon.lua",
     ["helpscout.triage.text"] = "lua/helpscout/triage/text.lua",

@@ -331,7 +331,8 @@ describe("sandbox over HTTP", function()
 
     it("rejects bad parameters with 400 vnd.error naming the parameter", function()
       for _, q in ipairs { "status=uknown", "sortField=color", "sortOrder=up", "embed=everything",
-        "modifiedSince=2024-05-01", "modifiedSince=2024-05-01T00:00:00.000Z", "page=0", "mailbox=abc",
+        "modifiedSince=2024-05-01", "modifiedSince=2024-05-01T00:00:00.000Z", "modifiedSince=2023-02-29T00:00:00Z",
+        "modifiedSince=2024-04-31T10:00:00Z", "page=0", "mailbox=abc",
         "query=" .. enc("(subject:\"unclosed") } do
         local res = get("/v2/conversations?" .. q)
         assert.equal(400, res.status, q)

@@ -5,9 +5,10 @@
 -- Records are internal (epoch times, ids of related objects); api.lua renders them as JSON.
 local corpus = require "helpscout.sandbox.corpus"
 
+local hstime = require "helpscout.time"
 local floor, format, concat = math.floor, string.format, table.concat
 local gsub, lower, upper, sub = string.gsub, string.lower, string.upper, string.sub
-local pairs, ipairs, tostring, tonumber, type, sort = pairs, ipairs, tostring, tonumber, type, table.sort
+local pairs, ipairs, tostring, tonumber, sort = pairs, ipairs, tostring, tonumber, table.sort
 
 local _M = {}
 
@@ -41,25 +42,9 @@ _M.new_rng = new_rng
 
 -- Dates ------------------------------------------------------------------------------------------
 
-local function days_from_civil(y, m, d)
-  if m <= 2 then y = y - 1 end
-  local era = floor(y / 400)
-  local yoe = y - era * 400
-  local mp = (m + 9) % 12
-  local doy = floor((153 * mp + 2) / 5) + d - 1
-  local doe = yoe * 365 + floor(yoe / 4) - floor(yoe / 100) + doy
-  return era * 146097 + doe - 719468
-end
-
--- Parses "yyyy-MM-ddTHH:mm:ssZ" (the only accepted form) into epoch seconds, or nil.
-function _M.parse_date(s)
-  if type(s) ~= "string" then return nil end
-  local y, mo, d, h, mi, se = s:match("^(%d%d%d%d)%-(%d%d)%-(%d%d)T(%d%d):(%d%d):(%d%d)Z$")
-  if not y then return nil end
-  y, mo, d, h, mi, se = tonumber(y), tonumber(mo), tonumber(d), tonumber(h), tonumber(mi), tonumber(se)
-  if mo < 1 or mo > 12 or d < 1 or d > 31 or h > 23 or mi > 59 or se > 60 then return nil end
-  return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se
-end
+-- Parses "yyyy-MM-ddTHH:mm:ssZ" (the only accepted form, with a date that exists) into epoch
+-- seconds, or nil.
+_M.parse_date = hstime.parse_api
 
 function _M.iso(t)
   return os.date("!%Y-%m-%dT%H:%M:%SZ", floor(t))

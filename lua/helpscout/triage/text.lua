@@ -12,6 +12,7 @@
 --   duration(seconds)       "2d 3h", "5h 10m", "45m", "30s".
 -- Invariants: never raises on odd input (nil, numbers, broken markup); output is valid UTF-8
 -- whenever the input was; no os.time/os.date (no local-time zone pitfalls).
+local hstime = require "helpscout.time"
 local floor, char, byte = math.floor, string.char, string.byte
 local find, sub, gsub, lower, gmatch = string.find, string.sub, string.gsub, string.lower, string.gmatch
 local concat = table.concat
@@ -495,37 +496,8 @@ end
 ---------------------------------------------------------------------------------------------
 -- Time
 
-local function days_from_civil(y, m, d)
-  if m <= 2 then y = y - 1 end
-  local era = floor(y / 400)
-  local yoe = y - era * 400
-  local mp = (m + 9) % 12
-  local doy = floor((153 * mp + 2) / 5) + d - 1
-  local doe = yoe * 365 + floor(yoe / 4) - floor(yoe / 100) + doy
-  return era * 146097 + doe - 719468
-end
-
-local function civil_from_days(z)
-  z = z + 719468
-  local era = floor(z / 146097)
-  local doe = z - era * 146097
-  local yoe = floor((doe - floor(doe / 1460) + floor(doe / 36524) - floor(doe / 146096)) / 365)
-  local y = yoe + era * 400
-  local doy = doe - (365 * yoe + floor(yoe / 4) - floor(yoe / 100))
-  local mp = floor((5 * doy + 2) / 153)
-  local d = doy - floor((153 * mp + 2) / 5) + 1
-  local m = mp < 10 and mp + 3 or mp - 9
-  if m <= 2 then y = y + 1 end
-  return y, m, d
-end
-
-local MDAYS = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 }
-
-local function valid_date(y, mo, d)
-  if mo < 1 or mo > 12 or d < 1 or d > MDAYS[mo] then return false end
-  if mo == 2 and d == 29 and not (y % 4 == 0 and (y % 100 ~= 0 or y % 400 == 0)) then return false end
-  return true
-end
+local days_from_civil, civil_from_days, valid_date = hstime.days_from_civil, hstime.civil_from_days,
+  hstime.valid_date
 
 -- ISO 8601 / RFC 3339 date-time -> integer epoch seconds (UTC), or nil. Accepts "Z", "+hh:mm",
 -- "+hhmm", fractional seconds (dropped), a space instead of "T", and a bare date.
