@@ -435,11 +435,20 @@ local function surface(st, surfaces)
 end
 
 -- Data-driven themes. A candidate term is frequent enough (df >= min_df), not generic
--- (df <= 20% of the conversations) and not owned by one lexicon topic (no topic holds 60% of
--- its conversations). Candidates that co-occur far more often than chance (overlap >= 0.3 and
--- lift >= 2.5) are clustered around the most frequent ones (deterministic star clustering).
+-- (df <= 20% of the conversations), not owned by one lexicon topic (no topic holds 60% of
+-- its conversations) and concentrated in the conversations the lexicon could not place (its
+-- share of unplaced conversations is at least UNPLACED_LIFT times the overall share): words
+-- spread evenly over all topics (greetings, company names, "says") otherwise seed clusters of
+-- their own and chain distinct themes together when overlapping clusters are merged.
+-- Candidates that co-occur far more often than chance (overlap >= 0.3 and lift >= 2.5) are
+-- clustered around the most frequent ones (deterministic star clustering).
 -- A cluster is kept when it covers min_df conversations and those are not mostly placed in one
 -- lexicon topic (then it is a facet of that topic, not a new theme).
+local UNPLACED_LIFT = 1.5
+
+-- Cluster evidence that claims a conversation the lexicon placed, relative to its lexicon score.
+local CLAIM = 0.8
+
 local function find_clusters(D, N, df, udf, opts)
   local TT, ts, placed, dbi = D.TT, D.ts, D.placed, D.bi
   local min_df = opts.min_cluster_size or max(3, ceil(N * 0.01))
@@ -455,11 +464,15 @@ local function find_clusters(D, N, df, udf, opts)
       if c then c[k] = (c[k] or 0) + 1 end
     end
   end
+  local unplaced = 0
+  for d = 1, N do if not placed[d] then unplaced = unplaced + 1 end end
   local eligible = {}
   for t, c in pairs(cand) do
     local top = 0
     for k, n in pairs(c) do if k ~= 0 and n > top then top = n end end
-    if top / df[t] < 0.6 then eligible[#eligible + 1] = t end
+    if top / df[t] < 0.6 and (udf[t] or 0) * N >= UNPLACED_LIFT * unplaced * df[t] then
+      eligible[#eligible + 1] = t
+    end
   end
   sort(eligible, function(a, b)
     if df[a] ~= df[b] then return df[a] > df[b] end
@@ -701,7 +714,8 @@ function _M.group_by_topic(convs, opts)
       end
     end
     local best = dbest[d]
-    if cb and cbest >= 1 and ((dplaced[d] and cbest > best) or (not dplaced[d] and cbest >= best)) then
+    -- a cluster claims a placed conversation when its evidence exceeds CLAIM times the lexicon's
+    if cb and cbest >= 1 and ((dplaced[d] and cbest > CLAIM * best) or (not dplaced[d] and cbest >= best)) then
       chosen[d] = cb
       csize[cb] = (csize[cb] or 0) + 1
     end
