@@ -4,51 +4,11 @@
 local socket = require "socket"
 local cjson = require "cjson.safe"
 local sandbox = require "support.sandbox"
+local rawhttp = require "support.rawhttp"
 
 local function I(n) return string.format("%d", n) end
 
--- One request on a fresh connection. Returns { status, headers, body, json, read_error } or nil, err.
-local function request(sb, method, path, opts)
-  opts = opts or {}
-  local c = assert(socket.connect("127.0.0.1", sb.port))
-  c:settimeout(opts.timeout or 10)
-  local body = opts.body
-  local lines = { method .. " " .. path .. " HTTP/1.1", "Host: 127.0.0.1:" .. sb.port }
-  if opts.token then lines[#lines + 1] = "Authorization: Bearer " .. opts.token end
-  if type(body) == "table" then body = cjson.encode(body); lines[#lines + 1] = "Content-Type: application/json" end
-  for k, v in pairs(opts.headers or {}) do lines[#lines + 1] = k .. ": " .. v end
-  if body then lines[#lines + 1] = "Content-Length: " .. #body end
-  lines[#lines + 1] = ""
-  lines[#lines + 1] = body or ""
-  c:send(table.concat(lines, "\r\n"))
-  local line, err = c:receive("*l")
-  if not line then c:close(); return nil, err end
-  local res = { status = tonumber(line:match("^HTTP/1%.%d (%d+)")), headers = {} }
-  while true do
-    local h = assert(c:receive("*l"))
-    if h == "" then break end
-    local k, v = h:match("^([^:]+):%s*(.*)$")
-    res.headers[k:lower()] = v
-  end
-  local len = tonumber(res.headers["content-length"] or "0")
-  if len > 0 then
-    local data, rerr, partial = c:receive(len)
-    res.body, res.read_error = data or partial, rerr
-  else
-    res.body = ""
-  end
-  res.json = cjson.decode(res.body)
-  c:close()
-  return res
-end
-
-local function token(sb)
-  local body = "grant_type=client_credentials&client_id=" .. sb.client_id .. "&client_secret=" .. sb.client_secret
-  local res = request(sb, "POST", "/v2/oauth2/token",
-    { body = body, headers = { ["Content-Type"] = "application/x-www-form-urlencoded" } })
-  assert(res.status == 200)
-  return res.json.access_token
-end
+local request, token = rawhttp.request, rawhttp.client_token
 
 describe("sandbox faults and request log", function()
   local sb, tok, conv
