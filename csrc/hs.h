@@ -36,7 +36,7 @@
 #define HS_MAX_BODY (64u * 1024u * 1024u) /* a response larger than this is a protocol error */
 #define HS_MAX_SERVER_WAIT 120.0 /* longest retry waiting (one or summed) inside one call */
 
-/* ---- growable byte buffer (always NUL-terminated when p != NULL) ---- */
+/* ---- growable byte buffer, hs_buf.c (always NUL-terminated when p != NULL) ---- */
 typedef struct hs_buf {
   char *p;
   size_t n, cap;
@@ -46,6 +46,7 @@ int hs_buf_add(hs_buf *b, const void *s, size_t n); /* 0 ok, -1 out of memory */
 void hs_buf_reset(hs_buf *b);
 void hs_buf_free(hs_buf *b);
 void hs_buf_wipe(hs_buf *b); /* zero, then free: for buffers that held secrets */
+int hs_buf_urlenc(hs_buf *b, const char *s, size_t n); /* RFC 3986; 0 ok, -1 out of memory */
 /* The same, raising a Lua memory error instead of returning -1. */
 void hs_badd(lua_State *L, hs_buf *b, const void *s, size_t n);
 void hs_badds(lua_State *L, hs_buf *b, const char *s);

@@ -1,6 +1,5 @@
 /*
- * hs_json.c — byte buffers, the request-body JSON encoder, and decoding through a private
- * lua-cjson instance.
+ * hs_json.c — the request-body JSON encoder, and decoding through a private lua-cjson instance.
  *
  * Encoder: driven by the value and a few schema facts rather than by guesswork — fields that are
  * arrays on the wire (tags, cc, bcc, to, threads, attachments, fields) always encode as arrays, so
@@ -16,78 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "hs.h"
-
-/* ---- buffers ---- */
-
-int hs_buf_add(hs_buf *b, const void *s, size_t n) {
-  if (n > (size_t)-1 / 2 - b->n) return -1; /* no size below can wrap around */
-  if (b->n + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 256;
-    char *p;
-    while (cap < b->n + n + 1) cap *= 2;
-    p = realloc(b->p, cap);
-    if (!p) return -1;
-    b->p = p;
-    b->cap = cap;
-  }
-  if (n) memcpy(b->p + b->n, s, n);
-  b->n += n;
-  b->p[b->n] = '\0';
-  return 0;
-}
-
-
-void hs_buf_reset(hs_buf *b) {
-  b->n = 0;
-  if (b->p) b->p[0] = '\0';
-}
-
-void hs_buf_free(hs_buf *b) {
-  free(b->p);
-  b->p = NULL;
-  b->n = b->cap = 0;
-}
-
-void hs_buf_wipe(hs_buf *b) {
-  if (b->p) {
-    volatile char *v = b->p;
-    size_t i;
-    for (i = 0; i < b->cap; i++) v[i] = 0;
-  }
-  hs_buf_free(b);
-}
-
-void hs_badd(lua_State *L, hs_buf *b, const void *s, size_t n) {
-  if (hs_buf_add(b, s, n) != 0) luaL_error(L, "helpscout: out of memory");
-}
-
-void hs_badds(lua_State *L, hs_buf *b, const char *s) { hs_badd(L, b, s, strlen(s)); }
-
-void hs_baddc(lua_State *L, hs_buf *b, char ch) { hs_badd(L, b, &ch, 1); }
-
-void hs_baddint(lua_State *L, hs_buf *b, long long v) {
-  char tmp[32];
-  int n = snprintf(tmp, sizeof tmp, "%lld", v);
-  hs_badd(L, b, tmp, (size_t)n);
-}
-
-void hs_baddurlenc(lua_State *L, hs_buf *b, const char *s, size_t n) {
-  static const char hex[] = "0123456789ABCDEF";
-  size_t i;
-  for (i = 0; i < n; i++) {
-    unsigned char ch = (unsigned char)s[i];
-    if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-        ch == '-' || ch == '.' || ch == '_' || ch == '~') {
-      hs_baddc(L, b, (char)ch);
-    } else {
-      char e[3];
-      e[0] = '%';
-      e[1] = hex[ch >> 4];
-      e[2] = hex[ch & 15];
-      hs_badd(L, b, e, 3);
-    }
-  }
-}
 
 /* ---- encoder ---- */
 
