@@ -232,4 +232,7 @@ int hs_l_fetch_all(lua_State *L);
 /* ---- engine entry points for other drivers (hs_module.c) ---- */
 void hs_engine_open(lua_State *L);
 
+/* ---- core.sys: crypto and file primitives for the Lua layer (hs_sys.c) ---- */
+int hs_sys_open(lua_State *L); /* pushes the table */
+
 #endif

@@ -27,6 +27,7 @@ build = {
   modules = {
     ["helpscout.core"] = {
       sources = {
+        "csrc/hs_buf.c",
         "csrc/hs_client.c",
         "csrc/hs_curl.c",
         "csrc/hs_json.c",
@@ -35,12 +36,13 @@ build = {
         "csrc/hs_pager.c",
         "csrc/hs_request.c",
         "csrc/hs_response.c",
+        "csrc/hs_sys.c",
         "csrc/hs_tools.c",
       },
       defines = { "_POSIX_C_SOURCE=200809L" },
       incdirs = { "$(CURL_INCDIR)" },
       libdirs = { "$(CURL_LIBDIR)" },
-      libraries = { "curl" },
+      libraries = { "curl", "crypto" },
     },
     ["helpscout.cli"] = "lua/helpscout/cli.lua",
     ["helpscout"] = "lua/helpscout/init.lua",
