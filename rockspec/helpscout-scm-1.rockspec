@@ -54,6 +54,7 @@ build = {
     ["helpscout.sandbox.json"] = "lua/helpscout/sandbox/json.lua",
     ["helpscout.sandbox.query"] = "lua/helpscout/sandbox/query.lua",
     ["helpscout.time"] = "lua/helpscout/time.lua",
+    ["helpscout.webhook"] = "lua/helpscout/webhook.lua",
     ["helpscout.triage"] = "lua/helpscout/triage.lua",
     ["helpscout.triage.lexicon"] = "lua/helpscout/triage/lexicon.lua",
     ["helpscout.triage.text"] = "lua/helpscout/triage/text.lua",
