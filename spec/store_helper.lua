@@ -35,6 +35,13 @@ function M.mode(path)
   return m
 end
 
+function M.is_root()
+  local p = io.popen("id -u")
+  local uid = p:read("*l")
+  p:close()
+  return uid == "0"
+end
+
 function M.read(path)
   local f = io.open(path, "rb")
   if not f then return nil end
