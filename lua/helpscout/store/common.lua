@@ -4,10 +4,11 @@
 local core = require "helpscout.core"
 local cjson = require "cjson.safe"
 
-local type, pairs, pcall, error, select, setmetatable, tostring = type, pairs, pcall, error, select,
+local type, pairs, ipairs, pcall, error, select, setmetatable, tostring = type, pairs, ipairs, pcall, error, select,
   setmetatable, tostring
 local unpack = table.unpack or unpack
 local concat, sort = table.concat, table.sort
+local huge = math.huge
 
 local _M = {}
 
@@ -62,7 +63,9 @@ function _M.token(t)
   local out = {}
   for k, ty in pairs(FIELDS) do
     local v = t[k]
-    if v ~= nil and type(v) ~= ty then return nil, "token field " .. k .. " must be a " .. ty end
+    if v ~= nil and type(v) ~= ty or ty == "number" and v and (v ~= v or v == huge or v == -huge) then
+      return nil, "token field " .. k .. " must be a " .. (ty == "number" and "finite number" or ty)
+    end
     out[k] = v
   end
   if out.access_token == nil and out.refresh_token == nil then
@@ -71,7 +74,18 @@ function _M.token(t)
   return out
 end
 
-function _M.encode(t) return cjson.encode(t) end
+-- JSON of a clean token; numbers with all 17 digits (cjson keeps 14: fractions of expires_at
+-- would change between save and load). Keys sorted: the same token is always the same text.
+function _M.encode(t)
+  local keys, parts = {}, {}
+  for k in pairs(FIELDS) do if t[k] ~= nil then keys[#keys + 1] = k end end
+  sort(keys)
+  for i, k in ipairs(keys) do
+    local v = t[k]
+    parts[i] = cjson.encode(k) .. ":" .. (type(v) == "number" and ("%.17g"):format(v) or cjson.encode(v))
+  end
+  return "{" .. concat(parts, ",") .. "}"
+end
 
 -- decode(s) -> token, or nil, reason (not JSON, or not a token).
 function _M.decode(s)
