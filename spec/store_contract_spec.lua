@@ -43,7 +43,8 @@ for _, name in ipairs { "memory", "file", "redis" } do
     it("keeps only the token fields and refuses what is not a token", function()
       assert.is_true(s:save{ access_token = "a", extra = "dropped" })
       assert.same({ access_token = "a" }, s:load())
-      local bads = { "string", {}, { access_token = 5 }, { expires_at = 1 }, { access_token = "a", expires_at = 1 / 0 } }
+      local bads = { "string", {}, { access_token = 5 }, { expires_at = 1 },
+                     { access_token = "a", expires_at = 1 / 0 } }
       for _, bad in ipairs(bads) do
         local ok, err = s:save(bad)
         assert.is_nil(ok)
