@@ -46,6 +46,7 @@ build = {
     },
     ["helpscout.cli"] = "lua/helpscout/cli.lua",
     ["helpscout"] = "lua/helpscout/init.lua",
+    ["helpscout.oauth"] = "lua/helpscout/oauth.lua",
     ["helpscout.renew"] = "lua/helpscout/renew.lua",
     ["helpscout.sandbox.api"] = "lua/helpscout/sandbox/api.lua",
     ["helpscout.sandbox.corpus"] = "lua/helpscout/sandbox/corpus.lua",
