@@ -358,8 +358,6 @@ typedef struct hs_client {
 hs_client *hs_check_client(lua_State *L, int idx); /* raises when closed or busy */
 int hs_client_open(lua_State *L);                   /* pushes core.new */
 void hs_client_close(hs_client *c);                 /* idempotent */
-double hs_epoch(void);                              /* wall clock seconds */
-void hs_sleep(double secs);
 /* Executes actions for call k until DONE (hs_client.c). Leaves the DONE action in *a. 1 ok; 0
  * with a token error pushed. */
 int hs_client_run(lua_State *L, int client, hs_client *c, hs_call *k, hs_action *a);
@@ -379,5 +377,11 @@ int hs_l_fetch_all(lua_State *L);
 /* ---- OAuth helpers (hs_token.c) ---- */
 int hs_l_authorize_url(lua_State *L);
 int hs_l_exchange_code(lua_State *L);
+
+/* ---- core.sys: crypto and file primitives for the Lua layer (hs_sys.c) ---- */
+int hs_sys_open(lua_State *L); /* pushes the table */
+double hs_now(void);   /* monotonic seconds */
+double hs_epoch(void); /* wall clock seconds */
+void hs_sleep(double secs);
 
 #endif
