@@ -53,9 +53,15 @@ build = {
     ["helpscout.sandbox.query"] = "lua/helpscout/sandbox/query.lua",
     ["helpscout.time"] = "lua/helpscout/time.lua",
     ["helpscout.triage"] = "lua/helpscout/triage.lua",
+    ["helpscout.triage.common"] = "lua/helpscout/triage/common.lua",
+    ["helpscout.triage.drafts"] = "lua/helpscout/triage/drafts.lua",
     ["helpscout.triage.lexicon"] = "lua/helpscout/triage/lexicon.lua",
+    ["helpscout.triage.priority"] = "lua/helpscout/triage/priority.lua",
+    ["helpscout.triage.report"] = "lua/helpscout/triage/report.lua",
+    ["helpscout.triage.summary"] = "lua/helpscout/triage/summary.lua",
     ["helpscout.triage.text"] = "lua/helpscout/triage/text.lua",
     ["helpscout.triage.topics"] = "lua/helpscout/triage/topics.lua",
+    ["helpscout.triage.transcript"] = "lua/helpscout/triage/transcript.lua",
   },
   install = {
     bin = {
