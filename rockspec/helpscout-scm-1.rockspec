@@ -61,6 +61,13 @@ build = {
     ["helpscout.triage.summary"] = "lua/helpscout/triage/summary.lua",
     ["helpscout.triage.text"] = "lua/helpscout/triage/text.lua",
     ["helpscout.triage.topics"] = "lua/helpscout/triage/topics.lua",
+    ["helpscout.triage.topics.clusters"] = "lua/helpscout/triage/topics/clusters.lua",
+    ["helpscout.triage.topics.corpus"] = "lua/helpscout/triage/topics/corpus.lua",
+    ["helpscout.triage.topics.features"] = "lua/helpscout/triage/topics/features.lua",
+    ["helpscout.triage.topics.groups"] = "lua/helpscout/triage/topics/groups.lua",
+    ["helpscout.triage.topics.lexicon"] = "lua/helpscout/triage/topics/lexicon.lua",
+    ["helpscout.triage.topics.refine"] = "lua/helpscout/triage/topics/refine.lua",
+    ["helpscout.triage.topics.vocab"] = "lua/helpscout/triage/topics/vocab.lua",
     ["helpscout.triage.transcript"] = "lua/helpscout/triage/transcript.lua",
   },
   install = {
