@@ -102,6 +102,20 @@ function _M.customer_emails(c)
   return out
 end
 
+-- Does customer c have this e-mail (case-insensitive)?
+function _M.has_email(c, email)
+  local want = string.lower(email)
+  for _, e in ipairs(_M.customer_emails(c)) do
+    if string.lower(e) == want then return true end
+  end
+  return false
+end
+
+-- The customer search query for one e-mail (quotes and backslashes cannot be escaped: dropped).
+function _M.email_query(email)
+  return '(email:"' .. gsub(email, '["\\]', "") .. '")'
+end
+
 function _M.plural(n, word)
   return n .. " " .. word .. (n == 1 and "" or "s")
 end
