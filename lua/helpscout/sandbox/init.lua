@@ -27,7 +27,7 @@ local mt = { __index = _M }
 local DEFAULTS = {
   host = "127.0.0.1", port = 0, seed = 42, token_ttl = 172800, rate_limit = 0, rate_window = 60,
   client_id = "sandbox-client-id", client_secret = "sandbox-client-secret", now = nil, parent = nil,
-  verbose = false, log_limit = 10000, render_cache = true,
+  verbose = false, log_limit = 10000, render_cache = true, webhook_url = false, webhook_secret = false,
 }
 
 -- Creates a sandbox (not yet listening). Options: host, port, seed, token_ttl, rate_limit,
@@ -159,7 +159,7 @@ function _M:handle(req)
   if req.path ~= "/v2" and req.path:sub(1, 4) ~= "/v2/" then
     return control.ctl(404, { message = "Not found: the API lives under /v2 (see doc/sandbox.md)" })
   end
-  local entry = self.reqlog:add(req, self:now())
+  local entry = self.reqlog:add(req, self:now(), { self.cfg.client_secret, self.cfg.webhook_secret })
   local f = match_fault(self, req)
   local res
   if f then
@@ -223,7 +223,8 @@ An offline Help Scout Mailbox API 2.0 on http://HOST:PORT/v2 (see doc/sandbox.md
 
 local FLAGS = { host = "string", port = "number", seed = "number", ["token-ttl"] = "number",
   ["rate-limit"] = "number", ["rate-window"] = "number", ["client-id"] = "string",
-  ["client-secret"] = "string", now = "string", parent = "number", verbose = "boolean" }
+  ["client-secret"] = "string", now = "string", parent = "number", verbose = "boolean",
+  ["webhook-url"] = "string", ["webhook-secret"] = "string" }
 
 -- Parses command-line flags into new() options; returns opts or nil and a message.
 function _M.parse_args(argv)
