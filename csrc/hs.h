@@ -137,7 +137,7 @@ void hs_build_body(lua_State *L, hs_buf *out, const hs_tool *t, int arg);
 void hs_req_init(hs_req *r, const hs_tool *t);
 
 /* ---- JSON: hs_json.c (encoder, core.json_*), hs_decode.c (decoder) ----
- * Decoded values: integral numbers with |v| <= 2^53 are integers; null members of objects are
+ * Decoded values: integral numbers with |v| < 2^53 are integers; null members of objects are
  * dropped, nulls in arrays are the lightuserdata NULL (cjson.null); every array carries the one
  * metatable HS_ARRAY_MT (core.array), which the encoder honours ([] even when empty). Invalid
  * JSON (RFC 8259 grammar, UTF-8, surrogate pairs, depth <= HS_JSON_MAX_DEPTH, finite numbers)

@@ -2,7 +2,7 @@
  * hs_decode.c — the JSON decoder: one pass from response bytes to Lua values (DESIGN §3).
  *
  * What it builds:
- *  * numbers: an integral value with |v| <= 2^53 is a Lua integer whatever its spelling (12, -0,
+ *  * numbers: an integral value with |v| < 2^53 is a Lua integer whatever its spelling (12, -0,
  *    1.0, 1e2; under LuaJIT a double, exact); anything else a float. A number that overflows a
  *    double (1e400) is an error.
  *  * null: dropped inside objects (absent and null mean the same to the API; a later null also
@@ -248,7 +248,7 @@ static double slow_number(dec *d, const unsigned char *s, size_t n) {
 static void push_number(dec *d, double v, int emit) {
   if (!isfinite(v)) fail(d, "number out of range");
   if (!emit) return;
-  if (v == floor(v) && fabs(v) <= MAX_SAFE) lua_pushinteger(d->L, (lua_Integer)v);
+  if (v == floor(v) && fabs(v) < MAX_SAFE) lua_pushinteger(d->L, (lua_Integer)v);
   else lua_pushnumber(d->L, (lua_Number)v);
 }
 
@@ -288,7 +288,7 @@ static void number(dec *d, int emit) {
       if (ex < 100000) ex = ex * 10 + (*p - '0');
   }
   d->p = p;
-  if (simple && !lost && m <= (unsigned long long)MAX_SAFE) {
+  if (simple && !lost && m < (unsigned long long)MAX_SAFE) {
     if (emit) lua_pushinteger(d->L, neg ? -(lua_Integer)m : (lua_Integer)m);
     return;
   }

@@ -156,9 +156,11 @@ static size_t table_shape(lua_State *L, int idx, int *arr, const char *key, int 
   return count;
 }
 
-/* Encodes the value at idx; `key` is the field name it sits under (NULL at the top). Raises an
- * argument error for argument `arg` on anything JSON cannot carry. */
-static void enc_value(lua_State *L, hs_buf *out, int idx, const char *key, int depth, int arg) {
+/* Encodes the value at idx; `key` is the field name it sits under (NULL at the top). With bykey,
+ * the request-body rule applies too (array_keys are arrays). Raises an argument error for
+ * argument `arg` on anything JSON cannot carry. */
+static void enc_value(lua_State *L, hs_buf *out, int idx, const char *key, int depth, int arg,
+                      int bykey) {
   idx = hs_absindex(L, idx);
   if (depth > HS_JSON_MAX_DEPTH) {
     lua_pushfstring(L, "field '%s' is nested too deeply (cycle?)", key ? key : "?");
@@ -182,18 +184,18 @@ static void enc_value(lua_State *L, hs_buf *out, int idx, const char *key, int d
     }
     break;
   case LUA_TTABLE: {
-    int arr, tagged = has_array_mt(L, idx);
+    int arr, tagged = has_array_mt(L, idx) || (bykey && is_array_key(key));
     size_t n = table_shape(L, idx, &arr, key, arg), i;
-    if ((tagged || is_array_key(key)) && n > 0 && !arr) {
+    if (tagged && n > 0 && !arr) {
       lua_pushfstring(L, "field '%s' must be an array", key ? key : "?");
       luaL_argerror(L, arg, lua_tostring(L, -1));
     }
-    if (arr || (n == 0 && (tagged || is_array_key(key)))) {
+    if (arr || (n == 0 && tagged)) {
       hs_baddc(L, out, '[');
       for (i = 1; i <= n; i++) {
         if (i > 1) hs_baddc(L, out, ',');
         lua_rawgeti(L, idx, (int)i);
-        enc_value(L, out, -1, NULL, depth + 1, arg); /* items are not the array field itself */
+        enc_value(L, out, -1, NULL, depth + 1, arg, bykey); /* items are not the array field itself */
         lua_pop(L, 1);
       }
       hs_baddc(L, out, ']');
@@ -208,7 +210,7 @@ static void enc_value(lua_State *L, hs_buf *out, int idx, const char *key, int d
       if (i++) hs_baddc(L, out, ',');
       enc_string(L, out, k, kn, k, arg);
       hs_baddc(L, out, ':');
-      enc_value(L, out, -1, k, depth + 1, arg);
+      enc_value(L, out, -1, k, depth + 1, arg, bykey);
       lua_pop(L, 1);
     }
     hs_baddc(L, out, '}');
@@ -223,7 +225,7 @@ static void enc_value(lua_State *L, hs_buf *out, int idx, const char *key, int d
 
 /* Encodes the value at idx; `arg` is the argument number blamed in error messages. */
 void hs_json_encode(lua_State *L, hs_buf *out, int idx, const char *key, int arg) {
-  enc_value(L, out, idx, key, 0, arg);
+  enc_value(L, out, idx, key, 0, arg, 1);
 }
 
 /* ---- Lua-visible ---- */
@@ -244,7 +246,7 @@ static int l_json_encode(lua_State *L) {
   memset(b, 0, sizeof *b);
   luaL_getmetatable(L, HS_JSONBUF_MT);
   lua_setmetatable(L, 2);
-  hs_json_encode(L, b, 1, NULL, 1);
+  enc_value(L, b, 1, NULL, 0, 1, 0); /* no key rule: only core.array makes an array */
   lua_pushlstring(L, b->p ? b->p : "", b->n);
   hs_buf_free(b);
   return 1;
