@@ -1,8 +1,8 @@
 /*
  * fuzz_json.c — libFuzzer target over the JSON decoder and the response path (make fuzz).
  *
- * Built with clang -fsanitize=fuzzer,address,undefined together with csrc/*.c and a static
- * liblua5.4 (never the module). One Lua state lives for the whole run. Each input is:
+ * Built with clang -fsanitize=fuzzer,address,undefined together with the csrc sources and a
+ * static liblua5.4 (never the module). One Lua state lives for the whole run. Each input is:
  *  1. decoded by hs_json_decode straight from libFuzzer's buffer (exact size, so ASan sees any
  *     read past the end), with and without a projection; the C contract is checked: exactly one
  *     value pushed, or exactly one string on failure;

@@ -13,7 +13,7 @@ OUT=.tmp/fuzz
 mkdir -p "$OUT/corpus" "$OUT/artifacts"
 # shellcheck disable=SC2086
 $CC -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-  -std=c99 -D_POSIX_C_SOURCE=200809L -I"$INC" ${CURL_CFLAGS:-} -o "$OUT/fuzz_json" \
+  -std=c99 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -I"$INC" ${CURL_CFLAGS:-} -o "$OUT/fuzz_json" \
   fuzz/fuzz_json.c csrc/*.c "$LIBLUA" ${CURL_LIBS:--lcurl} -lm -ldl
 echo "make fuzz: ${TIME}s on $(ls fuzz/corpus | wc -l) seeds"
 "$OUT/fuzz_json" -max_total_time="$TIME" -timeout=10 -rss_limit_mb=2048 -dict=fuzz/json.dict \
