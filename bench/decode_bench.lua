@@ -24,6 +24,7 @@ local seconds = tonumber(profile and arg[3] or arg[1]) or (profile and 1000 or 2
 
 -- Builds the baseline core from git into build/baseline (once); nil when git cannot.
 local function baseline_core()
+  if _VERSION ~= "Lua 5.4" or jit then return nil end -- built for lua5.4 only
   local so = "build/baseline/core.so"
   local f = io.open(so, "rb")
   if not f then
@@ -122,3 +123,4 @@ local bname = r.old and "today's path" or "cjson.decode (no baseline build)"
 print(("  full decode / %s      : %.2fx (goal >= 1.5)"):format(bname, r.new / base))
 print(("  projected decode / %s : %.2fx (goal >= 4)"):format(bname, r.proj / base))
 print(("  full decode / cjson.decode alone    : %.2fx"):format(r.raw / r.cjson))
+print(("  projected decode / cjson.decode alone : %.2fx"):format(r.proj / r.cjson))
