@@ -182,9 +182,29 @@ void hs_req_free(hs_req *r);
 /* Checks arguments base+1.. of tool t, builds its request into q. Raises on bad arguments. */
 void hs_build_call(lua_State *L, hs_req *q, const char *base_url, const hs_tool *t, int first);
 
-/* hs_json.c */
+/* ---- JSON: hs_json.c (encoder, core.json_*), hs_decode.c (decoder) ----
+ * Decoded values: integral numbers with |v| < 2^53 are integers; null members of objects are
+ * dropped, nulls in arrays are the lightuserdata NULL (cjson.null); every array carries the one
+ * metatable HS_ARRAY_MT (core.array), which the encoder honours ([] even when empty). Invalid
+ * JSON (RFC 8259 grammar, UTF-8, surrogate pairs, depth <= HS_JSON_MAX_DEPTH, finite numbers)
+ * is an error; the decoders never raise: 1 = value pushed, 0 = message pushed.
+ * Projection (hs_json_decode_fields): `fields` (stack index) is an array of dotted paths
+ * ("id", "customer.email", "tags.tag"). Only object members named by a path are built; a path
+ * that ends at a member keeps its whole value; arrays are transparent (each item is projected
+ * by the rest of the path); scalars are kept as they are wherever a path reaches them. With
+ * `embedded` (a list tool's _embedded key, e.g. "conversations") the paths apply to each item of
+ * _embedded.<embedded> and only `page`, `_links` and that array are kept at the top; with
+ * embedded == NULL they apply to the top object, whose `_links` and `page` are always kept.
+ * Skipped members are validated, never built. At most 128 path names. */
+#define HS_ARRAY_MT "helpscout.array"
+#define HS_JSON_MAX_DEPTH 1000
 void hs_json_encode(lua_State *L, hs_buf *out, int idx, const char *key, int arg);
 int hs_json_decode(lua_State *L, const char *s, size_t n); /* 1: value pushed; 0: message pushed */
+int hs_json_decode_fields(lua_State *L, const char *s, size_t n, int fields_idx,
+                          const char *embedded);
+int hs_json_fields_check(lua_State *L, int fields_idx); /* 1 ok; 0 message pushed */
+size_t hs_utf8_len(const unsigned char *s, size_t left); /* valid sequence length at s, or 0 */
+void hs_json_open(lua_State *L); /* core.json_decode, core.json_encode, core.array into the table at -1 */
 
 /* hs_response.c: results, errors and the retry rule */
 typedef struct hs_decision {
