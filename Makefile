@@ -100,7 +100,7 @@ test-asan: $(SOASAN)
 # FUZZ_TIME seconds on the committed seed corpus (fuzz/corpus; new inputs go to .tmp/fuzz).
 fuzz:
 	@FUZZ_CC="$(FUZZ_CC)" FUZZ_TIME="$(FUZZ_TIME)" LUA_INCDIR="$(LUA_INCDIR)" \
-	  CURL_CFLAGS="$(CURL_CFLAGS)" CURL_LIBS="$(CURL_LIBS)" sh fuzz/run.sh
+	  CURL_CFLAGS="$(CURL_CFLAGS)" CURL_LIBS="$(CURL_LIBS) $(CRYPTO_LIBS)" sh fuzz/run.sh
 
 test:
 	@$(MAKE) --no-print-directory deps
