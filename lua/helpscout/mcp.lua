@@ -39,7 +39,7 @@ Server.__index = Server
 -- is waiting, or nil: no polling)
 function _M.new(opts)
   opts = opts or {}
-  local self = setmetatable({ cat = tools.new(opts.tools), make_client = opts.client, input = opts.input or io.stdin,
+  local self = setmetatable({ debug = os.getenv("HELPSCOUT_MCP_DEBUG") ~= nil, cat = tools.new(opts.tools), make_client = opts.client, input = opts.input or io.stdin,
     output = opts.output or io.stdout, logf = opts.log or io.stderr, poll = opts.poll, queue = {} }, Server)
   return self
 end
@@ -177,10 +177,11 @@ end
 
 function Server:handle(line)
   if line:match("^%s*$") then return end
-  if #line > _M.MAX_LINE then
-    return self:fail(nil, INVALID, format("request line longer than %d bytes", _M.MAX_LINE))
-  end
   local msg = json.decode(line)
+  if #line > _M.MAX_LINE then
+    local id = type(msg) == "table" and valid_id(msg.id) and msg.id or nil
+    return self:fail(id, INVALID, format("request too large: a line longer than %d bytes", _M.MAX_LINE))
+  end
   if msg == nil then return self:fail(nil, PARSE, "parse error: not JSON") end
   if type(msg) ~= "table" or msg[1] ~= nil or msg.jsonrpc ~= "2.0" or type(msg.method) ~= "string" then
     if type(msg) == "table" and msg.method == nil and (msg.result ~= nil or msg.error ~= nil) then return end
@@ -189,6 +190,7 @@ function Server:handle(line)
   end
   if msg.id == nil then return self:notification(msg) end
   if not valid_id(msg.id) then return self:fail(nil, INVALID, "invalid request id") end
+  if self.debug then self:log("<- %s %s", tostring(msg.id), msg.method) end
   local fn = METHODS[msg.method]
   if not fn then return self:fail(msg.id, NO_METHOD, "method not found: " .. msg.method) end
   local ok, result, code, message = pcall(fn, self, msg.params, msg.id)

@@ -305,8 +305,11 @@ local function mailbox_list(v)
   local list = {}
   if type(v) == "number" then v = { v } end
   if type(v) == "string" then
-    if not v:match("^%s*%d+%s*(,%s*%d+%s*)*$") then bad("option 'mailboxes' must be ids like 4821,5307") end
-    for d in v:gmatch("%d+") do list[#list + 1] = tonumber(d) end
+    for piece in (v .. ","):gmatch("([^,]*),") do
+      local d = piece:match("^%s*(%d+)%s*$")
+      if not d or tonumber(d) < 1 then bad("option 'mailboxes' must be ids like 4821,5307") end
+      list[#list + 1] = tonumber(d)
+    end
     return list
   end
   if type(v) ~= "table" then bad("option 'mailboxes' must be an array of mailbox ids") end

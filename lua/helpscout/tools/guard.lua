@@ -9,9 +9,10 @@
 local core = require "helpscout.core"
 local json = require "helpscout.sandbox.json"
 
-local type, ipairs, tostring, tonumber, setmetatable, floor = type, ipairs, tostring, tonumber, setmetatable,
-  math.floor
-local concat = table.concat
+local type, ipairs, pairs, tostring, tonumber, setmetatable, floor = type, ipairs, pairs, tostring, tonumber,
+  setmetatable, math.floor
+local unpack = table.unpack or unpack
+local concat, sort = table.concat, table.sort
 
 local _M = {}
 
@@ -34,7 +35,7 @@ function _M.allowlist(o)
   for _, id in ipairs(m) do
     if not set[id] then set[id] = true; list[#list + 1] = id end
   end
-  table.sort(list)
+  sort(list)
   return { set = set, list = list }
 end
 
