@@ -171,12 +171,13 @@ function M:log_tail(n)
   return table.concat(lines, "\n")
 end
 
--- Lines of the error_log that match a Lua pattern (e.g. "%[error%]").
-function M:log_grep(pat)
+-- Lines of the error_log that match a Lua pattern (e.g. "%[error%]"), or contain `pat` as plain
+-- text when `plain` is true.
+function M:log_grep(pat, plain)
   local out = {}
   local f = io.open(self.dir .. "/error.log", "r")
   if not f then return out end
-  for line in f:lines() do if line:find(pat) then out[#out + 1] = line end end
+  for line in f:lines() do if line:find(pat, 1, plain) then out[#out + 1] = line end end
   f:close()
   return out
 end
