@@ -153,6 +153,12 @@ function mt:renew(a)
     self.sema = sema
   end
   local got = sema:wait(self.timeout * 4)
+  if a.generation ~= self.eng:generation() and self.eng:token() then
+    -- another light thread of this client renewed while this one waited: the engine's token
+    -- changed since it asked (its generation contract), so feed it the current one
+    if got then sema:post(1) end
+    return { now = now(), token = self.eng:token() }
+  end
   local ok, tok, e = pcall(renew.run, self.eng, self.store, a, function(req) return self:send(req) end,
     self.on_token)
   if got then sema:post(1) end
@@ -205,13 +211,18 @@ local function pager(self, fname, tool, opts)
   return p
 end
 
+-- Drives a pager's call and accepts it: items, page or nil, err.
+local function page_of(self, p, call)
+  return p:accept(call, self:drive(call))
+end
+
 -- hs:pages(tool, opts?) -> iterator of items, page; raises the error table on a failure.
 function mt:pages(tool, opts)
   local p = pager(self, "pages", tool, opts)
   return function()
     local call = p:next_call()
     if not call then return nil end
-    local items, page = p:accept(self:drive(call))
+    local items, page = page_of(self, p, call)
     if not items then error(page, 2) end
     return items, page
   end
@@ -226,12 +237,76 @@ function mt:each(tool, opts)
       local call = p:next_call()
       if not call then return nil end
       local page
-      items, page = p:accept(self:drive(call))
+      items, page = page_of(self, p, call)
       if not items then error(page, 2) end
       i = 0
     end
     i = i + 1
     return items[i]
+  end
+end
+
+local function append(all, items)
+  for i = 1, #items do all[#all + 1] = items[i] end
+end
+
+-- Pages after the first, by number, on `conc` light threads, joined into `all` in page order by
+-- the pager (which also decides which page comes next and when the walk is over). Returns nil
+-- or the first error; re-raises an error raised inside (on_token failing).
+local function fetch_parallel(self, p, conc, all)
+  local wake = require("ngx.semaphore").new(0)
+  local failure, raised
+  local function step()
+    local n = p:next_page(2 * conc) -- at most 2 * conc pages ahead of the join, as the C driver
+    if n then
+      local call = p:page_call(n)
+      local ok, e = p:accept_page(n, call, self:drive(call))
+      if not ok then failure = failure or e; return true end
+    end
+    local items, finished = p:take()
+    append(all, items)
+    if n then wake:post(conc) elseif not finished then wake:wait(0.05) end
+    return finished
+  end
+  local function worker()
+    while not failure and raised == nil do
+      local ok, fin = pcall(step)
+      if not ok then raised = fin; return end
+      if fin then return end
+    end
+  end
+  local threads = {}
+  for i = 1, conc do threads[i] = ngx.thread.spawn(worker) end
+  for i = 1, conc do ngx.thread.wait(threads[i]) end
+  if raised ~= nil then error(raised, 0) end
+  return failure
+end
+
+-- hs:fetch_all(tool, opts?, {concurrency = 1..8 (default 4)}) -> every item in page order (ids
+-- deduplicated), or nil, err. Page 1 first; then pages by number on light threads when the
+-- pager allows a parallel walk, else the next links one by one.
+function mt:fetch_all(tool, opts, fopts)
+  local ok, fo = pcall(core.check_options, { concurrency = { type = "integer", min = 1, max = 8 } },
+    fopts, "fetch_all", 3)
+  if not ok then reraise(fo) end
+  local conc = fo.concurrency or 4
+  local p = pager(self, "fetch_all", tool, opts)
+  local all, call = {}, p:next_call()
+  if not call then return all end
+  local items, page = page_of(self, p, call)
+  if not items then return nil, page end
+  append(all, items)
+  if #items > 0 and p:parallel(page) then
+    local e = fetch_parallel(self, p, conc, all)
+    if e then return nil, e end
+    return all
+  end
+  while true do
+    call = p:next_call()
+    if not call then return all end
+    items, page = page_of(self, p, call)
+    if not items then return nil, page end
+    append(all, items)
   end
 end
 
@@ -246,68 +321,6 @@ function mt:token()
     if out.error then return nil, out.error end
   end
   return self.eng:token()
-end
-
--- fetch_all's options: concurrency, an integer 1..8 (default 4), as the libcurl client.
-local function fetch_options(fopts)
-  if fopts ~= nil and type(fopts) ~= "table" then
-    error(("bad argument #3 to 'fetch_all' (table expected, got %s)"):format(type(fopts)), 3)
-  end
-  for k in pairs(fopts or {}) do
-    if k ~= "concurrency" then
-      error(("bad argument #3 to 'fetch_all' (unknown option '%s'; valid: concurrency)"):format(tostring(k)), 3)
-    end
-  end
-  local c = fopts and fopts.concurrency or 4
-  if type(c) ~= "number" or c ~= c or c < 1 or c > 8 or c % 1 ~= 0 then
-    error("bad argument #3 to 'fetch_all' (option 'concurrency' must be an integer from 1 to 8)", 3)
-  end
-  return c
-end
-
--- Pages 2..last on `conc` light threads; pages[n] = the accepted items of page n. Returns nil or
--- the first error (the other threads stop taking pages once one failed).
-local function fetch_rest(self, p, pages, last, conc)
-  local nextn, failure = 2, nil
-  local function worker()
-    while not failure and nextn <= last do
-      local n = nextn
-      nextn = n + 1
-      local items, e = p:accept_page(n, self:drive(p:page_call(n)))
-      if not items then failure = failure or e; return end
-      pages[n] = items
-    end
-  end
-  local threads = {}
-  for i = 1, math.min(conc, last - 1) do threads[i] = ngx.thread.spawn(worker) end
-  local raised
-  for _, th in ipairs(threads) do
-    local ok, e = ngx.thread.wait(th)
-    if not ok and raised == nil then raised = e end
-  end
-  if raised ~= nil then error(raised, 0) end -- on_token raised in a thread
-  return failure
-end
-
--- hs:fetch_all(tool, opts?, {concurrency = 4}) -> every item in page order, or nil, err. Page 1
--- first, then pages 2..last (the engine's clamp) on light threads.
-function mt:fetch_all(tool, opts, fopts)
-  local conc = fetch_options(fopts)
-  local p = pager(self, "fetch_all", tool, opts)
-  local first = p:next_call()
-  local all = {}
-  if not first then return all end
-  local items, e = p:accept(self:drive(first))
-  if not items then return nil, e end
-  local pages, last = { items }, p:last_page()
-  if last and last >= 2 then
-    e = fetch_rest(self, p, pages, last, conc)
-    if e then return nil, e end
-  end
-  for n = 1, last or 1 do
-    for _, item in ipairs(pages[n] or {}) do all[#all + 1] = item end
-  end
-  return all
 end
 
 -- Handlers for nginx locations (helpscout/resty/handlers.lua).
