@@ -45,8 +45,10 @@ ENVJIT = $(RUNENV) LUA_CPATH="$(CURDIR)/build/jit/?.so;;"
 DEB_PKGS := lua5.4 liblua5.4-dev luajit2 libluajit2-5.1-dev libcurl4-openssl-dev lua-cjson \
             lua-busted lua-socket lua-check luarocks pkg-config gcc make curl valgrind \
             libssl-dev redis-server clang libclang-rt-14-dev
+# helpscout.resty: nginx with the lua module (OpenResty's) and its Lua half; openssl for test certificates
+DEB_PKGS += nginx libnginx-mod-http-lua lua-resty-core openssl
 
-.PHONY: all deps build build-jit test test-54 test-jit test-valgrind test-asan fuzz lint demo bench install clean check-rock
+.PHONY: all deps build build-jit test test-54 test-jit test-valgrind test-asan fuzz lint demo demo-nginx bench install clean check-rock
 
 all: $(SO54)
 
@@ -121,6 +123,12 @@ demo:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory $(SO54)
 	@$(ENV54) sh examples/demo.sh
+
+# examples/nginx.conf in a real nginx against the sandbox (helpscout.resty)
+demo-nginx:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory $(SOJIT)
+	@$(ENV54) $(LUA) examples/nginx_demo.lua
 
 bench:
 	@$(MAKE) --no-print-directory deps
