@@ -337,7 +337,8 @@ typedef struct hs_pager {
 /* The pager userdata's user value: {engine =, opts =, seen = ids, visited = urls, held = pages} */
 hs_pager *hs_pager_new(lua_State *L, int eng, const hs_tool *t, int opts); /* pushes it */
 hs_pager *hs_pager_check(lua_State *L, int idx);
-/* Sequential walk: the next URL into q (0 when the walk is over; raises nothing). */
+/* Sequential walk: the next URL into q: 1; 0 when the walk is over; -1 with the error pushed
+ * when it would go beyond its bound. */
 int hs_pager_next_req(lua_State *L, int p, hs_req *q);
 /* Accepts the answer r to the request q of a sequential walk: pushes the new items and the page
  * (returns 2), or the error (returns 0). */
