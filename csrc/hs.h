@@ -65,6 +65,7 @@ void hs_baddurlenc(lua_State *L, hs_buf *b, const char *s, size_t n);
 char *hs_strdup(const char *s);
 void hs_secfree(char **p); /* zero, free, NULL: for strings that held secrets */
 int hs_has_crlf(const char *s); /* 1 when s holds CR or LF (header injection) */
+void *hs_new_object(lua_State *L, size_t n, const char *mt); /* zeroed, metatable set */
 
 /* ---- errors, hs_error.c: one registry of kinds, one constructor ---- */
 int hs_kind_retryable(const char *kind); /* -1: unknown kind */

@@ -33,10 +33,7 @@ hs_pager *hs_pager_new(lua_State *L, int eng, const hs_tool *t, int opts) {
   eng = hs_absindex(L, eng);
   opts = hs_absindex(L, opts);
   hs_check_opts(L, opts, t);
-  pg = lua_newuserdata(L, sizeof *pg);
-  memset(pg, 0, sizeof *pg);
-  luaL_getmetatable(L, HS_PAGER_MT);
-  lua_setmetatable(L, -2);
+  pg = hs_new_object(L, sizeof *pg, HS_PAGER_MT);
   lua_createtable(L, 5, 0);
   lua_pushvalue(L, eng);
   lua_rawseti(L, -2, UV_ENGINE);
