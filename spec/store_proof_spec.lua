@@ -28,7 +28,7 @@ end
 
 local function grants() return #sb:log{ method = "POST", path = "/v2/oauth2/token" } end
 
-local function run(mode, kind, procs, seconds)
+local function run(mode, kind, procs, seconds, during)
   sb:reset()
   sb:config{ token_ttl = 2 }
   local key = mode .. kind .. procs
@@ -44,6 +44,7 @@ local function run(mode, kind, procs, seconds)
     pids[i] = H.spawn(("arg = { [0] = %s, %q }; dofile(%s)"):format(worker, cjson.encode(cfg), worker),
       dir .. "/" .. key .. "." .. i)
   end
+  if during then during(s) end
   local total = { calls = 0, ok = 0, failed = 0, reconsent = 0, kinds = {} }
   for i = 1, procs do
     H.wait_for(function() return not H.alive(pids[i]) end, cfg.seconds + 30)
@@ -78,6 +79,28 @@ for _, mode in ipairs { "engine", "client" } do
     end
   end)
 end
+
+describe("a refresh answer dropped after the server rotated the token", function()
+  for _, mode in ipairs { "engine", "client" } do
+    local test = (mode == "engine" or client_has_store()) and it or pending
+    test("(" .. mode .. ") ends in reconsent everywhere, no token storm, the store keeping the last saved token",
+      function()
+      local held, after
+      local r = run(mode, "file", 2, 5, function(s)
+        require("helpscout.core").sys.sleep(2)
+        sb:fault{ method = "POST", path = "/v2/oauth2/token", action = "drop", process = true }
+        require("helpscout.core").sys.sleep(0.3) -- a grant already in flight lands first
+        held, after = s:load(), grants()
+      end)
+      local s = store.file(dir .. "/" .. mode .. "file2/token.json")
+      assert.same(held, s:load())
+      assert.is_true(r.ok > 0)
+      assert.equal(r.failed, r.reconsent)         -- every failure is reconsent, nothing else
+      assert.is_true(r.reconsent > 0)
+      assert.is_true(r.grants - after <= 4, "token requests after the drop: " .. (r.grants - after))
+    end)
+  end
+end)
 
 describe("the control: the same file store without its lock", function()
   it("loses the refresh token to a race (the proof above can fail)", function()
