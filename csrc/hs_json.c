@@ -18,20 +18,8 @@
 
 /* ---- encoder ---- */
 
-static const char *const array_keys[] = {"tags", "cc", "bcc", "to", "threads", "attachments",
-                                         "fields", NULL};
-
-static int is_array_key(const char *key) {
-  int i;
-  if (!key) return 0;
-  for (i = 0; array_keys[i]; i++)
-    if (strcmp(array_keys[i], key) == 0) return 1;
-  return 0;
-}
-
-int hs_is_null(lua_State *L, int idx) {
-  return lua_type(L, idx) == LUA_TLIGHTUSERDATA && lua_touserdata(L, idx) == NULL;
-}
+/* Which keys are arrays on the wire comes from the tool table (hs_array_key). */
+static int is_array_key(const char *key) { return hs_array_key(key); }
 
 /* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no surrogates), or 0. */
 static size_t utf8_seq(const unsigned char *s, size_t left) {

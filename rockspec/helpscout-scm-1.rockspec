@@ -20,7 +20,9 @@ dependencies = {
   "lua-cjson",
 }
 external_dependencies = {
-  CURL = { header = "curl/curl.h", library = "curl" },
+  -- library only: Debian keeps curl.h under /usr/include/<multiarch>, which the compiler searches
+  -- by itself but LuaRocks' header check does not (so a header check would fail there)
+  CURL = { library = "curl" },
 }
 build = {
   type = "builtin",
@@ -28,15 +30,20 @@ build = {
     ["helpscout.core"] = {
       sources = {
         "csrc/hs_buf.c",
+        "csrc/hs_call.c",
         "csrc/hs_client.c",
         "csrc/hs_curl.c",
+        "csrc/hs_engine.c",
+        "csrc/hs_error.c",
+        "csrc/hs_iter.c",
         "csrc/hs_json.c",
         "csrc/hs_module.c",
-        "csrc/hs_oauth.c",
+        "csrc/hs_opts.c",
         "csrc/hs_pager.c",
         "csrc/hs_request.c",
         "csrc/hs_response.c",
         "csrc/hs_sys.c",
+        "csrc/hs_token.c",
         "csrc/hs_tools.c",
       },
       defines = { "_POSIX_C_SOURCE=200809L" },
@@ -49,6 +56,17 @@ build = {
     ["helpscout.oauth"] = "lua/helpscout/oauth.lua",
     ["helpscout.renew"] = "lua/helpscout/renew.lua",
     ["helpscout.sandbox.api"] = "lua/helpscout/sandbox/api.lua",
+    ["helpscout.sandbox.check"] = "lua/helpscout/sandbox/check.lua",
+    ["helpscout.sandbox.control"] = "lua/helpscout/sandbox/control.lua",
+    ["helpscout.sandbox.conversations"] = "lua/helpscout/sandbox/conversations.lua",
+    ["helpscout.sandbox.customers"] = "lua/helpscout/sandbox/customers.lua",
+    ["helpscout.sandbox.mailboxes"] = "lua/helpscout/sandbox/mailboxes.lua",
+    ["helpscout.sandbox.oauth"] = "lua/helpscout/sandbox/oauth.lua",
+    ["helpscout.sandbox.render"] = "lua/helpscout/sandbox/render.lua",
+    ["helpscout.sandbox.reqlog"] = "lua/helpscout/sandbox/reqlog.lua",
+    ["helpscout.sandbox.threads"] = "lua/helpscout/sandbox/threads.lua",
+    ["helpscout.sandbox.users"] = "lua/helpscout/sandbox/users.lua",
+    ["helpscout.sandbox.wire"] = "lua/helpscout/sandbox/wire.lua",
     ["helpscout.sandbox.corpus"] = "lua/helpscout/sandbox/corpus.lua",
     ["helpscout.sandbox.data"] = "lua/helpscout/sandbox/data.lua",
     ["helpscout.sandbox.http"] = "lua/helpscout/sandbox/http.lua",
@@ -65,9 +83,22 @@ build = {
     ["helpscout.time"] = "lua/helpscout/time.lua",
     ["helpscout.webhook"] = "lua/helpscout/webhook.lua",
     ["helpscout.triage"] = "lua/helpscout/triage.lua",
+    ["helpscout.triage.common"] = "lua/helpscout/triage/common.lua",
+    ["helpscout.triage.drafts"] = "lua/helpscout/triage/drafts.lua",
     ["helpscout.triage.lexicon"] = "lua/helpscout/triage/lexicon.lua",
+    ["helpscout.triage.priority"] = "lua/helpscout/triage/priority.lua",
+    ["helpscout.triage.report"] = "lua/helpscout/triage/report.lua",
+    ["helpscout.triage.summary"] = "lua/helpscout/triage/summary.lua",
     ["helpscout.triage.text"] = "lua/helpscout/triage/text.lua",
     ["helpscout.triage.topics"] = "lua/helpscout/triage/topics.lua",
+    ["helpscout.triage.topics.clusters"] = "lua/helpscout/triage/topics/clusters.lua",
+    ["helpscout.triage.topics.corpus"] = "lua/helpscout/triage/topics/corpus.lua",
+    ["helpscout.triage.topics.features"] = "lua/helpscout/triage/topics/features.lua",
+    ["helpscout.triage.topics.groups"] = "lua/helpscout/triage/topics/groups.lua",
+    ["helpscout.triage.topics.lexicon"] = "lua/helpscout/triage/topics/lexicon.lua",
+    ["helpscout.triage.topics.refine"] = "lua/helpscout/triage/topics/refine.lua",
+    ["helpscout.triage.topics.vocab"] = "lua/helpscout/triage/topics/vocab.lua",
+    ["helpscout.triage.transcript"] = "lua/helpscout/triage/transcript.lua",
   },
   install = {
     bin = {

@@ -19,6 +19,7 @@
 local core = require "helpscout.core"
 
 local now = core.sys.now
+local pcall, error, tostring = pcall, error, tostring
 
 local _M = {}
 
@@ -53,7 +54,11 @@ end
 local function publish(store, tok, on_token)
   local ok, err = true, nil
   if store then ok, err = store:save(tok) end
-  if on_token then on_token(tok) end
+  if on_token then
+    -- the token is adopted and saved already: a failing callback loses nothing, and is raised
+    local cok, cerr = pcall(on_token, tok)
+    if not cok then error("helpscout: on_token failed: " .. tostring(cerr), 0) end
+  end
   if not ok then
     err.message = "a new token was granted but not saved (the client holds it and on_token got it): "
       .. tostring(err.message)
