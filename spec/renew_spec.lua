@@ -1,6 +1,5 @@
 -- helpscout.renew: the single-flight rule, against the sandbox's token endpoint and real stores.
--- Until the C engine (core.engine.new) is on main, `eng` is a small engine written here that
--- follows doc/engine.md "Tokens: the engine part" to the letter; the driver's `send` is LuaSocket.
+-- `eng` is the real engine (core.engine.new); the driver's `send` is LuaSocket, as a Lua driver's.
 local renew = require "helpscout.renew"
 local store = require "helpscout.store"
 local helpscout = require "helpscout"
@@ -9,8 +8,8 @@ local sandbox = require "support.sandbox"
 local redis = require "support.redis"
 local H = require "store_helper"
 
-local fake = require "fake_engine"
-local fake_engine, sender, copy = fake.engine, fake.sender, fake.copy
+local R = require "renew_helper"
+local engine, sender, copy = R.engine, R.sender, R.copy
 
 local sb, dir, rs
 setup(function()
@@ -46,7 +45,7 @@ end
 
 describe("renew.run", function()
   it("without a store grants and calls on_token", function()
-    local eng, seen = fake_engine(sb), {}
+    local eng, seen = engine(sb), {}
     local tok = assert(renew.run(eng, nil, { action = "TOKEN", need = "missing" }, sender(),
       function(t) seen[#seen + 1] = t end))
     assert.truthy(tok.access_token)
@@ -61,7 +60,7 @@ describe("renew.run", function()
         local t = consented()
         s:save(t)
         sb:clear_log()
-        local eng = fake_engine(sb)
+        local eng = engine(sb)
         assert.same(t, renew.run(eng, s, { action = "TOKEN", need = "missing" }, sender()))
         assert.same(t, eng:token())
         assert.equal(0, grants())
@@ -72,7 +71,7 @@ describe("renew.run", function()
         local old = expired(consented())
         s:save(old)
         sb:clear_log()
-        local eng, in_store = fake_engine(sb, old), nil
+        local eng, in_store = engine(sb, old), nil
         local tok = assert(renew.run(eng, s, { action = "TOKEN", need = "due" }, sender(),
           function() in_store = s:load() end))
         assert.not_equal(old.refresh_token, tok.refresh_token)
@@ -84,18 +83,18 @@ describe("renew.run", function()
       it("uses the store's refresh token when the engine's is stale", function()
         local s = fresh_store(kind)
         local first = consented()
-        local eng_a = fake_engine(sb, expired(first))
+        local eng_a = engine(sb, expired(first))
         s:save(expired(first))
         assert(renew.run(eng_a, s, { action = "TOKEN", need = "due" }, sender()))
         -- a second process still holding the first (now dead) refresh token, its token rejected
-        local eng_b = fake_engine(sb, first)
+        local eng_b = engine(sb, first)
         sb:clear_log()
         local tok = assert(renew.run(eng_b, s, { action = "TOKEN", need = "rejected" }, sender()))
         assert.same(eng_a:token(), tok)
         assert.equal(0, grants())
         -- and when the stored token is due too, the grant uses the stored (live) refresh token
         s:save(expired(eng_a:token()))
-        local eng_c = fake_engine(sb, first)
+        local eng_c = engine(sb, first)
         tok = assert(renew.run(eng_c, s, { action = "TOKEN", need = "due" }, sender()))
         assert.equal(1, grants())
         assert.same(tok, s:load())
@@ -108,7 +107,7 @@ describe("renew.run", function()
     local t = consented()
     s:save(t)
     sb:clear_log()
-    local eng = fake_engine(sb, t)
+    local eng = engine(sb, t)
     local tok = assert(renew.run(eng, s, { action = "TOKEN", need = "rejected" }, sender()))
     assert.not_equal(t.access_token, tok.access_token)
     assert.equal(1, grants())
@@ -118,13 +117,13 @@ describe("renew.run", function()
     local s = fresh_store("file")
     local t = expired(consented())
     s:save(t)
-    local eng, intruded = fake_engine(sb, t), nil
+    local eng, intruded = engine(sb, t), nil
     local send = sender()
     -- The driver's send, just before the request leaves: another process (no lock: a person
     -- running `auth login`, a host on another store) rotates the same refresh token and saves.
     local function racing_send(req)
       if not intruded then
-        local other = fake_engine(sb, t)
+        local other = engine(sb, t)
         intruded = assert(other:grant_answer(send(assert(other:grant_request(core.sys.now())))))
         assert(s:save(intruded))
       end
@@ -142,7 +141,7 @@ describe("renew.run", function()
     sb:fault{ method = "POST", path = "/v2/oauth2/token", action = "drop", process = true, count = 1 }
     sb:clear_log()
     local reqs = {}
-    local eng = fake_engine(sb, t)
+    local eng = engine(sb, t)
     local tok, err = renew.run(eng, s, { action = "TOKEN", need = "due" }, sender(reqs))
     assert.is_nil(tok)
     assert.equal("reconsent", err.kind)
@@ -159,7 +158,7 @@ describe("renew.run", function()
     s:save(t)
     r2:stop()
     sb:clear_log()
-    local eng = fake_engine(sb, t)
+    local eng = engine(sb, t)
     local tok, err = renew.run(eng, s, { action = "TOKEN", need = "due" }, sender())
     assert.is_nil(tok)
     assert.equal("store", err.kind)
@@ -173,7 +172,7 @@ describe("renew.run", function()
     local t = expired(consented())
     s:save(t)
     local send, seen = sender(), nil
-    local eng = fake_engine(sb, t)
+    local eng = engine(sb, t)
     local tok, err = renew.run(eng, s, { action = "TOKEN", need = "due" },
       function(req) r2:stop(); return send(req) end, function(x) seen = x end)
     assert.is_nil(tok)

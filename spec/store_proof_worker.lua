@@ -2,9 +2,8 @@
 -- against the sandbox for `seconds`, sharing one token store with its siblings, and prints its
 -- counts as one JSON line. Modes:
 --   client: helpscout.new{store=} and hs:list_mailboxes() (the real engine and driver);
---   engine: the renewal rule (helpscout.renew) driven by spec/fake_engine.lua and LuaSocket, the
---           way doc/engine.md's call state machine drives it (TOKEN when missing or due, once
---           more on a 401, then replay) — the proof of stores + renew before the engine exists.
+--   engine: a Lua driver: helpscout.renew over core.engine.new and LuaSocket, TOKEN when missing
+--           or due and once more on a 401, then replay (doc/engine.md's call state machine).
 --   lua5.4 spec/store_proof_worker.lua '<json config>'
 local cjson = require "cjson"
 local core = require "helpscout.core"
@@ -37,10 +36,10 @@ local function client_call()
 end
 
 local http = require "socket.http"
-local fake = require "fake_engine"
+local R = require "renew_helper"
 local renew = require "helpscout.renew"
-local eng = fake.engine{ url = cfg.url, client_id = cfg.client_id, client_secret = cfg.client_secret }
-local send0 = fake.sender()
+local eng = R.engine{ url = cfg.url, client_id = cfg.client_id, client_secret = cfg.client_secret }
+local send0 = R.sender()
 local function send(req) st.grants = st.grants + 1; return send0(req) end
 
 local function token(need)
