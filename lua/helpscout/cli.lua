@@ -313,7 +313,7 @@ end
 local C = {}
 
 function C.tools(ctx)
-  local tools = require("helpscout").tools
+  local tools = require("helpscout").schema
   if ctx.json then
     write(ctx, json(tools))
     return 0
@@ -322,7 +322,9 @@ function C.tools(ctx)
   for _, t in ipairs(tools) do
     local ps = {}
     for _, p in ipairs(t.params or {}) do ps[#ps + 1] = p.name end
-    local args = t.args and #t.args > 0 and (concat(t.args, ",") .. " ") or ""
+    local names = {}
+    for i, a in ipairs(t.args or {}) do names[i] = a.name end
+    local args = #names > 0 and (concat(names, ",") .. " ") or ""
     rows[#rows + 1] = { name = t.name, access = t.access, http = t.method .. " " .. t.path,
       params = args .. concat(ps, " ") }
   end
