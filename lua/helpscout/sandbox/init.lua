@@ -28,6 +28,7 @@ local DEFAULTS = {
   host = "127.0.0.1", port = 0, seed = 42, token_ttl = 172800, rate_limit = 0, rate_window = 60,
   client_id = "sandbox-client-id", client_secret = "sandbox-client-secret", now = nil, parent = nil,
   verbose = false, log_limit = 10000, render_cache = true, webhook_url = false, webhook_secret = false,
+  conversations = 560,
 }
 
 -- Creates a sandbox (not yet listening). Options: host, port, seed, token_ttl, rate_limit,
@@ -42,6 +43,10 @@ function _M.new(opts)
       error("bad argument #1 to 'new' (unknown option '" .. tostring(k) .. "')", 2)
     end
     cfg[k] = v
+  end
+  local n = cfg.conversations
+  if type(n) ~= "number" or n < 1 or n > 500000 or n ~= floor(n) then
+    error("bad argument #1 to 'new' (conversations: expected an integer from 1 to 500000)", 2)
   end
   if type(cfg.now) == "string" then
     local t = data.parse_date(cfg.now)
@@ -65,7 +70,7 @@ function _M:reset()
   local cfg = {}
   for k, v in pairs(self.start_cfg) do cfg[k] = v end
   self.cfg = cfg
-  self.store = data.generate(cfg.seed, self.base_time)
+  self.store = data.generate(cfg.seed, self.base_time, cfg.conversations)
   self.owner_id = self.store.users[1].id
   self.tokens, self.refresh, self.codes = {}, {}, {}
   self.reqlog = reqlog.new(cfg.log_limit)
@@ -224,7 +229,7 @@ An offline Help Scout Mailbox API 2.0 on http://HOST:PORT/v2 (see doc/sandbox.md
 local FLAGS = { host = "string", port = "number", seed = "number", ["token-ttl"] = "number",
   ["rate-limit"] = "number", ["rate-window"] = "number", ["client-id"] = "string",
   ["client-secret"] = "string", now = "string", parent = "number", verbose = "boolean",
-  ["webhook-url"] = "string", ["webhook-secret"] = "string" }
+  ["webhook-url"] = "string", ["webhook-secret"] = "string", conversations = "number" }
 
 -- Parses command-line flags into new() options; returns opts or nil and a message.
 function _M.parse_args(argv)
