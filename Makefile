@@ -14,6 +14,7 @@ PKG_CONFIG   ?= pkg-config
 # Recursively expanded on purpose: pkg-config may only exist after `make deps`.
 CURL_CFLAGS   = $(shell $(PKG_CONFIG) --cflags libcurl 2>/dev/null)
 CURL_LIBS     = $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null || echo -lcurl)
+CRYPTO_LIBS   = $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
 WARN         := -std=c99 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 HS_CFLAGS     = $(WARN) -fPIC -fvisibility=hidden -D_POSIX_C_SOURCE=200809L $(CURL_CFLAGS)
 PREFIX       ?= /usr/local
@@ -43,7 +44,7 @@ ENVJIT = $(RUNENV) LUA_CPATH="$(CURDIR)/build/jit/?.so;;"
 
 DEB_PKGS := lua5.4 liblua5.4-dev luajit2 libluajit2-5.1-dev libcurl4-openssl-dev lua-cjson \
             lua-busted lua-socket lua-check luarocks pkg-config gcc make curl valgrind \
-            clang libclang-rt-14-dev
+            clang libclang-rt-14-dev libssl-dev redis-server
 
 .PHONY: all deps build build-jit test test-54 test-jit test-valgrind test-asan fuzz lint demo bench install clean check-rock
 
@@ -51,15 +52,15 @@ all: $(SO54)
 
 $(SO54): $(SRCS) $(HDRS) Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(HS_CFLAGS) -I$(LUA_INCDIR) $(LIBFLAG) -o $@ $(SRCS) $(CURL_LIBS)
+	$(CC) $(CFLAGS) $(HS_CFLAGS) -I$(LUA_INCDIR) $(LIBFLAG) -o $@ $(SRCS) $(CURL_LIBS) $(CRYPTO_LIBS)
 
 $(SOJIT): $(SRCS) $(HDRS) Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(HS_CFLAGS) -I$(LUAJIT_INCDIR) $(LIBFLAG) -o $@ $(SRCS) $(CURL_LIBS)
+	$(CC) $(CFLAGS) $(HS_CFLAGS) -I$(LUAJIT_INCDIR) $(LIBFLAG) -o $@ $(SRCS) $(CURL_LIBS) $(CRYPTO_LIBS)
 
 $(SOASAN): $(SRCS) $(HDRS) Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN_FLAGS) $(HS_CFLAGS) -I$(LUA_INCDIR) $(LIBFLAG) -o $@ $(SRCS) $(CURL_LIBS)
+	$(CC) $(SAN_FLAGS) $(HS_CFLAGS) -I$(LUA_INCDIR) $(LIBFLAG) -o $@ $(SRCS) $(CURL_LIBS) $(CRYPTO_LIBS)
 
 build: $(SO54)
 build-jit: $(SOJIT)
@@ -99,7 +100,7 @@ test-asan: $(SOASAN)
 # FUZZ_TIME seconds on the committed seed corpus (fuzz/corpus; new inputs go to .tmp/fuzz).
 fuzz:
 	@FUZZ_CC="$(FUZZ_CC)" FUZZ_TIME="$(FUZZ_TIME)" LUA_INCDIR="$(LUA_INCDIR)" \
-	  CURL_CFLAGS="$(CURL_CFLAGS)" CURL_LIBS="$(CURL_LIBS)" sh fuzz/run.sh
+	  CURL_CFLAGS="$(CURL_CFLAGS)" CURL_LIBS="$(CURL_LIBS) $(CRYPTO_LIBS)" sh fuzz/run.sh
 
 test:
 	@$(MAKE) --no-print-directory deps

@@ -1,20 +1,21 @@
 /*
  * hs.h — the one internal header of helpscout.core.
  *
- * Layers (DESIGN.md §3):
- *   engine  (hs_tools.c, hs_request.c, hs_response.c, hs_json.c, parts of hs_oauth.c): knows the
- *           protocol, never a socket. It turns Lua arguments into an hs_req (URL, body, cost) and
- *           an hs_resp (status, the few headers that matter, body) into Lua results or an error
- *           table, and decides retries and waits.
- *   drivers (hs_curl.c): move bytes for an hs_req into an hs_resp — a reused easy handle for one
- *           request at a time, a multi handle for parallel pages. A Lua cosocket driver can call
- *           the same engine through core.engine (hs_module.c).
- *   client  (hs_client.c, hs_oauth.c, hs_pager.c): the userdata that owns the buffers, the token
- *           state and the handles, and runs the request loop.
+ * Layers (DESIGN.md §3), each file calling only the layers below it (no circle):
+ *   base     hs_buf.c (Lua-free buffers, URL encoding), hs_error.c (the kind registry and the one
+ *            error constructor), hs_json.c (decoder, encoder).
+ *   schema   hs_tools.c (the tool table as data), hs_opts.c (the one option checker).
+ *   engine   hs_request.c (arguments -> hs_req), hs_response.c (hs_resp -> results or errors, the
+ *            retry rule), hs_token.c (due?, grant request, adopt), hs_call.c (the call state
+ *            machine and pacing), hs_pager.c (paging rules), hs_engine.c (core.engine for Lua).
+ *            Sans-I/O: time and randomness are inputs, no socket is ever touched.
+ *   drivers  hs_curl.c (bytes of an hs_req into an hs_resp; easy and multi handles),
+ *            hs_client.c (the userdata that executes actions), hs_iter.c (each/pages/fetch_all).
+ *   module   hs_module.c (luaopen).
  *
- * Invariants: all memory a request needs is owned by the client userdata (never by a C stack
- * frame), so a Lua error raised anywhere leaks nothing; curl callbacks never touch Lua; only
- * luaopen_helpscout_core is exported.
+ * Invariants: all memory a request needs is owned by a userdata (never by a C stack frame), so a
+ * Lua error raised anywhere leaks nothing; curl callbacks never touch Lua; no Lua stack index is
+ * kept in a struct; only luaopen_helpscout_core is exported.
  */
 #ifndef HS_H
 #define HS_H
@@ -25,16 +26,24 @@
 #include "compat.h"
 
 #define HS_EXPORT __attribute__((visibility("default")))
-#define HS_VERSION "0.1.0"
+#define HS_VERSION "0.2.0"
 #define HS_CLIENT_MT "helpscout.Client"
+#define HS_ENGINE_MT "helpscout.Engine"
+#define HS_CALL_MT "helpscout.Call"
+#define HS_PAGER_MT "helpscout.Pager"
 #define HS_ERROR_MT "helpscout.Error"
+#define HS_ACTION_MT "helpscout.Action"
 #define HS_DECODE_KEY "helpscout.json_decode"
+#define HS_RENEW_KEY "helpscout.renew"
 #define HS_DEFAULT_BASE "https://api.helpscout.net"
 #define HS_AUTHORIZE_BASE "https://secure.helpscout.net/authentication/authorizeClientApplication"
 #define HS_TOKEN_PATH "/v2/oauth2/token"
 #define HS_MAX_CONCURRENCY 8
 #define HS_MAX_BODY (64u * 1024u * 1024u) /* a response larger than this is a protocol error */
 #define HS_MAX_SERVER_WAIT 120.0 /* longest retry waiting (one or summed) inside one call */
+#define HS_WALK_MARGIN 10        /* a next-link walk reads at most totalPages + this many pages */
+#define HS_WALK_CAP 100000       /* ... or this many when the API gives no totalPages */
+#define HS_MAX_PAGE 2147483647LL /* pages are Lua array keys */
 
 /* ---- growable byte buffer, hs_buf.c (always NUL-terminated when p != NULL) ---- */
 typedef struct hs_buf {
@@ -52,51 +61,84 @@ void hs_badd(lua_State *L, hs_buf *b, const void *s, size_t n);
 void hs_badds(lua_State *L, hs_buf *b, const char *s);
 void hs_baddc(lua_State *L, hs_buf *b, char ch);
 void hs_baddint(lua_State *L, hs_buf *b, long long v);
-void hs_baddurlenc(lua_State *L, hs_buf *b, const char *s, size_t n); /* RFC 3986 unreserved kept */
+void hs_baddurlenc(lua_State *L, hs_buf *b, const char *s, size_t n);
+char *hs_strdup(const char *s);
+void hs_secfree(char **p); /* zero, free, NULL: for strings that held secrets */
+int hs_has_crlf(const char *s); /* 1 when s holds CR or LF (header injection) */
 
-/* ---- the tool table (hs_tools.c) ---- */
-enum hs_ptype {
-  HS_T_STRING, HS_T_INTEGER, HS_T_BOOLEAN, HS_T_INTEGERS, HS_T_DATE, HS_T_OBJECT,
-  HS_T_STRINGS, /* array of strings */
-  HS_T_OBJECTS  /* array of objects */
-};
-#define HS_REQUIRED 1u
-#define HS_NULLABLE 2u /* may be cjson.null: sent as JSON null */
+/* ---- errors, hs_error.c: one registry of kinds, one constructor ---- */
+int hs_kind_retryable(const char *kind); /* -1: unknown kind */
+/* Pushes an error table. retryable < 0: the kind's default. method/url may be NULL. */
+void hs_error_push(lua_State *L, const char *kind, long status, const char *msg,
+                   const char *method, const char *url, int retryable);
+void hs_error_open(lua_State *L); /* creates the metatable */
+void hs_error_export(lua_State *L); /* sets error, is_error, kinds, Error on the table at -1 */
 
-typedef struct hs_param {
+/* ---- the tool table as a schema (hs_tools.c) ---- */
+enum hs_ftype { HS_T_STRING, HS_T_INTEGER, HS_T_NUMBER, HS_T_BOOLEAN, HS_T_OBJECT, HS_T_ARRAY,
+                HS_T_FUNCTION, HS_T_ANY };
+#define HS_REQUIRED 1u  /* must be present (body fields) */
+#define HS_NULLABLE 2u  /* may be cjson.null: sent as JSON null */
+#define HS_CSV 4u       /* an array that also takes one scalar or a CSV string */
+#define HS_DATE 8u      /* a string in yyyy-MM-ddTHH:mm:ssZ */
+#define HS_NONEMPTY 16u /* strings: not ""; arrays: at least one item */
+#define HS_OPEN 32u     /* objects: keys beyond `fields` are allowed (passed through) */
+
+typedef struct hs_field hs_field;
+struct hs_field {
   const char *name;
-  int type;
+  int type;                 /* enum hs_ftype */
   unsigned flags;
-  const char *const *enums; /* descriptive; the API validates values (helpscout-api.md §11.24) */
   const char *desc;
-} hs_param;
+  const char *const *enums; /* descriptive; the API validates values (helpscout-api.md §11.24) */
+  const hs_field *items;    /* HS_T_ARRAY: the element */
+  const hs_field *fields;   /* HS_T_OBJECT: members (NULL: free-form) */
+  int nfields;
+  double min, max;          /* HS_T_NUMBER/INTEGER options: range when min < max */
+};
 
-enum hs_body { HS_BODY_NONE, HS_BODY_OBJECT, HS_BODY_NOTE, HS_BODY_TAGS };
 enum hs_result { HS_RES_PAGE, HS_RES_OBJECT, HS_RES_ID, HS_RES_TRUE };
 
 typedef struct hs_tool {
   const char *name, *title, *desc;
   int write;
   const char *method;
-  const char *path;     /* template, e.g. "/v2/conversations/{conversation_id}/notes" */
-  const char *id_arg;   /* positional id argument name, or NULL */
-  const char *body_arg; /* positional body argument name (write tools), or NULL */
-  int body;             /* enum hs_body */
-  const hs_param *params;
+  const char *path;       /* template, e.g. "/v2/conversations/{conversation_id}/notes" */
+  const hs_field *id;     /* positional id argument, or NULL */
+  const hs_field *body;   /* positional body argument (write tools), or NULL */
+  const char *shorthand;  /* a string body means {shorthand = s} (a note's text) */
+  const char *wrap;       /* the body is sent as {wrap: <value>} (tags) */
+  const hs_field *params; /* the opts table of read tools (query parameters) */
   int nparams;
-  const char *embedded; /* _embedded key of list tools, or NULL */
-  int result;           /* enum hs_result */
+  const char *embedded;   /* _embedded key of list tools, or NULL */
+  int result;             /* enum hs_result */
   const char *default_embed;
+  const char *created_path; /* HS_RES_ID: the Location path shape; "#" is digits, the last the id */
 } hs_tool;
 
 extern const hs_tool hs_tools[];
 extern const int hs_ntools;
 const hs_tool *hs_tool_find(const char *name);
 const hs_tool *hs_tool_check(lua_State *L, int arg, int want_list); /* raises */
-void hs_tools_push(lua_State *L); /* the public array describing the tools */
-void hs_push_valid_names(lua_State *L, const hs_param *ps, int n); /* "a, b, c" */
+int hs_array_key(const char *key); /* 1 when a body field of that name is an array on the wire */
+void hs_schema_push(lua_State *L); /* core.schema */
 
-/* ---- requests and responses (engine) ---- */
+/* ---- options and fields, hs_opts.c: the one checker ---- */
+/* Checks the table at arg against fields (known names, types, ranges; required ones present when
+ * `required`); raises like luaL_argerror. noun: "option" or "field". */
+void hs_check_fields(lua_State *L, int arg, const hs_field *fs, int n, const char *noun,
+                     int required);
+void hs_check_value(lua_State *L, int arg, int idx, const hs_field *f, const char *noun);
+int hs_value_ok(lua_State *L, int idx, const hs_field *f); /* no raise */
+int hs_is_int(lua_State *L, int idx);
+long long hs_to_int(lua_State *L, int idx);
+int hs_is_null(lua_State *L, int idx);
+const char *hs_opt_string(lua_State *L, int opts, const char *key); /* NULL when absent */
+double hs_opt_number(lua_State *L, int opts, const char *key, double def);
+void hs_push_names(lua_State *L, const hs_field *fs, int n); /* "a, b, c" */
+int hs_l_check_options(lua_State *L); /* core.check_options(spec, opts, fname) */
+
+/* ---- requests and responses ---- */
 typedef struct hs_req {
   const char *method; /* static string */
   int write;          /* counts 2 against the rate limit */
@@ -113,6 +155,7 @@ typedef struct hs_req {
  * was sent. HS_TX_NOCONNECT: the connection was refused or the host not found. */
 enum hs_transport { HS_TX_OK, HS_TX_TIMEOUT, HS_TX_NETWORK, HS_TX_NOCONNECT, HS_TX_TRUNCATED,
                     HS_TX_TOOBIG, HS_TX_CONNECT_TIMEOUT };
+extern const char *const hs_tx_names[]; /* enum order, NULL-terminated */
 
 typedef struct hs_resp {
   long status;
@@ -120,13 +163,13 @@ typedef struct hs_resp {
   char errmsg[CURL_ERROR_SIZE];
   char ctype[128], resource_id[48], location[1024];
   char retry_after[48], xretry_after[48], remaining[48];
-  int in_headers; /* header callback state: a status line was seen */
   hs_buf body;
 } hs_resp;
 
 void hs_resp_reset(hs_resp *r);
 void hs_resp_free(hs_resp *r);
 void hs_resp_header(hs_resp *r, const char *line, size_t n); /* one raw header line */
+void hs_resp_set_header(hs_resp *r, const char *name, size_t nl, const char *v, size_t vn);
 
 /* hs_request.c: argument checking and request building; everything raises on bad arguments. */
 long long hs_check_id(lua_State *L, int arg);
@@ -135,6 +178,9 @@ void hs_build_url(lua_State *L, hs_buf *url, const char *base, const hs_tool *t,
                   int opts, long long page_override);
 void hs_build_body(lua_State *L, hs_buf *out, const hs_tool *t, int arg);
 void hs_req_init(hs_req *r, const hs_tool *t);
+void hs_req_free(hs_req *r);
+/* Checks arguments base+1.. of tool t, builds its request into q. Raises on bad arguments. */
+void hs_build_call(lua_State *L, hs_req *q, const char *base_url, const hs_tool *t, int first);
 
 /* ---- JSON: hs_json.c (encoder, core.json_*), hs_decode.c (decoder) ----
  * Decoded values: integral numbers with |v| < 2^53 are integers; null members of objects are
@@ -157,11 +203,10 @@ int hs_json_decode(lua_State *L, const char *s, size_t n); /* 1: value pushed; 0
 int hs_json_decode_fields(lua_State *L, const char *s, size_t n, int fields_idx,
                           const char *embedded);
 int hs_json_fields_check(lua_State *L, int fields_idx); /* 1 ok; 0 message pushed */
-int hs_is_null(lua_State *L, int idx);
 size_t hs_utf8_len(const unsigned char *s, size_t left); /* valid sequence length at s, or 0 */
 void hs_json_open(lua_State *L); /* core.json_decode, core.json_encode, core.array into the table at -1 */
 
-/* hs_response.c: results, errors and policy */
+/* hs_response.c: results, errors and the retry rule */
 typedef struct hs_decision {
   int retry;
   double wait;        /* seconds */
@@ -172,84 +217,191 @@ const char *hs_status_kind(long status);
 double hs_resp_retry_after(const hs_resp *r); /* X-RateLimit-Retry-After, then Retry-After; -1 */
 int hs_resp_retryable(const hs_req *q, const hs_resp *r);
 hs_decision hs_decide(const hs_req *q, const hs_resp *r, int attempt, int retries, double rnd);
-int hs_interpret(lua_State *L, const hs_tool *t, const hs_req *q, const hs_resp *r);
+/* Pushes the tool's results for r; returns their number (nil, err on failure). origin: the API's
+ * scheme://host[:port] (a Location must be on it). */
+int hs_interpret(lua_State *L, const hs_tool *t, const hs_req *q, const hs_resp *r,
+                 const char *origin);
+/* List pages: pushes items, page, next href (or nil) and returns 1; or pushes the error, returns 0 */
 int hs_interpret_page(lua_State *L, const hs_tool *t, const hs_req *q, const hs_resp *r);
-void hs_push_error(lua_State *L, const char *kind, long status, const char *msg, const hs_req *q,
-                   int retryable);
 void hs_push_resp_error(lua_State *L, const hs_req *q, const hs_resp *r);
-int hs_push_error_mt(lua_State *L);
-void hs_error_open(lua_State *L);
+void hs_push_req_error(lua_State *L, const char *kind, long status, const char *msg,
+                       const hs_req *q, int retryable);
 
-/* ---- the client (hs_client.c) ---- */
+/* ---- tokens, hs_token.c ---- */
+typedef struct hs_token {
+  char *access, *refresh, *type;
+  double expires_at, obtained_at; /* epoch seconds; 0 unknown */
+  int gen;          /* bumps whenever the token changes */
+  int refresh_dead; /* the refresh token was refused: never sent again */
+  int resends;      /* lost grant answers re-sent in the current renewal */
+  hs_buf auth;      /* "Bearer <access>" */
+} hs_token;
+
+typedef struct hs_rate {
+  long remaining;    /* from X-RateLimit-Remaining-Minute; -1 unknown */
+  double reset_at;   /* epoch seconds when the window resets; 0 unknown */
+  long inflight;     /* cost of requests sent and not answered yet */
+  int probing;       /* one request is out to learn the reset from its 429 */
+} hs_rate;
+
+typedef struct hs_engine {
+  char *base_url, *origin, *client_id, *client_secret, *user_agent; /* origin: scheme://host[:port] */
+  int retries, read_only;
+  hs_token tok;
+  hs_rate rate;
+  uint64_t rng;
+  hs_req treq;   /* the grant request of the renewal in progress */
+  hs_resp tresp; /* and its answer, when it came through Lua */
+} hs_engine;
+
+int hs_token_due(const hs_token *t, double now);
+int hs_can_renew(const hs_engine *e);
+/* Sets the token from strings (NULL keeps nothing); returns NULL or a message (CR/LF). */
+const char *hs_token_set(hs_token *t, const char *access, const char *refresh, const char *type,
+                         double expires_at, double obtained_at);
+void hs_token_free(hs_token *t);
+void hs_token_push(lua_State *L, const hs_token *t); /* a copy as a Lua table */
+/* Builds the grant request into q; 1, or 0 with an error pushed (no credentials, dead refresh). */
+int hs_token_request(lua_State *L, hs_engine *e, hs_req *q, const char *code);
+/* Adopts a grant answer; 1 with the token table pushed, or 0 with an error pushed. */
+int hs_token_answer(lua_State *L, hs_engine *e, const hs_req *q, hs_resp *r, double now);
+int hs_token_from_table(lua_State *L, hs_token *t, int idx); /* raises on bad values */
+
+/* ---- engine: configuration and the call state machine (hs_engine.c, hs_call.c) ---- */
+void hs_engine_config(lua_State *L, hs_engine *e, int opts, int have_store); /* raises */
+void hs_engine_free(hs_engine *e);
+double hs_random(hs_engine *e); /* [0, 1) */
+/* The engine's options, as a list macro so that the client's list extends it without a copy. */
+#define HS_STRING_OPT(n) {.name = n, .type = HS_T_STRING, .flags = HS_NONEMPTY}
+#define HS_ENGINE_OPTS \
+  HS_STRING_OPT("client_id"), HS_STRING_OPT("client_secret"), HS_STRING_OPT("access_token"), \
+  HS_STRING_OPT("refresh_token"), HS_STRING_OPT("token_type"), \
+  {.name = "expires_at", .type = HS_T_NUMBER, .min = 0, .max = 1e12}, \
+  {.name = "obtained_at", .type = HS_T_NUMBER, .min = 0, .max = 1e12}, \
+  HS_STRING_OPT("base_url"), HS_STRING_OPT("user_agent"), \
+  {.name = "retries", .type = HS_T_INTEGER, .min = 0, .max = 10}, \
+  {.name = "read_only", .type = HS_T_BOOLEAN}
+extern const hs_field hs_engine_opts[];
+extern const int hs_nengine_opts;
+
+enum hs_input { HS_IN_START, HS_IN_RESPONSE, HS_IN_WAITED, HS_IN_TOKEN, HS_IN_TOKEN_ERROR };
+enum hs_act { HS_SEND, HS_WAIT, HS_TOKEN, HS_DONE };
+enum hs_done { HS_DONE_RESP, HS_DONE_READ_ONLY, HS_DONE_TOKEN_ERROR, HS_DONE_RATE };
+
+typedef struct hs_action {
+  int type;           /* enum hs_act */
+  double seconds;     /* WAIT */
+  const char *reason; /* WAIT: "retry" | "rate_limit"; TOKEN: need */
+  int generation;     /* TOKEN */
+  int done;           /* DONE: enum hs_done */
+} hs_action;
+
+typedef struct hs_call {
+  const hs_tool *tool;
+  hs_req req;
+  int attempt, replayed, sent_gen, in_flight, fresh_token, probe, state, done;
+  long cost;
+  double waited, rate_wait; /* rate_wait: DONE_RATE's retry_after */
+} hs_call;
+
+void hs_call_init(hs_call *k, const hs_tool *t);
+/* One step of the state machine; r is the response for HS_IN_RESPONSE (else ignored). */
+void hs_call_step(hs_engine *e, hs_call *k, int input, const hs_resp *r, double now, double rnd,
+                  hs_action *a);
+void hs_call_abandon(hs_engine *e, hs_call *k); /* a SEND that will never be answered */
+int hs_call_expects(const hs_call *k, int input);
+/* Pushes a DONE's values (hs_interpret, or the read_only / rate error); returns their number. */
+int hs_call_results(lua_State *L, hs_engine *e, hs_call *k, const hs_action *a, hs_resp *r);
+void hs_action_push(lua_State *L, hs_engine *e, hs_call *k, const hs_action *a);
+void hs_engine_open(lua_State *L); /* pushes core.engine */
+typedef struct hs_lcall { /* a call as a Lua object (core.engine): the call and its last answer */
+  hs_call k;
+  hs_resp r;
+  int started;
+} hs_lcall;
+hs_lcall *hs_lcall_new(lua_State *L, int eng, const hs_tool *t); /* pushes it */
+hs_engine *hs_engine_new(lua_State *L, int opts, int have_store); /* pushes the userdata */
+void hs_outcome_read(lua_State *L, int idx, hs_resp *r); /* a Lua outcome table -> r */
+void hs_send_push(lua_State *L, const hs_engine *e, const hs_req *q); /* a SEND action */
+hs_engine *hs_engine_check(lua_State *L, int idx);
+
+/* ---- paging rules, hs_pager.c ---- */
+typedef struct hs_pager {
+  const hs_tool *tool;
+  hs_buf next;         /* the next URL of a sequential walk ("" when the walk is over) */
+  long long first;     /* the page number the walk started at */
+  long long last;      /* parallel walk: the last page worth asking for */
+  long long started, joined; /* parallel walk: highest page started / joined in order */
+  long long read, bound;     /* pages read; pages a walk may read */
+} hs_pager;
+/* The pager userdata's user value: {engine =, opts =, seen = ids, visited = urls, held = pages} */
+hs_pager *hs_pager_new(lua_State *L, int eng, const hs_tool *t, int opts); /* pushes it */
+hs_pager *hs_pager_check(lua_State *L, int idx);
+/* Sequential walk: the next URL into q (0 when the walk is over; raises nothing). */
+int hs_pager_next_req(lua_State *L, int p, hs_req *q);
+/* Accepts the answer r to the request q of a sequential walk: pushes the new items and the page
+ * (returns 2), or the error (returns 0). */
+int hs_pager_accept(lua_State *L, int p, const hs_engine *e, const hs_req *q, const hs_resp *r);
+/* Parallel walk (after page `first` was accepted): */
+int hs_pager_parallel(lua_State *L, int p, int page); /* 1: the page count allows it */
+long long hs_pager_next_page(hs_pager *pg, long long window); /* 0: none to start now */
+void hs_pager_page_req(lua_State *L, int p, const hs_engine *e, hs_req *q, long long n);
+int hs_pager_accept_page(lua_State *L, int p, long long n, const hs_req *q, const hs_resp *r);
+int hs_pager_take(lua_State *L, int p, int out); /* appends joinable items to out; 1 when done */
+void hs_pager_open(lua_State *L);
+
+/* ---- drivers ---- */
 typedef struct hs_slot {
   CURL *easy;
   struct curl_slist *hdrs;
-  hs_req req;
+  hs_call call;
   hs_resp resp;
   long long page;
-  int attempt, state, token_gen;
-  double not_before, waited;
+  int state;
+  double not_before;
 } hs_slot;
 
 typedef struct hs_client {
-  int closed;
-  int in_callback; /* on_token is running: the client's buffers are in use, so no re-entry */
-  int self; /* stack index of the userdata in the current call (set by hs_check_client) */
+  int closed, busy;
+  hs_engine *e;     /* owned by the engine userdata in the client's user value */
   CURL *easy;
   CURLM *multi;
   struct curl_slist *hdrs;
-  char *base_url, *client_id, *client_secret, *user_agent;
-  char *access_token, *refresh_token, *token_type;
-  double expires_at, lifetime; /* epoch seconds (0 unknown); token lifetime (0 unknown) */
-  int token_gen;
   long timeout_ms, connect_timeout_ms;
-  int retries, read_only;
-  hs_req req, treq; /* API request, token request */
+  hs_call call;
   hs_resp resp;
-  hs_buf auth;      /* "Authorization: Bearer ..." */
-  long rl_remaining;
-  double rl_reset_at; /* monotonic seconds, 0 unknown */
-  uint64_t rng;
-  char errbuf[CURL_ERROR_SIZE];
+  hs_req sreq;     /* a request handed to the send function of a renewal */
+  char sctype[64]; /* its content type */
   hs_slot slots[HS_MAX_CONCURRENCY];
 } hs_client;
 
-hs_client *hs_check_client(lua_State *L, int idx); /* raises when closed */
-int hs_client_open(lua_State *L);                   /* pushes the metatable-filling functions */
-hs_client *hs_client_new(lua_State *L, int opts);   /* pushes the userdata */
+hs_client *hs_check_client(lua_State *L, int idx); /* raises when closed or busy */
+int hs_client_open(lua_State *L);                   /* pushes core.new */
 void hs_client_close(hs_client *c);                 /* idempotent */
-double hs_now(void);                                /* monotonic seconds */
-double hs_epoch(void);                              /* wall clock seconds */
-void hs_sleep(double secs);
-double hs_random(hs_client *c);                     /* [0, 1) */
-void hs_pace(hs_client *c, const hs_req *q, double *delay);
-void hs_note_rate(hs_client *c, const hs_resp *r);
-/* Runs q through token, pacing, the driver and the retry policy until c->resp holds a final
- * answer. Returns 1, or 0 with an error table pushed (token failures). */
-int hs_run(lua_State *L, hs_client *c, hs_req *q);
-char *hs_strdup(const char *s);
-void hs_secfree(char **p);
+/* Executes actions for call k until DONE (hs_client.c). Leaves the DONE action in *a. 1 ok; 0
+ * with a token error pushed. */
+int hs_client_run(lua_State *L, int client, hs_client *c, hs_call *k, hs_action *a);
+int hs_renew(lua_State *L, int client, hs_client *c, const hs_action *a); /* 1 ok, 0 err pushed */
 
-/* ---- drivers (hs_curl.c) ---- */
 int hs_curl_setup(hs_client *c, CURL *h, hs_resp *resp);
-int hs_curl_prepare(hs_client *c, CURL *h, const hs_req *q, hs_resp *resp,
+int hs_curl_prepare(CURL *h, const char *auth, const hs_req *q, hs_resp *resp,
                     struct curl_slist **hdrs);
 void hs_curl_done(CURL *h, CURLcode rc, hs_resp *resp);
 void hs_curl_perform(hs_client *c, const hs_req *q, hs_resp *resp);
 
-/* ---- OAuth (hs_oauth.c) ---- */
-int hs_token_ensure(lua_State *L, hs_client *c, int force); /* 1 ok, 0 err pushed */
-void hs_token_push(lua_State *L, const hs_client *c);
-int hs_grant(lua_State *L, hs_client *c, const char *grant, const char *code);
-int hs_l_authorize_url(lua_State *L);
-int hs_l_exchange_code(lua_State *L);
-
-/* ---- iterators (hs_pager.c) ---- */
+/* ---- iterators (hs_iter.c) ---- */
 int hs_l_each(lua_State *L);
 int hs_l_pages(lua_State *L);
 int hs_l_fetch_all(lua_State *L);
 
-/* ---- engine entry points for other drivers (hs_module.c) ---- */
-void hs_engine_open(lua_State *L);
+/* ---- OAuth helpers (hs_token.c) ---- */
+int hs_l_authorize_url(lua_State *L);
+int hs_l_exchange_code(lua_State *L);
+
+/* ---- core.sys: crypto and file primitives for the Lua layer (hs_sys.c) ---- */
+int hs_sys_open(lua_State *L); /* pushes the table */
+double hs_now(void);   /* monotonic seconds */
+double hs_epoch(void); /* wall clock seconds */
+void hs_sleep(double secs);
 
 #endif

@@ -83,3 +83,24 @@ int hs_buf_urlenc(hs_buf *b, const char *s, size_t n) {
 void hs_baddurlenc(lua_State *L, hs_buf *b, const char *s, size_t n) {
   if (hs_buf_urlenc(b, s, n) != 0) luaL_error(L, "helpscout: out of memory");
 }
+
+char *hs_strdup(const char *s) {
+  size_t n;
+  char *p;
+  if (!s) return NULL;
+  n = strlen(s) + 1;
+  p = malloc(n);
+  if (p) memcpy(p, s, n);
+  return p;
+}
+
+void hs_secfree(char **p) {
+  if (*p) {
+    volatile char *v = *p;
+    while (*v) *v++ = 0;
+    free(*p);
+    *p = NULL;
+  }
+}
+
+int hs_has_crlf(const char *s) { return strpbrk(s, "\r\n") != NULL; }

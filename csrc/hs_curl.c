@@ -13,6 +13,7 @@
  * safe. GET and PUT reuse connections. "Expect:" is cleared so no body ever waits on
  * 100-continue.
  */
+#include <stdlib.h>
 #include <string.h>
 #include "hs.h"
 
@@ -45,7 +46,7 @@ int hs_curl_setup(hs_client *c, CURL *h, hs_resp *resp) {
   SET(CURLOPT_HEADERDATA, resp);
   SET(CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
   SET(CURLOPT_TIMEOUT_MS, c->timeout_ms);
-  SET(CURLOPT_USERAGENT, c->user_agent);
+  SET(CURLOPT_USERAGENT, c->e->user_agent);
   SET(CURLOPT_TCP_KEEPALIVE, 1L);
   SET(CURLOPT_SSL_VERIFYPEER, 1L);
   SET(CURLOPT_SSL_VERIFYHOST, 2L);
@@ -62,7 +63,7 @@ int hs_curl_setup(hs_client *c, CURL *h, hs_resp *resp) {
 }
 
 /* Per-request options and headers; *hdrs is owned by the caller's struct and replaced here. */
-int hs_curl_prepare(hs_client *c, CURL *h, const hs_req *q, hs_resp *resp,
+int hs_curl_prepare(CURL *h, const char *auth, const hs_req *q, hs_resp *resp,
                     struct curl_slist **hdrs) {
   struct curl_slist *l = NULL, *t;
   int post = strcmp(q->method, "POST") == 0, get = strcmp(q->method, "GET") == 0;
@@ -84,7 +85,17 @@ int hs_curl_prepare(hs_client *c, CURL *h, const hs_req *q, hs_resp *resp,
     strncat(ct, q->ctype, sizeof ct - strlen(ct) - 1);
     APPEND(ct);
   }
-  if (!q->token && c->auth.p) APPEND(c->auth.p);
+  if (auth) {
+    char *line = malloc(strlen(auth) + 16);
+    if (!line) goto oom;
+    strcpy(line, "Authorization: ");
+    strcat(line, auth);
+    t = curl_slist_append(l, line);
+    memset(line, 0, strlen(line)); /* the slist keeps its own copy */
+    free(line);
+    if (!t) goto oom;
+    l = t;
+  }
 #undef APPEND
   *hdrs = l;
 #define SET(opt, v) \
@@ -92,8 +103,7 @@ int hs_curl_prepare(hs_client *c, CURL *h, const hs_req *q, hs_resp *resp,
   SET(CURLOPT_URL, q->url.p);
   SET(CURLOPT_HTTPHEADER, l);
   SET(CURLOPT_FRESH_CONNECT, post ? 1L : 0L);
-  SET(CURLOPT_FOLLOWLOCATION, get ? 1L : 0L);
-  SET(CURLOPT_MAXREDIRS, 3L);
+  SET(CURLOPT_FOLLOWLOCATION, 0L); /* redirects are answers, not instructions (DESIGN §4) */
   if (get) {
     SET(CURLOPT_CUSTOMREQUEST, (char *)NULL);
     SET(CURLOPT_HTTPGET, 1L);
@@ -171,7 +181,8 @@ void hs_curl_done(CURL *h, CURLcode rc, hs_resp *resp) {
  * token) is freed as soon as the transfer is over. */
 void hs_curl_perform(hs_client *c, const hs_req *q, hs_resp *resp) {
   CURLcode rc;
-  if (hs_curl_prepare(c, c->easy, q, resp, &c->hdrs) != 0) {
+  const char *auth = q->token ? NULL : c->e->tok.auth.p;
+  if (hs_curl_prepare(c->easy, auth, q, resp, &c->hdrs) != 0) {
     resp->transport = HS_TX_NETWORK;
     strcpy(resp->errmsg, "could not prepare the request (out of memory)");
   } else {

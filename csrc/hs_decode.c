@@ -197,11 +197,27 @@ static void escape(dec *d, int build) {
   if (build) grow(d, out, n);
 }
 
+/* The first byte at or after p that is not plain string content (strcls != 0), or end. Eight
+ * bytes at a time while none of them is '"', '\\', a control or a non-ASCII byte (the usual
+ * "has a zero byte" bit tricks: exact about whether such a byte exists, which is all we ask). */
+static const unsigned char *plain_run(const unsigned char *p, const unsigned char *end) {
+  const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+  while (end - p >= 8) {
+    uint64_t v, q, b;
+    memcpy(&v, p, 8);
+    q = v ^ (ones * '"');
+    b = v ^ (ones * '\\');
+    if ((((q - ones) & ~q) | ((b - ones) & ~b) | ((v - ones * 0x20) & ~v) | v) & highs) break;
+    p += 8;
+  }
+  while (p < end && strcls[*p] == 0) p++;
+  return p;
+}
+
 /* The string at d->p (the opening quote), validated; with build, its bytes are returned (in the
  * input when it has no escapes, else in d->tmp). Without build, returns NULL. */
 static const char *string(dec *d, size_t *len, int build) {
-  const unsigned char *s = ++d->p, *p = s;
-  while (p < d->end && strcls[*p] == 0) p++;
+  const unsigned char *s = ++d->p, *p = plain_run(s, d->end);
   if (p < d->end && *p == '"') {
     d->p = p + 1;
     *len = (size_t)(p - s);
@@ -213,7 +229,7 @@ static const char *string(dec *d, size_t *len, int build) {
   }
   for (;;) {
     const unsigned char *run = p;
-    while (p < d->end && strcls[*p] == 0) p++;
+    p = plain_run(p, d->end);
     if (build && p > run) grow(d, run, (size_t)(p - run));
     d->p = p;
     if (p >= d->end) fail(d, "unterminated string");

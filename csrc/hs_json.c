@@ -4,8 +4,8 @@
  *
  * Encoder: driven by the value and a few schema facts rather than by guesswork — a table with
  * the array metatable (core.array, what the decoder gives every array) is always an array, so
- * decoded [] re-encodes as []; fields that are arrays on the wire (tags, cc, bcc, to, threads,
- * attachments, fields) always encode as arrays too, so an empty Lua table becomes [] there;
+ * decoded [] re-encodes as []; in request bodies, fields the tool table marks as arrays
+ * (hs_array_key: tags, cc, ...) always encode as arrays too, so an empty Lua table becomes [];
  * integers are printed as integers (never %.14g); strings must be valid UTF-8 and are escaped,
  * so the output is always valid JSON or the call raises.
  */
@@ -19,16 +19,8 @@
 
 /* ---- encoder ---- */
 
-static const char *const array_keys[] = {"tags", "cc", "bcc", "to", "threads", "attachments",
-                                         "fields", NULL};
-
-static int is_array_key(const char *key) {
-  int i;
-  if (!key) return 0;
-  for (i = 0; array_keys[i]; i++)
-    if (strcmp(array_keys[i], key) == 0) return 1;
-  return 0;
-}
+/* Which keys are arrays on the wire comes from the tool table (hs_array_key). */
+static int is_array_key(const char *key) { return hs_array_key(key); }
 
 static int has_array_mt(lua_State *L, int idx) {
   int yes;
@@ -37,10 +29,6 @@ static int has_array_mt(lua_State *L, int idx) {
   yes = lua_rawequal(L, -1, -2);
   lua_pop(L, 2);
   return yes;
-}
-
-int hs_is_null(lua_State *L, int idx) {
-  return lua_type(L, idx) == LUA_TLIGHTUSERDATA && lua_touserdata(L, idx) == NULL;
 }
 
 /* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no surrogates), or 0. */

@@ -20,12 +20,14 @@
 #include <strings.h>
 #include "hs.h"
 
+const char *const hs_tx_names[] = {"ok", "timeout", "network", "noconnect", "truncated",
+                                    "toobig", "connect_timeout", NULL};
+
 void hs_resp_reset(hs_resp *r) {
   r->status = 0;
   r->transport = HS_TX_OK;
   r->errmsg[0] = r->ctype[0] = r->resource_id[0] = r->location[0] = '\0';
   r->retry_after[0] = r->xretry_after[0] = r->remaining[0] = '\0';
-  r->in_headers = 0;
   hs_buf_reset(&r->body);
 }
 
@@ -37,35 +39,34 @@ static void keep(char *dst, size_t cap, const char *v, size_t n) {
   dst[n] = '\0';
 }
 
-/* One raw header line (no NUL, CRLF included). A status line starts a new header block (after a
- * redirect or an interim 1xx), so earlier values are forgotten. */
+/* Keeps the value of the headers that matter (names in any case); others are ignored. */
+void hs_resp_set_header(hs_resp *r, const char *line, size_t nl, const char *v, size_t vn) {
+#define IS(name) (nl == sizeof(name) - 1 && strncasecmp(line, name, nl) == 0)
+  if (IS("content-type")) keep(r->ctype, sizeof r->ctype, v, vn);
+  else if (IS("resource-id")) keep(r->resource_id, sizeof r->resource_id, v, vn);
+  else if (IS("location")) keep(r->location, sizeof r->location, v, vn);
+  else if (IS("retry-after")) keep(r->retry_after, sizeof r->retry_after, v, vn);
+  else if (IS("x-ratelimit-retry-after")) keep(r->xretry_after, sizeof r->xretry_after, v, vn);
+  else if (IS("x-ratelimit-remaining-minute")) keep(r->remaining, sizeof r->remaining, v, vn);
+#undef IS
+}
+
+/* One raw header line (no NUL, CRLF included). A status line starts a new header block (after an
+ * interim 1xx), so earlier values are forgotten. */
 void hs_resp_header(hs_resp *r, const char *line, size_t n) {
   const char *colon, *v, *end = line + n;
-  size_t nl;
   if (n >= 5 && memcmp(line, "HTTP/", 5) == 0) {
     r->ctype[0] = r->resource_id[0] = r->location[0] = '\0';
     r->retry_after[0] = r->xretry_after[0] = r->remaining[0] = '\0';
-    r->in_headers = 1;
-    hs_buf_reset(&r->body); /* the body of a followed redirect is not the answer */
     return;
   }
   colon = memchr(line, ':', n);
   if (!colon) return;
-  nl = (size_t)(colon - line);
   v = colon + 1;
   while (v < end && (*v == ' ' || *v == '\t')) v++;
   while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
     end--;
-#define IS(name) (nl == sizeof(name) - 1 && strncasecmp(line, name, nl) == 0)
-  if (IS("content-type")) keep(r->ctype, sizeof r->ctype, v, (size_t)(end - v));
-  else if (IS("resource-id")) keep(r->resource_id, sizeof r->resource_id, v, (size_t)(end - v));
-  else if (IS("location")) keep(r->location, sizeof r->location, v, (size_t)(end - v));
-  else if (IS("retry-after")) keep(r->retry_after, sizeof r->retry_after, v, (size_t)(end - v));
-  else if (IS("x-ratelimit-retry-after"))
-    keep(r->xretry_after, sizeof r->xretry_after, v, (size_t)(end - v));
-  else if (IS("x-ratelimit-remaining-minute"))
-    keep(r->remaining, sizeof r->remaining, v, (size_t)(end - v));
-#undef IS
+  hs_resp_set_header(r, line, (size_t)(colon - line), v, (size_t)(end - v));
 }
 
 const char *hs_status_kind(long status) {
@@ -130,31 +131,11 @@ hs_decision hs_decide(const hs_req *q, const hs_resp *r, int attempt, int retrie
   return d;
 }
 
-/* ---- the error object ---- */
+/* ---- errors ---- */
 
-static void set_s(lua_State *L, const char *k, const char *v) {
-  if (!v || !v[0]) return;
-  lua_pushstring(L, v);
-  lua_setfield(L, -2, k);
-}
-
-void hs_push_error(lua_State *L, const char *kind, long status, const char *msg, const hs_req *q,
-                   int retryable) {
-  lua_createtable(L, 0, 10);
-  set_s(L, "kind", kind);
-  if (status > 0) {
-    lua_pushinteger(L, (lua_Integer)status);
-    lua_setfield(L, -2, "status");
-  }
-  set_s(L, "message", msg ? msg : kind);
-  if (q) {
-    set_s(L, "method", q->method);
-    set_s(L, "url", q->url.p);
-  }
-  lua_pushboolean(L, retryable);
-  lua_setfield(L, -2, "retryable");
-  luaL_getmetatable(L, HS_ERROR_MT);
-  lua_setmetatable(L, -2);
+void hs_push_req_error(lua_State *L, const char *kind, long status, const char *msg,
+                       const hs_req *q, int retryable) {
+  hs_error_push(L, kind, status, msg, q ? q->method : NULL, q ? q->url.p : NULL, retryable);
 }
 
 static const char *tx_kind(int tx) {
@@ -181,11 +162,11 @@ void hs_push_resp_error(lua_State *L, const hs_req *q, const hs_resp *r) {
     const char *m = r->errmsg[0] ? r->errmsg : "transfer failed";
     if (r->transport == HS_TX_TRUNCATED) m = "response body truncated";
     if (r->transport == HS_TX_TOOBIG) m = "response body too large";
-    hs_push_error(L, tx_kind(r->transport), 0, m, q, retry);
+    hs_push_req_error(L, tx_kind(r->transport), 0, m, q, retry);
     return;
   }
   lua_pushfstring(L, "HTTP %d", (int)r->status);
-  hs_push_error(L, hs_status_kind(r->status), r->status, lua_tostring(L, -1), q, retry);
+  hs_push_req_error(L, hs_status_kind(r->status), r->status, lua_tostring(L, -1), q, retry);
   lua_remove(L, -2);
   ra = hs_resp_retry_after(r);
   if (ra >= 0) {
@@ -226,87 +207,11 @@ void hs_push_resp_error(lua_State *L, const hs_req *q, const hs_resp *r) {
   lua_pop(L, 2);
 }
 
-/* __tostring: helpscout: <kind> (<status>) <message>[; path: msg, ...] [<METHOD> <path>]
- * log_ref=<ref>. Pieces are pushed on the stack and concatenated once (no luaL_Buffer, whose box
- * must sit right under each added value). */
-static int l_error_tostring(lua_State *L) {
-  int base, i;
-  const char *url;
-  luaL_checktype(L, 1, LUA_TTABLE);
-  lua_settop(L, 1);
-  base = lua_gettop(L);
-  lua_pushliteral(L, "helpscout: ");
-  lua_getfield(L, 1, "kind");
-  if (!lua_isstring(L, -1)) {
-    lua_pop(L, 1);
-    lua_pushliteral(L, "error");
-  }
-  lua_getfield(L, 1, "status");
-  if (lua_isnumber(L, -1)) lua_pushfstring(L, " (%d)", (int)lua_tonumber(L, -1));
-  else lua_pushliteral(L, "");
-  lua_remove(L, -2);
-  lua_getfield(L, 1, "message");
-  if (lua_isstring(L, -1)) lua_pushfstring(L, " %s", lua_tostring(L, -1));
-  else lua_pushliteral(L, "");
-  lua_remove(L, -2);
-  lua_getfield(L, 1, "errors");
-  if (lua_type(L, -1) == LUA_TTABLE) {
-    int errs = lua_gettop(L);
-    for (i = 1; i <= 5; i++) {
-      lua_rawgeti(L, errs, i);
-      if (lua_type(L, -1) != LUA_TTABLE) {
-        lua_pop(L, 1);
-        break;
-      }
-      lua_getfield(L, -1, "path");
-      lua_getfield(L, -2, "message");
-      lua_pushfstring(L, "%s %s: %s", i == 1 ? ";" : ",",
-                      lua_isstring(L, -2) ? lua_tostring(L, -2) : "?",
-                      lua_isstring(L, -1) ? lua_tostring(L, -1) : "invalid");
-      lua_replace(L, -4);
-      lua_pop(L, 2);
-    }
-    lua_remove(L, errs);
-  } else lua_pop(L, 1);
-  lua_getfield(L, 1, "method");
-  lua_getfield(L, 1, "url");
-  url = lua_tostring(L, -1);
-  if (url && lua_isstring(L, -2)) {
-    const char *p = strstr(url, "://");
-    p = p ? strchr(p + 3, '/') : url;
-    lua_pushfstring(L, " [%s %s]", lua_tostring(L, -2), p ? p : "/");
-    lua_replace(L, -3);
-    lua_pop(L, 1);
-  } else lua_pop(L, 2);
-  lua_getfield(L, 1, "log_ref");
-  if (lua_isstring(L, -1)) {
-    lua_pushfstring(L, " log_ref=%s", lua_tostring(L, -1));
-    lua_replace(L, -2);
-  } else lua_pop(L, 1);
-  lua_concat(L, lua_gettop(L) - base);
-  return 1;
-}
-
-void hs_error_open(lua_State *L) {
-  if (luaL_newmetatable(L, HS_ERROR_MT)) {
-    lua_pushcfunction(L, l_error_tostring);
-    lua_setfield(L, -2, "__tostring");
-    lua_pushstring(L, HS_ERROR_MT);
-    lua_setfield(L, -2, "__name");
-  }
-  lua_pop(L, 1);
-}
-
-int hs_push_error_mt(lua_State *L) {
-  luaL_getmetatable(L, HS_ERROR_MT);
-  return 1;
-}
-
 /* ---- results ---- */
 
 static int push_protocol(lua_State *L, const hs_req *q, const char *msg, long status) {
   lua_pushnil(L);
-  hs_push_error(L, "protocol", status, msg, q, 0);
+  hs_push_req_error(L, "protocol", status, msg, q, 0);
   return 2;
 }
 
@@ -341,14 +246,53 @@ static long long parse_id(const char *s, size_t n) {
   return v > 0 && v <= 9007199254740992LL ? v : 0;
 }
 
-/* The trailing id of a Location URL: the last path segment, ignoring a query, a fragment and
- * trailing slashes (".../threads/123", ".../threads/123/", ".../123?x=1"). */
-static long long location_id(const char *loc) {
-  size_t end = strcspn(loc, "?#"), start;
-  while (end > 0 && loc[end - 1] == '/') end--;
-  start = end;
-  while (start > 0 && loc[start - 1] != '/') start--;
-  return parse_id(loc + start, end - start);
+/* The id in a Location on the API's own origin (absolute, or a path relative to it) whose path
+ * has the tool's shape (t->created_path: "#" stands for digits; the last "#" is the id). A query,
+ * a fragment and trailing slashes are ignored. 0 for anything else: a foreign host, another
+ * resource, junk. */
+static long long location_id(const char *loc, const char *origin, const char *shape) {
+  size_t olen = origin ? strlen(origin) : 0, end;
+  const char *p = loc, *id = NULL;
+  size_t idn = 0;
+  if (!shape) return 0;
+  if (p[0] != '/') {
+    if (!olen || strncasecmp(p, origin, olen) != 0 || p[olen] != '/') return 0;
+    p += olen;
+  }
+  end = strcspn(p, "?#");
+  while (end > 0 && p[end - 1] == '/') end--;
+  while (*shape && end > 0) {
+    if (*shape == '#') {
+      size_t n = 0;
+      while (n < end && isdigit((unsigned char)p[n])) n++;
+      if (n == 0) return 0;
+      id = p, idn = n;
+      p += n, end -= n, shape++;
+    } else if (*shape++ == *p) {
+      p++, end--;
+    } else return 0;
+  }
+  if (*shape || end) return 0;
+  return parse_id(id, idn);
+}
+
+/* 1 when every item of the array at idx is a table whose id, if any, is an integer (a NaN or a
+ * fraction cannot be deduplicated, addressed or trusted). */
+static int ids_ok(lua_State *L, int idx) {
+  size_t i, n = hs_rawlen(L, idx);
+  for (i = 1; i <= n; i++) {
+    int ok;
+    lua_rawgeti(L, idx, (int)i);
+    if (lua_type(L, -1) != LUA_TTABLE) {
+      lua_pop(L, 1);
+      return 0;
+    }
+    lua_getfield(L, -1, "id");
+    ok = lua_isnil(L, -1) || hs_is_int(L, -1);
+    lua_pop(L, 2);
+    if (!ok) return 0;
+  }
+  return 1;
 }
 
 /* Pushes items (the _embedded.<key> array, or a new empty table when _embedded or the key is
@@ -369,6 +313,10 @@ static int split_page(lua_State *L, const hs_tool *t) {
     return 0;
   }
   lua_remove(L, -2);
+  if (!ids_ok(L, lua_gettop(L))) {
+    lua_settop(L, top);
+    return 0;
+  }
   lua_getfield(L, top, "page");
   if (lua_type(L, -1) != LUA_TTABLE) {
     lua_pop(L, 1);
@@ -395,7 +343,7 @@ static int split_page(lua_State *L, const hs_tool *t) {
 
 static int bad_page(lua_State *L, const hs_tool *t, const hs_req *q, const hs_resp *r) {
   lua_pop(L, 1); /* the decoded page */
-  lua_pushfstring(L, "_embedded.%s is not an array", t->embedded);
+  lua_pushfstring(L, "_embedded.%s is not an array of objects with integer ids", t->embedded);
   push_protocol(L, q, lua_tostring(L, -1), r->status);
   lua_remove(L, -3);
   return 0;
@@ -413,8 +361,26 @@ int hs_interpret_page(lua_State *L, const hs_tool *t, const hs_req *q, const hs_
   return 1;
 }
 
+/* 1 when a 2xx answer to update_tags means success: 204, or 200 with an empty or JSON body (an
+ * HTML page with 200 is some proxy talking, not the API). */
+static int tags_ok(const hs_resp *r) {
+  if (r->status == 204) return 1;
+  if (r->status != 200) return 0;
+  return r->body.n == 0 || strstr(r->ctype, "json") != NULL;
+}
+
+static int push_id(lua_State *L, long long id) {
+#if LUA_VERSION_NUM >= 503
+  lua_pushinteger(L, (lua_Integer)id);
+#else
+  lua_pushnumber(L, (lua_Number)id); /* lua_Integer is ptrdiff_t: 32 bits on some targets */
+#endif
+  return 1;
+}
+
 /* Pushes the Lua results of tool t for response r; returns their number (nil, err on failure). */
-int hs_interpret(lua_State *L, const hs_tool *t, const hs_req *q, const hs_resp *r) {
+int hs_interpret(lua_State *L, const hs_tool *t, const hs_req *q, const hs_resp *r,
+                 const char *origin) {
   long long id;
   if (r->transport != HS_TX_OK || r->status < 200 || r->status > 299) {
     lua_pushnil(L);
@@ -435,16 +401,14 @@ int hs_interpret(lua_State *L, const hs_tool *t, const hs_req *q, const hs_resp 
     return 1;
   case HS_RES_ID:
     id = parse_id(r->resource_id, strlen(r->resource_id));
-    if (!id && r->location[0]) id = location_id(r->location);
+    if (!id && r->location[0]) id = location_id(r->location, origin, t->created_path);
     if (!id) return push_protocol(L, q, "created, but no usable Resource-ID header (or Location) "
                                   "in the answer", r->status);
-#if LUA_VERSION_NUM >= 503
-    lua_pushinteger(L, (lua_Integer)id);
-#else
-    lua_pushnumber(L, (lua_Number)id); /* lua_Integer is ptrdiff_t: 32 bits on some targets */
-#endif
-    return 1;
+    return push_id(L, id);
   default:
+    if (!tags_ok(r))
+      return push_protocol(L, q, "unexpected answer to a tag update (expected 204, or 200 with "
+                           "JSON)", r->status);
     lua_pushboolean(L, 1);
     return 1;
   }

@@ -107,9 +107,9 @@ describe("client arguments", function()
     raises("must be an http(s) URL", core.new, { access_token = "t", base_url = "ftp://x" })
   end)
 
-  it("exports the nine tools from the engine's table", function()
+  it("exports the nine tools from the engine's table, as a schema", function()
     local names = {}
-    for i, t in ipairs(helpscout.tools) do
+    for i, t in ipairs(helpscout.schema) do
       names[i] = t.name
       assert.is_string(t.title); assert.is_string(t.description)
       assert.truthy(t.access == "read" or t.access == "write")
@@ -119,19 +119,38 @@ describe("client arguments", function()
     end
     assert.same({ "list_mailboxes", "list_conversations", "get_conversation", "list_customers",
       "list_users", "add_note", "update_tags", "reply", "create_conversation" }, names)
-    assert.equal(core.tools, helpscout.tools)
-    assert.same({ "conversation_id" }, helpscout.tools[3].args)
-    assert.equal("conversations", helpscout.tools[2].embedded)
+    assert.equal(core.schema, helpscout.schema)
+    assert.equal("conversation_id", helpscout.schema[3].args[1].name)
+    assert.equal("integer", helpscout.schema[3].args[1].type)
+    assert.equal("conversations", helpscout.schema[2].embedded)
+    -- nested objects and arrays of objects are described, not just named
+    local create = helpscout.schema[9].args[1]
+    local threads
+    for _, f in ipairs(create.fields) do if f.name == "threads" then threads = f end end
+    assert.equal("array", threads.type)
+    assert.is_true(threads.required)
+    assert.equal("object", threads.items.type)
+    assert.equal("type", threads.items.fields[1].name)
+    assert.equal("array", helpscout.schema[7].args[2].type) -- tags
+    assert.equal("text", helpscout.schema[6].args[2].shorthand)
   end)
 
+  -- the request a call would send, without sending it (the engine's first SEND)
+  local function build(tool, base, ...)
+    local eng = core.engine.new{ access_token = "t", base_url = base }
+    local a = eng:call(tool, ...):step{ now = os.time() }
+    assert.equal("SEND", a.action)
+    return a
+  end
+
   it("encodes bodies as the wire expects", function()
-    local b = core.engine.build("update_tags", sb.url, 5, {})
+    local b = build("update_tags", sb.url, 5, {})
     assert.equal('{"tags":[]}', b.body)
     assert.equal("PUT", b.method)
-    b = core.engine.build("add_note", sb.url, 2407781234, "a \"q\" \\ \n\t\1 é")
+    b = build("add_note", sb.url, 2407781234, "a \"q\" \\ \n\t\1 é")
     assert.equal('{"text":"a \\"q\\" \\\\ \\n\\t\\u0001 é"}', b.body)
     assert.equal(sb.url .. "/v2/conversations/2407781234/notes", b.url)
-    b = core.engine.build("create_conversation", sb.url, {
+    b = build("create_conversation", sb.url, {
       mailboxId = 4821.0, subject = "s", customer = { id = 9007199254740000 }, type = "email",
       status = "active", tags = {}, assignTo = cjson.null,
       threads = { { type = "customer", text = "hi", customer = { email = "a@b.c" }, cc = {} } } })
@@ -146,14 +165,12 @@ describe("client arguments", function()
   end)
 
   it("builds query strings with exact wire names and escaping", function()
-    local b = core.engine.build("list_conversations", "http://h", {
+    local b = build("list_conversations", "http://h", {
       mailbox = { 1, 2 }, assigned_to = 7, query = '(email:"a+b@c.d")', page = 3 })
     assert.equal("http://h/v2/conversations?mailbox=1%2C2&assigned_to=7" ..
       "&query=%28email%3A%22a%2Bb%40c.d%22%29&page=3", b.url)
-    assert.equal("http://h/v2/conversations/9?embed=threads",
-      core.engine.build("get_conversation", "http://h", 9).url)
-    assert.equal("http://h/v2/conversations/9",
-      core.engine.build("get_conversation", "http://h", 9, { embed = "" }).url)
+    assert.equal("http://h/v2/conversations/9?embed=threads", build("get_conversation", "http://h", 9).url)
+    assert.equal("http://h/v2/conversations/9", build("get_conversation", "http://h", 9, { embed = "" }).url)
   end)
 
   it("authorize_url generates or keeps the state", function()

@@ -228,19 +228,28 @@ describe("client retries", function()
 
   it("the engine's policy takes the same facts from any driver", function()
     local engine = require("helpscout.core").engine
-    local post = { method = "POST", url = sb.url .. path(notes) }
-    local get = { method = "GET", url = sb.url .. "/v2/users" }
-    assert.is_true((engine.decide(post, 0, nil, "", "connect_timeout", 0, 2, 0)))
-    assert.is_true((engine.decide(post, 0, nil, "", "noconnect", 0, 2, 0)))
-    assert.is_false((engine.decide(post, 0, nil, "", "timeout", 0, 2, 0)))
-    assert.is_false((engine.decide(post, 0, nil, "", "connect_timeout", 2, 2, 0)))
-    assert.is_true((engine.decide(get, 0, nil, "", "timeout", 0, 2, 0)))
-    local _, err = engine.interpret("add_note", post, 0, nil, "", "connect_timeout")
-    assert.equal("timeout", err.kind)
-    assert.is_true(err.retryable)
-    _, err = engine.interpret("add_note", post, 0, nil, "", "timeout")
-    assert.equal("timeout", err.kind)
-    assert.is_false(err.retryable)
+    local eng = engine.new{ access_token = "t", base_url = sb.url, retries = 2 }
+    -- feeds a transport fact to a fresh call of tool; returns the next action
+    local function after(tool, fact, ...)
+      local call = eng:call(tool, ...)
+      assert.equal("SEND", call:step{ now = 1000 }.action)
+      return call:step{ now = 1000, rnd = 0, transport = fact }
+    end
+    assert.equal("SEND", after("add_note", "connect_timeout", 1234, "x").action)
+    assert.equal("SEND", after("add_note", "noconnect", 1234, "x").action)
+    local done = after("add_note", "timeout", 1234, "x")
+    assert.equal("DONE", done.action)
+    assert.equal("timeout", done.error.kind)
+    assert.is_false(done.error.retryable)
+    assert.equal("SEND", after("list_users", "timeout").action)
+    local call = eng:call("add_note", 1234, "x")
+    call:step{ now = 1000 }
+    call:step{ now = 1000, rnd = 0, transport = "connect_timeout" }
+    call:step{ now = 1000, rnd = 0, transport = "connect_timeout" }
+    done = call:step{ now = 1000, rnd = 0, transport = "connect_timeout" }
+    assert.equal("DONE", done.action)
+    assert.equal("timeout", done.error.kind)
+    assert.is_true(done.error.retryable)
   end)
 
   it("fetch_all (parallel driver) classifies a connect timeout the same way", function()

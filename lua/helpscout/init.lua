@@ -9,14 +9,27 @@
 -- options. Option names and types are checked by the core: unknown keys raise.
 local core = require "helpscout.core"
 
-local getenv, type, pairs, error, getmetatable = os.getenv, type, pairs, error, getmetatable
+local getenv, type, pairs, error, pcall, require, setmetatable, tostring =
+  os.getenv, type, pairs, error, pcall, require, setmetatable, tostring
 
 local _M = {
   VERSION = core.VERSION,
-  tools = core.tools,   -- the nine tools, from the engine's table
-  Error = core.Error,   -- metatable shared by every error object
-  engine = core.engine, -- build / interpret / decide, for Lua drivers
+  schema = core.schema,     -- the tool table as data (doc/engine.md)
+  Error = core.Error,       -- metatable shared by every error object
+  error = core.error,       -- the one error constructor: error(kind, message, fields?)
+  is_error = core.is_error, -- true for every error object of this library
+  kinds = core.kinds,       -- the registry of error kinds
+  engine = core.engine,     -- the sans-I/O engine, for drivers written in Lua
 }
+
+-- Submodules loaded on first use: helpscout.store, helpscout.tools, helpscout.triage, ...
+local lazy = { store = true, tools = true, triage = true, webhook = true, oauth = true }
+setmetatable(_M, { __index = function(t, k)
+  if not lazy[k] then return nil end
+  local m = require("helpscout." .. k)
+  t[k] = m
+  return m
+end })
 
 local function env(name)
   local v = getenv(name)
@@ -71,18 +84,24 @@ function _M.authorize_url(opts)
   return call_core("authorize_url", core.authorize_url, o)
 end
 
--- helpscout.exchange_code{client_id=, client_secret=, code=, base_url=?} -> token or nil, err
+-- helpscout.exchange_code{client_id=, client_secret=, code=, base_url=?, store=?} -> token or
+-- nil, err. With a store, the token is saved there before it is returned.
 function _M.exchange_code(opts)
   local o = copy_opts("exchange_code", opts)
   if o.client_id == nil then o.client_id = env("HELPSCOUT_CLIENT_ID") end
   if o.client_secret == nil then o.client_secret = env("HELPSCOUT_CLIENT_SECRET") end
   if o.base_url == nil then o.base_url = env("HELPSCOUT_BASE_URL") end
-  return call_core("exchange_code", core.exchange_code, o)
-end
-
--- helpscout.is_error(v) -> true when v is an error object returned by this library
-function _M.is_error(v)
-  return type(v) == "table" and getmetatable(v) == core.Error
+  local store = o.store
+  o.store = nil
+  if store == nil then return call_core("exchange_code", core.exchange_code, o) end
+  local tok, err = call_core("exchange_code", core.exchange_code, o)
+  if tok and store then
+    local ok, saved, serr = pcall(store.save, store, tok)
+    if not ok or not saved then
+      return nil, core.error("store", "the token could not be saved: " .. tostring(ok and serr or saved))
+    end
+  end
+  return tok, err
 end
 
 

@@ -8,7 +8,7 @@ local corpus = require "helpscout.sandbox.corpus"
 local hstime = require "helpscout.time"
 local floor, format, concat = math.floor, string.format, table.concat
 local gsub, lower, upper, sub = string.gsub, string.lower, string.upper, string.sub
-local pairs, ipairs, tostring, tonumber, sort = pairs, ipairs, tostring, tonumber, table.sort
+local pairs, ipairs, tostring, tonumber, sort, type = pairs, ipairs, tostring, tonumber, table.sort, type
 
 local _M = {}
 
@@ -565,6 +565,58 @@ function _M.generate(seed, now)
   end
   store.next_tag_id = store.next_tag_id + (#sorted + 10) * 3
   return store
+end
+
+-- Store writes shared by several resources ----------------------------------------------------------
+-- Both grow a registry other objects are rendered from (a conversation renders its tags from
+-- store.tags), so both bump store.registry: the router drops every cached fragment when it moved.
+
+local function str(v) return type(v) == "string" and v or nil end
+
+-- The customer with e-mail v.email, created from the (already checked) object v when new.
+function _M.customer_for(store, v, now)
+  local c = store.customer_by_email[lower(v.email)]
+  if c then return c end
+  store.next_customer_id = store.next_customer_id + 37
+  store.next_customer_sub_id = store.next_customer_sub_id + 3
+  c = { id = store.next_customer_id, firstName = str(v.firstName), lastName = str(v.lastName),
+    emails = { { id = store.next_customer_sub_id, value = v.email, type = "work" } }, phones = {},
+    organization = str(v.organization), jobTitle = str(v.jobTitle), location = str(v.location),
+    background = str(v.background), gender = str(v.gender) or "unknown",
+    photoType = str(v.photoType) or "unknown", photoUrl = str(v.photoUrl), age = str(v.age),
+    createdAt = now, updatedAt = now }
+  if type(v.phone) == "string" then
+    c.phones[1] = { id = store.next_customer_sub_id + 1, value = v.phone, type = "work" }
+  end
+  store.registry = (store.registry or 0) + 1
+  store.customers[#store.customers + 1] = c
+  store.customer_by_id[c.id] = c
+  store.customer_by_email[lower(v.email)] = c
+  return c
+end
+
+-- A new thread id (ids grow with time); attachments (or nil) get their ids from it.
+function _M.new_thread_id(store, attachments)
+  store.next_thread_id = store.next_thread_id + 7
+  for i, a in ipairs(attachments or {}) do a.id = store.next_thread_id * 10 + i end
+  return store.next_thread_id
+end
+
+-- Marks conv as changed by a user at now.
+function _M.touch(conv, now)
+  conv.modifiedAt = now
+  conv.userUpdatedAt = now
+end
+
+-- The registered spelling of tag name t, registering it when new.
+function _M.tag_for(store, t)
+  local k = lower(t)
+  if not store.tags[k] then
+    store.registry = (store.registry or 0) + 1
+    store.next_tag_id = store.next_tag_id + 3
+    store.tags[k] = { id = store.next_tag_id, tag = t, color = "#929499" }
+  end
+  return store.tags[k].tag
 end
 
 _M.user_name = user_name

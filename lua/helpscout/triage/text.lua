@@ -10,6 +10,7 @@
 --   parse_time(iso)         ISO 8601 / RFC 3339 -> epoch seconds (UTC), pure arithmetic, or nil.
 --   format_time(epoch)      epoch -> "2024-05-02T09:12:44Z".
 --   duration(seconds)       "2d 3h", "5h 10m", "45m", "30s".
+--   html_escape(s), to_html(plain)   the one HTML escaper; paragraphs to <p>/<br> markup.
 -- Invariants: never raises on odd input (nil, numbers, broken markup); output is valid UTF-8
 -- whenever the input was; no os.time/os.date (no local-time zone pitfalls).
 local hstime = require "helpscout.time"
@@ -145,6 +146,21 @@ local QUOTE_MARKERS = { "gmail_quote", "gmail_signature", "yahoo_quoted", "divrp
   "x_gmail_quote", "protonmail_quote", "zmail_extra" }
 local VOID = { br = true, hr = true, img = true, input = true, meta = true, link = true, wbr = true,
   col = true, area = true, base = true, source = true }
+
+-- The one HTML escaper: text for an element's content or a quoted attribute value.
+local ESC = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;" }
+function _M.html_escape(s)
+  return (gsub(tostring(s or ""), '[&<>"]', ESC))
+end
+
+-- Plain text -> HTML body: blank lines separate <p> paragraphs, single newlines become <br>.
+function _M.to_html(s)
+  local paras = {}
+  for p in gmatch(tostring(s or "") .. "\n\n", "(.-)\n%s*\n%s*") do
+    if find(p, "%S") then paras[#paras + 1] = "<p>" .. gsub(_M.html_escape(p), "\n", "<br>") .. "</p>" end
+  end
+  return concat(paras)
+end
 
 local function is_quote_attr(attrs)
   if attrs == "" then return false end
