@@ -249,9 +249,10 @@ static int l_json_decode(lua_State *L) {
   int ok;
   if (lua_isnoneornil(L, 2)) ok = hs_json_decode(L, s, n);
   else {
+    hs_proj pj;
     luaL_checktype(L, 2, LUA_TTABLE);
-    if (!hs_json_fields_check(L, 2)) return luaL_argerror(L, 2, lua_tostring(L, -1));
-    ok = hs_json_decode_fields(L, s, n, 2, embedded);
+    if (!hs_proj_compile(L, 2, embedded, &pj)) return luaL_argerror(L, 2, lua_tostring(L, -1));
+    ok = hs_json_decode_proj(L, s, n, &pj);
   }
   if (ok) return 1;
   lua_pushnil(L);
