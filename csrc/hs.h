@@ -196,14 +196,33 @@ void hs_build_call(lua_State *L, hs_req *q, const char *base_url, const hs_tool 
  * `embedded` (a list tool's _embedded key, e.g. "conversations") the paths apply to each item of
  * _embedded.<embedded> and only `page`, `_links` and that array are kept at the top; with
  * embedded == NULL they apply to the top object, whose `_links` and `page` are always kept.
- * Skipped members are validated, never built. At most 128 path names. */
+ * Skipped members are validated, never built. */
 #define HS_ARRAY_MT "helpscout.array"
 #define HS_JSON_MAX_DEPTH 1000
 void hs_json_encode(lua_State *L, hs_buf *out, int idx, const char *key, int arg);
 int hs_json_decode(lua_State *L, const char *s, size_t n); /* 1: value pushed; 0: message pushed */
 int hs_json_decode_fields(lua_State *L, const char *s, size_t n, int fields_idx,
                           const char *embedded);
-int hs_json_fields_check(lua_State *L, int fields_idx); /* 1 ok; 0 message pushed */
+/* The same in two steps, for a call that checks `fields` when it is made and decodes later:
+ * hs_proj is self-contained (names copied, offsets not pointers), so it may live in a call's
+ * struct and be copied; no Lua stack index is kept. Compile: 1 ok, 0 message pushed (not a
+ * table, an entry not a string, an empty name, more than HS_PROJ_NODES names or
+ * HS_PROJ_CHARS bytes of names). hs_json_decode_proj(L, s, n, NULL) is hs_json_decode. */
+#define HS_PROJ_NODES 128
+#define HS_PROJ_CHARS 2048
+typedef struct hs_proj_node {
+  unsigned short name, len; /* offset and length in names */
+  short kids, next;         /* first child, next sibling; -1: none */
+  unsigned char all;        /* a path ends here: keep the whole value */
+} hs_proj_node;
+typedef struct hs_proj {
+  int count;
+  size_t used;
+  hs_proj_node node[HS_PROJ_NODES];
+  char names[HS_PROJ_CHARS];
+} hs_proj;
+int hs_proj_compile(lua_State *L, int fields_idx, const char *embedded, hs_proj *p);
+int hs_json_decode_proj(lua_State *L, const char *s, size_t n, const hs_proj *p);
 size_t hs_utf8_len(const unsigned char *s, size_t left); /* valid sequence length at s, or 0 */
 void hs_json_open(lua_State *L); /* core.json_decode, core.json_encode, core.array into the table at -1 */
 
