@@ -199,7 +199,7 @@ describe("tools.call", function()
       { hs, "no_such_tool", {} }, { hs, nil, {} }, { hs, "list_users", "not an object" },
       { hs, "list_conversations", { status = "sideways" } }, { hs, "list_conversations", { page = 1.5 } },
       { hs, "add_note", { conversation_id = -4, text = "x" } }, { hs, "add_note", { text = "x" } },
-      { hs, "update_tags", { conversation_id = 5, tags = { 1, 2 } } }, { nil, "list_users", {} },
+      { hs, "update_tags", { conversation_id = 5, tags = { 1, 2 } } },
       { hs, "list_users", { continuation = "garbage!" } },
     }
     for i, c in ipairs(cases) do
@@ -207,7 +207,9 @@ describe("tools.call", function()
       assert.is_nil(r, i)
       assert.equal("invalid", e.kind, i)
     end
-    local _, e = tools.call(hs, "list_users", {}, { bogus = 1 })
+    local _, e = tools.call(nil, "list_users", {})
+    assert.equal("auth", e.kind)
+    _, e = tools.call(hs, "list_users", {}, { bogus = 1 })
     assert.equal("invalid", e.kind)
     _, e = tools.call(hs, "list_conversations", { status = "sideways", bogus = 1 })
     assert.equal(2, #e.errors)

@@ -198,7 +198,6 @@ end
 
 -- Calls the client; an argument error it raises becomes kind "invalid" (call() never raises).
 local function client_call(hs, name, pos)
-  if hs == nil then return nil, err("invalid", "no client: tools.call needs a helpscout client") end
   local ok, r1, r2 = pcall(hs[name], hs, unpack(pos, 1, pos.n))
   if not ok then
     if type(r1) == "table" then return nil, r1 end
@@ -414,6 +413,10 @@ local function call(self, hs, name, args, extra)
   end
   local o = setmetatable({}, { __index = self.o })
   for k, v in pairs(extra or {}) do o[k] = v end
+  if hs == nil and not (o.dry_run or a.dry_run) then
+    return nil, err("auth", "no Help Scout client: set HELPSCOUT_CLIENT_ID and HELPSCOUT_CLIENT_SECRET, " ..
+      "or run `helpscout auth login`")
+  end
   local clean = {}
   for k, v in pairs(a) do clean[k] = v end
   local res, e = t.run(hs, a, o, self.api)
