@@ -43,7 +43,9 @@ local function serve(lines, flags, env)
   p:close()
   local out = slurp(tmp .. "/out")
   local msgs = {}
-  for line in out:gmatch("[^\n]+") do msgs[#msgs + 1] = assert(json.decode(line), "stdout line is not JSON: " .. line) end
+  for line in out:gmatch("[^\n]+") do
+    msgs[#msgs + 1] = assert(json.decode(line), "stdout line is not JSON: " .. line)
+  end
   return msgs, code, out, slurp(tmp .. "/err")
 end
 
@@ -89,7 +91,8 @@ describe("helpscout-mcp", function()
 
   it("negotiates 2025-06-18 and 2025-03-26, and answers an unknown version with its own", function()
     local msgs = serve { req(1, "initialize", { protocolVersion = "2025-06-18" }),
-      req(2, "initialize", { protocolVersion = "2025-03-26" }), req(3, "initialize", { protocolVersion = "2020-01-01" }) }
+      req(2, "initialize", { protocolVersion = "2025-03-26" }),
+      req(3, "initialize", { protocolVersion = "2020-01-01" }) }
     local m = by_id(msgs)
     assert.equal("2025-06-18", m[1].result.protocolVersion)
     assert.equal("2025-03-26", m[2].result.protocolVersion)
@@ -134,15 +137,17 @@ describe("helpscout-mcp", function()
   end)
 
   it("prints usage for --help and refuses unknown flags, with nothing on stdout", function()
-    local msgs, code, out, err = serve({}, { "--help" })
+    local _, code, out, err = serve({}, { "--help" })
     assert.equal(0, code)
     assert.equal("", out)
     assert.truthy(err:find("--read-only", 1, true))
+    local msgs
     msgs, code, out = serve({}, { "--bogus" })
     assert.equal(2, code)
     assert.equal(0, #msgs)
     assert.equal("", out)
-    _, code = serve({}, { "--max-output", "10" })
+    msgs, code = serve({}, { "--max-output", "10" })
+    assert.equal(0, #msgs)
     assert.equal(2, code)
   end)
 

@@ -265,7 +265,8 @@ describe("the jobs", function()
 
   it("stops a pull when cancelled", function()
     local cat = tools.new {}
-    local r = cat:call(hs, "triage_inbox", { status = "open", limit = 1000 }, { cancelled = function() return true end })
+    local stop = function() return true end
+    local r = cat:call(hs, "triage_inbox", { status = "open", limit = 1000 }, { cancelled = stop })
     assert.is_nil(r)
     assert.equal(1, #api_log { path = "/v2/conversations" })
   end)
