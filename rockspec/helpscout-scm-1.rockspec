@@ -100,11 +100,18 @@ build = {
     ["helpscout.triage.topics.refine"] = "lua/helpscout/triage/topics/refine.lua",
     ["helpscout.triage.topics.vocab"] = "lua/helpscout/triage/topics/vocab.lua",
     ["helpscout.triage.transcript"] = "lua/helpscout/triage/transcript.lua",
+    ["helpscout.tools"] = "lua/helpscout/tools.lua",
+    ["helpscout.tools.guard"] = "lua/helpscout/tools/guard.lua",
+    ["helpscout.tools.jobs"] = "lua/helpscout/tools/jobs.lua",
+    ["helpscout.tools.schema"] = "lua/helpscout/tools/schema.lua",
+    ["helpscout.tools.shape"] = "lua/helpscout/tools/shape.lua",
+    ["helpscout.mcp"] = "lua/helpscout/mcp.lua",
   },
   install = {
     bin = {
       ["helpscout"] = "bin/helpscout",
       ["helpscout-sandbox"] = "bin/helpscout-sandbox",
+      ["helpscout-mcp"] = "bin/helpscout-mcp",
     },
   },
 }
