@@ -55,7 +55,8 @@ local function is_root()
 end
 
 -- The generated nginx.conf. opts.http: lines in the http block; opts.server: lines in the server
--- block; opts.workers (default 1); opts.log_level (default "info").
+-- block; opts.workers (default 1); opts.log_level (default "info"); opts.reuseport (spread
+-- connections over the workers).
 local function config(dir, port, opts)
   local r = root()
   local lines = {
@@ -78,7 +79,7 @@ local function config(dir, port, opts)
     "  lua_socket_log_errors off;",
     opts.http or "",
     "  server {",
-    "    listen 127.0.0.1:" .. port .. ";",
+    "    listen 127.0.0.1:" .. port .. (opts.reuseport and " reuseport" or "") .. ";",
     "    location = /_run { content_by_lua_block { require('support.nginx').serve_run() } }",
     "    location = /_call { content_by_lua_block { require('support.nginx').serve_call() } }",
     opts.server or "",
@@ -183,9 +184,27 @@ function M:log_grep(pat, plain)
   return out
 end
 
--- rawhttp.request against this nginx (opts: headers, body, timeout, conn).
+-- The payload of a chunked body.
+local function dechunk(s)
+  local out, pos = {}, 1
+  while true do
+    local size, data_at = s:match("^(%x+)[^\r\n]*\r\n()", pos)
+    if not size or tonumber(size, 16) == 0 then break end
+    out[#out + 1] = s:sub(data_at, data_at + tonumber(size, 16) - 1)
+    pos = data_at + tonumber(size, 16) + 2
+  end
+  return table.concat(out)
+end
+
+-- rawhttp.request against this nginx (opts: headers, body, timeout, conn); chunked bodies
+-- are decoded (rawhttp reads them raw, up to the close).
 function M:request(method, path, opts)
-  return rawhttp.request({ port = self.port }, method, path, opts)
+  local res, err = rawhttp.request({ port = self.port }, method, path, opts)
+  if res and (res.headers["transfer-encoding"] or ""):find("chunked", 1, true) then
+    res.body = dechunk(res.body)
+    res.json = cjson.decode(res.body)
+  end
+  return res, err
 end
 
 -- Runs a Lua chunk in a content handler of this nginx: `...` is the decoded JSON argument;
