@@ -366,9 +366,11 @@ static int l_call(lua_State *L) {
   hs_engine *e = hs_engine_check(L, 1);
   const hs_tool *t = hs_tool_check(L, 2, 0);
   hs_lcall *c;
-  lua_settop(L, 3 + (t->id ? 1 : 0)); /* the arguments: [id,] body | opts */
+  int callopts = t->body ? 0 : 4 + (t->id ? 1 : 0);
+  lua_settop(L, 3 + (t->id ? 1 : 0) + (t->body ? 0 : 1)); /* [id,] body | opts, call options */
   c = hs_lcall_new(L, 1, t);
   hs_build_call(L, &c->k.req, e->base_url, t, 3);
+  if (callopts && hs_call_options(L, callopts, t, &c->proj, NULL, 0)) c->k.req.proj = &c->proj;
   return 1;
 }
 
@@ -469,9 +471,11 @@ static int l_set_rate(lua_State *L) {
   return 0;
 }
 
+/* eng:pager(tool, opts?, call_opts?) -> pager (list tools; call_opts: {fields =}) */
 static int l_pager(lua_State *L) {
   hs_engine_check(L, 1);
-  hs_pager_new(L, 1, hs_tool_check(L, 2, 1), 3);
+  lua_settop(L, 4);
+  hs_pager_new(L, 1, hs_tool_check(L, 2, 1), 3, 4, NULL, 0);
   return 1;
 }
 

@@ -140,13 +140,16 @@ local scenarios = {
     { status(204), { value = true } } } },
   { name = "update_tags: 200 with JSON is true", call = { "update_tags", 77, {} }, steps = { { nil, SEND },
     { status(200, JSON, "{}"), { value = true } } } },
-  { name = "update_tags: an HTML page with 200 is protocol", call = { "update_tags", 77, {} }, steps = {
+  { name = "update_tags: an HTML page with 200 is protocol", call = { "update_tags", 77, {} },
+    steps = {
     { nil, SEND }, { status(200, { ["content-type"] = "text/html" }, "<html>ok</html>"),
       { action = "DONE", error = { kind = "protocol" } } } } },
   { name = "a redirect is an answer, not followed", steps = { { nil, SEND },
-    { status(302, { location = "http://elsewhere.test/" }), { action = "DONE", error = { kind = "protocol", status = 302 } } } } },
+    { status(302, { location = "http://elsewhere.test/" }),
+      { action = "DONE", error = { kind = "protocol", status = 302 } } } } },
   { name = "a list item whose id is not an integer: protocol", steps = { { nil, SEND },
-    { status(200, JSON, '{"_embedded":{"users":[{"id":1.5}]}}'), { action = "DONE", error = { kind = "protocol" } } } } },
+    { status(200, JSON, '{"_embedded":{"users":[{"id":1.5}]}}'),
+      { action = "DONE", error = { kind = "protocol" } } } } },
   { name = "_embedded.<key> that is not an array: protocol", steps = { { nil, SEND },
     { status(200, JSON, '{"_embedded":{"users":"x"}}'), { action = "DONE", error = { kind = "protocol" } } } } },
   { name = "a non-JSON 200: protocol", steps = { { nil, SEND },
@@ -292,10 +295,10 @@ describe("engine state machine", function()
     local function walk(p, answers)
       local got, err = {}, nil
       for _, ans in ipairs(answers) do
-        local call, e = p:next_call()
-        if not call then err = e; break end
-        local items, e = p:accept(call, drive(call, ans))
-        if not items then err = e; break end
+        local call, cerr = p:next_call()
+        if not call then err = cerr; break end
+        local items, aerr = p:accept(call, drive(call, ans))
+        if not items then err = aerr; break end
         for _, it in ipairs(items) do got[#got + 1] = it.id end
       end
       return got, err
