@@ -393,6 +393,7 @@ typedef struct hs_slot {
 
 typedef struct hs_client {
   int closed, busy;
+  int budget;       /* the store shares a rate budget (spend/observe): see hs_budget */
   hs_engine *e;     /* owned by the engine userdata in the client's user value */
   CURL *easy;
   CURLM *multi;
@@ -413,6 +414,9 @@ void hs_client_close(hs_client *c);                 /* idempotent */
  * with a token error pushed. */
 int hs_client_run(lua_State *L, int client, hs_client *c, hs_call *k, hs_action *a);
 int hs_renew(lua_State *L, int client, hs_client *c, const hs_action *a); /* 1 ok, 0 err pushed */
+/* The store's shared rate budget (helpscout.store.budget): "gate" before a SEND of cost, "share"
+ * after a response. No-ops unless the store has one. Never raises. */
+void hs_budget(lua_State *L, int client, hs_client *c, const char *what, long cost);
 
 int hs_curl_setup(hs_client *c, CURL *h, hs_resp *resp);
 int hs_curl_prepare(CURL *h, const char *auth, const hs_req *q, hs_resp *resp,

@@ -98,6 +98,13 @@ end
 
 -- run(eng, store, action, send, on_token) -> token | nil, err
 function _M.run(eng, store, action, send, on_token)
+  -- the token changed since this action was asked for (another call of the same engine renewed
+  -- meanwhile, e.g. a light thread in OpenResty): use it, no grant
+  local cur = eng:token()
+  if action and action.generation and action.generation ~= eng:generation() and cur
+    and cur.access_token and not eng:due(cur, now()) then
+    return cur
+  end
   if not store then return grant(eng, nil, send, on_token) end
   local stored, err = store:load()
   if err then return nil, err end
