@@ -65,6 +65,7 @@ void hs_baddurlenc(lua_State *L, hs_buf *b, const char *s, size_t n);
 char *hs_strdup(const char *s);
 void hs_secfree(char **p); /* zero, free, NULL: for strings that held secrets */
 int hs_has_crlf(const char *s); /* 1 when s holds CR or LF (header injection) */
+void *hs_new_object(lua_State *L, size_t n, const char *mt); /* zeroed, metatable set */
 
 /* ---- errors, hs_error.c: one registry of kinds, one constructor ---- */
 int hs_kind_retryable(const char *kind); /* -1: unknown kind */
@@ -182,9 +183,48 @@ void hs_req_free(hs_req *r);
 /* Checks arguments base+1.. of tool t, builds its request into q. Raises on bad arguments. */
 void hs_build_call(lua_State *L, hs_req *q, const char *base_url, const hs_tool *t, int first);
 
-/* hs_json.c */
+/* ---- JSON: hs_json.c (encoder, core.json_*), hs_decode.c (decoder) ----
+ * Decoded values: integral numbers with |v| < 2^53 are integers; null members of objects are
+ * dropped, nulls in arrays are the lightuserdata NULL (cjson.null); every array carries the one
+ * metatable HS_ARRAY_MT (core.array), which the encoder honours ([] even when empty). Invalid
+ * JSON (RFC 8259 grammar, UTF-8, surrogate pairs, depth <= HS_JSON_MAX_DEPTH, finite numbers)
+ * is an error; the decoders never raise: 1 = value pushed, 0 = message pushed.
+ * Projection (hs_json_decode_fields): `fields` (stack index) is an array of dotted paths
+ * ("id", "customer.email", "tags.tag"). Only object members named by a path are built; a path
+ * that ends at a member keeps its whole value; arrays are transparent (each item is projected
+ * by the rest of the path); scalars are kept as they are wherever a path reaches them. With
+ * `embedded` (a list tool's _embedded key, e.g. "conversations") the paths apply to each item of
+ * _embedded.<embedded> and only `page`, `_links` and that array are kept at the top; with
+ * embedded == NULL they apply to the top object, whose `_links` and `page` are always kept.
+ * Skipped members are validated, never built. */
+#define HS_ARRAY_MT "helpscout.array"
+#define HS_JSON_MAX_DEPTH 1000
 void hs_json_encode(lua_State *L, hs_buf *out, int idx, const char *key, int arg);
 int hs_json_decode(lua_State *L, const char *s, size_t n); /* 1: value pushed; 0: message pushed */
+int hs_json_decode_fields(lua_State *L, const char *s, size_t n, int fields_idx,
+                          const char *embedded);
+/* The same in two steps, for a call that checks `fields` when it is made and decodes later:
+ * hs_proj is self-contained (names copied, offsets not pointers), so it may live in a call's
+ * struct and be copied; no Lua stack index is kept. Compile: 1 ok, 0 message pushed (not a
+ * table, an entry not a string, an empty name, more than HS_PROJ_NODES names or
+ * HS_PROJ_CHARS bytes of names). hs_json_decode_proj(L, s, n, NULL) is hs_json_decode. */
+#define HS_PROJ_NODES 128
+#define HS_PROJ_CHARS 2048
+typedef struct hs_proj_node {
+  unsigned short name, len; /* offset and length in names */
+  short kids, next;         /* first child, next sibling; -1: none */
+  unsigned char all;        /* a path ends here: keep the whole value */
+} hs_proj_node;
+typedef struct hs_proj {
+  int count;
+  size_t used;
+  hs_proj_node node[HS_PROJ_NODES];
+  char names[HS_PROJ_CHARS];
+} hs_proj;
+int hs_proj_compile(lua_State *L, int fields_idx, const char *embedded, hs_proj *p);
+int hs_json_decode_proj(lua_State *L, const char *s, size_t n, const hs_proj *p);
+size_t hs_utf8_len(const unsigned char *s, size_t left); /* valid sequence length at s, or 0 */
+void hs_json_open(lua_State *L); /* core.json_decode, core.json_encode, core.array into the table at -1 */
 
 /* hs_response.c: results, errors and the retry rule */
 typedef struct hs_decision {
@@ -317,7 +357,8 @@ typedef struct hs_pager {
 /* The pager userdata's user value: {engine =, opts =, seen = ids, visited = urls, held = pages} */
 hs_pager *hs_pager_new(lua_State *L, int eng, const hs_tool *t, int opts); /* pushes it */
 hs_pager *hs_pager_check(lua_State *L, int idx);
-/* Sequential walk: the next URL into q (0 when the walk is over; raises nothing). */
+/* Sequential walk: the next URL into q: 1; 0 when the walk is over; -1 with the error pushed
+ * when it would go beyond its bound. */
 int hs_pager_next_req(lua_State *L, int p, hs_req *q);
 /* Accepts the answer r to the request q of a sequential walk: pushes the new items and the page
  * (returns 2), or the error (returns 0). */

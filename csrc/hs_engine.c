@@ -136,10 +136,7 @@ static int engine_gc(lua_State *L) {
 hs_engine *hs_engine_new(lua_State *L, int opts, int have_store) {
   hs_engine *e;
   opts = hs_absindex(L, opts);
-  e = lua_newuserdata(L, sizeof *e);
-  memset(e, 0, sizeof *e);
-  luaL_getmetatable(L, HS_ENGINE_MT);
-  lua_setmetatable(L, -2);
+  e = hs_new_object(L, sizeof *e, HS_ENGINE_MT);
   hs_engine_config(L, e, opts, have_store);
   return e;
 }
@@ -355,10 +352,7 @@ static int call_gc(lua_State *L) {
 hs_lcall *hs_lcall_new(lua_State *L, int eng, const hs_tool *t) {
   hs_lcall *c;
   eng = hs_absindex(L, eng);
-  c = lua_newuserdata(L, sizeof *c);
-  memset(c, 0, sizeof *c);
-  luaL_getmetatable(L, HS_CALL_MT);
-  lua_setmetatable(L, -2);
+  c = hs_new_object(L, sizeof *c, HS_CALL_MT);
   lua_createtable(L, 1, 0); /* a table: LuaJIT's userdata environments can hold nothing else */
   lua_pushvalue(L, eng);
   lua_rawseti(L, -2, 1);

@@ -16,7 +16,8 @@ static int next_page(lua_State *L, int client, hs_client *c, int p) {
   hs_action a;
   int ok;
   hs_call_init(&c->call, pg->tool);
-  if (!hs_pager_next_req(L, p, &c->call.req)) return 0;
+  ok = hs_pager_next_req(L, p, &c->call.req);
+  if (ok <= 0) return ok;
   c->busy = 1;
   ok = hs_client_run(L, client, c, &c->call, &a);
   c->busy = 0;

@@ -33,10 +33,7 @@ hs_pager *hs_pager_new(lua_State *L, int eng, const hs_tool *t, int opts) {
   eng = hs_absindex(L, eng);
   opts = hs_absindex(L, opts);
   hs_check_opts(L, opts, t);
-  pg = lua_newuserdata(L, sizeof *pg);
-  memset(pg, 0, sizeof *pg);
-  luaL_getmetatable(L, HS_PAGER_MT);
-  lua_setmetatable(L, -2);
+  pg = hs_new_object(L, sizeof *pg, HS_PAGER_MT);
   lua_createtable(L, 5, 0);
   lua_pushvalue(L, eng);
   lua_rawseti(L, -2, UV_ENGINE);
@@ -80,9 +77,18 @@ static int revisits(lua_State *L, int visited) {
   return 0;
 }
 
+static int walk_error(lua_State *L, const hs_req *q, const char *msg) {
+  hs_push_req_error(L, "protocol", 0, msg, q, 0);
+  return 0;
+}
+
 int hs_pager_next_req(lua_State *L, int p, hs_req *q) {
   hs_pager *pg = hs_pager_check(L, p);
   if (pg->next.n == 0) return 0;
+  if (pg->read >= pg->bound) {
+    hs_buf_reset(&pg->next);
+    return walk_error(L, q, "the walk goes on beyond the page count the API gave (or the cap)") - 1;
+  }
   hs_req_init(q, pg->tool);
   hs_buf_reset(&q->url);
   hs_badd(L, &q->url, pg->next.p, pg->next.n);
@@ -143,10 +149,6 @@ static int on_origin(lua_State *L, const hs_engine *e) {
   return n > olen && strncmp(href, e->origin, olen) == 0 && href[olen] == '/';
 }
 
-static int walk_error(lua_State *L, const hs_req *q, const char *msg) {
-  hs_push_req_error(L, "protocol", 0, msg, q, 0);
-  return 0;
-}
 
 static long long total_pages(lua_State *L, int page) {
   double d;
@@ -180,10 +182,6 @@ int hs_pager_accept(lua_State *L, int p, const hs_engine *e, const hs_req *q, co
       return walk_error(L, q, "next link leads back to a page already read");
     }
     lua_pop(L, 2);
-    if (pg->read >= pg->bound) {
-      lua_settop(L, top);
-      return walk_error(L, q, "the walk goes on beyond the page count the API gave (or the cap)");
-    }
     hs_badds(L, &pg->next, lua_tostring(L, -1));
   }
   lua_pop(L, 1); /* next */
@@ -282,7 +280,8 @@ static hs_lcall *done_call(lua_State *L, int call, int done) {
   return NULL;
 }
 
-/* p:next_call() -> call for the next page of a sequential walk, or nil at the end */
+/* p:next_call() -> call for the next page of a sequential walk, nil at the end, or nil, err
+ * (the walk went beyond its bound) */
 static int l_next_call(lua_State *L) {
   hs_pager *pg = hs_pager_check(L, 1);
   hs_lcall *c;
@@ -290,7 +289,11 @@ static int l_next_call(lua_State *L) {
   if (pg->next.n == 0) return 0;
   uv_get(L, 1, UV_ENGINE);
   c = hs_lcall_new(L, 2, pg->tool);
-  hs_pager_next_req(L, 1, &c->k.req);
+  if (hs_pager_next_req(L, 1, &c->k.req) < 0) {
+    lua_pushnil(L);
+    lua_insert(L, -2);
+    return 2;
+  }
   return 1;
 }
 

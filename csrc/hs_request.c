@@ -94,16 +94,21 @@ void hs_build_url(lua_State *L, hs_buf *url, const char *base, const hs_tool *t,
   }
 }
 
+/* {"key":<the value at arg>} */
+static void encode_wrapped(lua_State *L, hs_buf *out, const char *key, int arg) {
+  hs_badds(L, out, "{\"");
+  hs_badds(L, out, key);
+  hs_badds(L, out, "\":");
+  hs_json_encode(L, out, arg, key, arg);
+  hs_baddc(L, out, '}');
+}
+
 void hs_build_body(lua_State *L, hs_buf *out, const hs_tool *t, int arg) {
   const hs_field *b = t->body;
   hs_buf_reset(out);
   if (!b) return;
   if (t->shorthand && lua_type(L, arg) == LUA_TSTRING) {
-    hs_badds(L, out, "{\"");
-    hs_badds(L, out, t->shorthand);
-    hs_badds(L, out, "\":");
-    hs_json_encode(L, out, arg, t->shorthand, arg);
-    hs_baddc(L, out, '}');
+    encode_wrapped(L, out, t->shorthand, arg);
     return;
   }
   if (lua_type(L, arg) != LUA_TTABLE) {
@@ -120,15 +125,8 @@ void hs_build_body(lua_State *L, hs_buf *out, const hs_tool *t, int arg) {
   } else {
     hs_check_fields(L, arg, b->fields, b->nfields, "field", 1);
   }
-  if (t->wrap) {
-    hs_badds(L, out, "{\"");
-    hs_badds(L, out, t->wrap);
-    hs_badds(L, out, "\":");
-    hs_json_encode(L, out, arg, t->wrap, arg);
-    hs_baddc(L, out, '}');
-    return;
-  }
-  hs_json_encode(L, out, arg, NULL, arg);
+  if (t->wrap) encode_wrapped(L, out, t->wrap, arg);
+  else hs_json_encode(L, out, arg, NULL, arg);
 }
 
 void hs_req_init(hs_req *q, const hs_tool *t) {

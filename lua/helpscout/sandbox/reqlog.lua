@@ -39,12 +39,14 @@ local function redact_form(s)
   end))
 end
 
+-- Redacts t in place; returns how many values it replaced.
 local function redact_json(t)
+  local n = 0
   for k, v in pairs(t) do
-    if type(k) == "string" and secret_name(k) and v ~= json.null then t[k] = R
-    elseif type(v) == "table" then redact_json(v) end
+    if type(k) == "string" and secret_name(k) and v ~= json.null then t[k] = R; n = n + 1
+    elseif type(v) == "table" then n = n + redact_json(v) end
   end
-  return t
+  return n
 end
 
 -- Text that is neither JSON nor a form: "name": "value" and name=value pairs.
@@ -98,7 +100,11 @@ local function log_body(req, secrets)
   local decoded
   if find(ct, "json", 1, true) or find(body, "^%s*[%[{]") then
     decoded = json.decode(body)
-    if type(decoded) == "table" then return redact_values(json.encode(redact_json(decoded)), secrets), decoded end
+    if type(decoded) == "table" then
+      -- re-encoded only when something was redacted: the log keeps the bytes the client sent
+      if redact_json(decoded) > 0 then body = json.encode(decoded) end
+      return redact_values(body, secrets), decoded
+    end
   end
   if find(ct, "x-www-form-urlencoded", 1, true) or (ct == "" and not decoded) then
     body = redact_values(redact_form(body), secrets)
