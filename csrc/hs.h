@@ -378,7 +378,7 @@ long long hs_pager_next_page(hs_pager *pg, long long window); /* 0: none to star
 void hs_pager_page_req(lua_State *L, int p, const hs_engine *e, hs_req *q, long long n);
 int hs_pager_accept_page(lua_State *L, int p, long long n, const hs_req *q, const hs_resp *r);
 int hs_pager_take(lua_State *L, int p, int out); /* appends joinable items to out; 1 when done */
-void hs_pager_open(lua_State *L);
+void hs_pager_open(lua_State *L); /* the pager's metatable, and eng:pager */
 
 /* ---- drivers ---- */
 typedef struct hs_slot {
@@ -428,6 +428,7 @@ void hs_curl_perform(hs_client *c, const hs_req *q, hs_resp *resp);
 int hs_l_each(lua_State *L);
 int hs_l_pages(lua_State *L);
 int hs_l_fetch_all(lua_State *L);
+void hs_iter_open(lua_State *L); /* adds them to the client's methods */
 
 /* ---- OAuth helpers (hs_token.c) ---- */
 int hs_l_authorize_url(lua_State *L);

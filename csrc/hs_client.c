@@ -425,8 +425,7 @@ int hs_client_open(lua_State *L) {
 #endif
     {NULL, NULL}};
   static const luaL_Reg methods[] = {
-    {"close", l_close}, {"token", l_token}, {"each", hs_l_each},
-    {"pages", hs_l_pages}, {"fetch_all", hs_l_fetch_all}, {NULL, NULL}};
+    {"close", l_close}, {"token", l_token}, {NULL, NULL}}; /* + each, pages, fetch_all: hs_iter.c */
   int i;
   if (luaL_newmetatable(L, HS_CLIENT_MT)) {
     luaL_setfuncs(L, meta, 0);

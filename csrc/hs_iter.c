@@ -261,3 +261,13 @@ int hs_l_fetch_all(lua_State *L) {
   lua_insert(L, -2);
   return 2;
 }
+
+/* Adds each, pages and fetch_all to the client's methods (after hs_client_open). */
+void hs_iter_open(lua_State *L) {
+  static const luaL_Reg methods[] = {
+    {"each", hs_l_each}, {"pages", hs_l_pages}, {"fetch_all", hs_l_fetch_all}, {NULL, NULL}};
+  luaL_getmetatable(L, HS_CLIENT_MT);
+  lua_getfield(L, -1, "__index");
+  luaL_setfuncs(L, methods, 0);
+  lua_pop(L, 2);
+}
