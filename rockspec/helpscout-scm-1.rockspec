@@ -71,6 +71,7 @@ build = {
     ["helpscout.sandbox.reqlog"] = "lua/helpscout/sandbox/reqlog.lua",
     ["helpscout.sandbox.threads"] = "lua/helpscout/sandbox/threads.lua",
     ["helpscout.sandbox.users"] = "lua/helpscout/sandbox/users.lua",
+    ["helpscout.sandbox.webhooks"] = "lua/helpscout/sandbox/webhooks.lua",
     ["helpscout.sandbox.wire"] = "lua/helpscout/sandbox/wire.lua",
     ["helpscout.sandbox.corpus"] = "lua/helpscout/sandbox/corpus.lua",
     ["helpscout.sandbox.data"] = "lua/helpscout/sandbox/data.lua",
