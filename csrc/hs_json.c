@@ -4,8 +4,8 @@
  *
  * Encoder: driven by the value and a few schema facts rather than by guesswork — a table with
  * the array metatable (core.array, what the decoder gives every array) is always an array, so
- * decoded [] re-encodes as []; fields that are arrays on the wire (tags, cc, bcc, to, threads,
- * attachments, fields) always encode as arrays too, so an empty Lua table becomes [] there;
+ * decoded [] re-encodes as []; in request bodies, fields the tool table marks as arrays
+ * (hs_array_key: tags, cc, ...) always encode as arrays too, so an empty Lua table becomes [];
  * integers are printed as integers (never %.14g); strings must be valid UTF-8 and are escaped,
  * so the output is always valid JSON or the call raises.
  */
@@ -249,9 +249,10 @@ static int l_json_decode(lua_State *L) {
   int ok;
   if (lua_isnoneornil(L, 2)) ok = hs_json_decode(L, s, n);
   else {
+    hs_proj pj;
     luaL_checktype(L, 2, LUA_TTABLE);
-    if (!hs_json_fields_check(L, 2)) return luaL_argerror(L, 2, lua_tostring(L, -1));
-    ok = hs_json_decode_fields(L, s, n, 2, embedded);
+    if (!hs_proj_compile(L, 2, embedded, &pj)) return luaL_argerror(L, 2, lua_tostring(L, -1));
+    ok = hs_json_decode_proj(L, s, n, &pj);
   }
   if (ok) return 1;
   lua_pushnil(L);

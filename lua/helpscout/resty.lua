@@ -24,8 +24,8 @@ local http = require "helpscout.resty.http"
 local shdict = require "helpscout.resty.shdict"
 
 local ngx = ngx -- luacheck: ignore
-local type, pairs, ipairs, error, pcall, setmetatable, tostring, require =
-  type, pairs, ipairs, error, pcall, setmetatable, tostring, require
+local type, pairs, ipairs, error, pcall, setmetatable, tostring, tonumber, require, select =
+  type, pairs, ipairs, error, pcall, setmetatable, tostring, tonumber, require, select
 local unpack = table.unpack or unpack -- luacheck: ignore 113
 local random = math.random
 local getenv = os.getenv
@@ -104,10 +104,19 @@ local function env_defaults(o)
 end
 
 -- Raises an argument error from a core function at the caller's caller (level 3), without this
--- file's position.
-local function reraise(res)
-  if type(res) == "string" then error((res:gsub("^[^:\n]*:%d+: ", "")), 3) end
-  error(res, 0)
+-- file's position, under the public name: the engine numbers the arguments of eng:call(tool,
+-- ...) or eng:pager(tool, opts), the user those of hs:<fname>(...) (`shift` fewer). `given`:
+-- how many arguments the user passed (a missing one is "no value", as the libcurl client says).
+local function reraise(res, fname, shift, given)
+  if type(res) ~= "string" then error(res, 0) end
+  res = res:gsub("^[^:\n]*:%d+: ", "")
+  local k = tonumber(res:match("^bad argument #(%d+) to '[^']*'"))
+  if k and fname then
+    k = k - (shift or 0)
+    res = res:gsub("^bad argument #%d+ to '[^']*'", ("bad argument #%d to '%s'"):format(k, fname))
+    if given and k > given then res = res:gsub("got nil%)", "got no value)") end
+  end
+  error(res, 3)
 end
 
 -- resty.new(opts?) -> client. The options of helpscout.new plus `shdict` (the name of a
@@ -117,7 +126,7 @@ function _M.new(opts)
   local drv, eopts = split_options(opts)
   env_defaults(eopts)
   local ok, eng = pcall(core.engine.new, eopts)
-  if not ok then reraise(eng) end
+  if not ok then reraise(eng, "new") end
   local store = drv.store
   if drv.shdict then store = shdict.new(drv.shdict) end
   return setmetatable({ eng = eng, store = store, on_token = drv.on_token,
@@ -199,7 +208,7 @@ for _, tool in ipairs(core.schema or core.tools or {}) do
   mt[name] = function(self, ...)
     check_phase(name)
     local ok, call = pcall(self.eng.call, self.eng, name, ...)
-    if not ok then reraise(call) end
+    if not ok then reraise(call, name, 2, select("#", ...)) end
     return results(self:drive(call))
   end
 end
@@ -207,7 +216,7 @@ end
 local function pager(self, fname, tool, opts)
   check_phase(fname)
   local ok, p = pcall(self.eng.pager, self.eng, tool, opts)
-  if not ok then reraise(p) end
+  if not ok then reraise(p, fname, 1) end
   return p
 end
 
@@ -288,7 +297,7 @@ end
 function mt:fetch_all(tool, opts, fopts)
   local ok, fo = pcall(core.check_options, { concurrency = { type = "integer", min = 1, max = 8 } },
     fopts, "fetch_all", 3)
-  if not ok then reraise(fo) end
+  if not ok then reraise(fo, "fetch_all") end
   local conc = fo.concurrency or 4
   local p = pager(self, "fetch_all", tool, opts)
   local all, call = {}, p:next_call()

@@ -17,11 +17,6 @@ local err = guard.err
 
 local function arr(t) return json.array(t or {}) end
 
--- triage.report(convs, opts) when helpscout.triage has it; until then the CLI's (same code).
-local function report_fn()
-  return triage.report or require("helpscout.cli").triage_report
-end
-
 ---------------------------------------------------------------------------------------------
 -- Pulling conversations (with threads) page by page: progress after each page, cancellation
 -- checked between pages, never more than `limit` conversations.
@@ -106,7 +101,8 @@ local function project_report(r)
   local out = { total = r.total, generated_at = r.generated_at, levels = r.levels, attention = arr(), groups = arr() }
   for i, a in ipairs(r.attention or {}) do
     out.attention[i] = { id = a.id, number = a.number, subject = shape.cap_text(a.subject, 120), status = a.status,
-      customer = a.customer, level = a.level, score = a.score and floor(a.score), waiting = a.waiting and floor(a.waiting),
+      customer = a.customer, level = a.level, score = a.score and floor(a.score),
+      waiting = a.waiting and floor(a.waiting),
       reasons = arr(a.reasons), topic = a.topic_label or a.topic }
   end
   for i, g in ipairs(r.groups or {}) do
@@ -139,7 +135,7 @@ local triage_inbox = {
     if not p then return nil, e end
     local convs, e2 = pull(hs, p, a.limit or 200, o)
     if not convs then return nil, e2 end
-    return project_report(report_fn()(convs, { now = o.now, limit = a.top or 10 }))
+    return project_report(triage.report(convs, { now = o.now, limit = a.top or 10 }))
   end,
 }
 
