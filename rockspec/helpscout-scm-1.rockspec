@@ -56,6 +56,7 @@ build = {
     ["helpscout.cli.api"] = "lua/helpscout/cli/api.lua",
     ["helpscout.cli.args"] = "lua/helpscout/cli/args.lua",
     ["helpscout.cli.auth"] = "lua/helpscout/cli/auth.lua",
+    ["helpscout.cli.httpd"] = "lua/helpscout/cli/httpd.lua",
     ["helpscout.cli.jobs"] = "lua/helpscout/cli/jobs.lua",
     ["helpscout.cli.out"] = "lua/helpscout/cli/out.lua",
     ["helpscout"] = "lua/helpscout/init.lua",

@@ -283,6 +283,19 @@ function _M.usage(cmds, groups, footer)
   return concat(out, "\n") .. "\n"
 end
 
+-- A command with sub-commands (auth): each sub-command's synopsis and summary.
+function _M.sub_help(spec, cmds)
+  local out = { "Usage: helpscout " .. spec.name .. " " .. concat(spec.sub_names, "|") .. " [options]", "" }
+  for _, sub in ipairs(spec.sub_names) do
+    local c = cmds[spec.name .. " " .. sub]
+    out[#out + 1] = wrap_units("  ", synopsis_units(c), 96, 8)
+    out[#out + 1] = wrap_units(rep(" ", 27), words(c.summary), 96, 27)
+  end
+  out[#out + 1] = ""
+  out[#out + 1] = "'helpscout " .. spec.name .. " SUBCOMMAND --help' shows one sub-command's options."
+  return concat(out, "\n") .. "\n"
+end
+
 -- One command's help: synopsis, what it does, its options.
 function _M.command_help(cmd)
   local out = { wrap_units("Usage: helpscout", synopsis_units(cmd), 96, 8), "",

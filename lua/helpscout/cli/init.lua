@@ -155,7 +155,8 @@ function _M.main(argv, io_opts)
   local cmds = registry()
   local ok, res = pcall(function()
     local spec, opts, pos = args.parse(argl, cmds)
-    if opts.help and spec and not spec.sub then stdout:write(args.command_help(spec)); return 0 end
+    if opts.help and spec and spec.sub then stdout:write(args.sub_help(spec, cmds)); return 0 end
+    if opts.help and spec then stdout:write(args.command_help(spec)); return 0 end
     if opts.help or (spec and spec.name == "help") then stdout:write(args.usage(cmds, GROUPS, FOOTER)); return 0 end
     if not spec then args.usage_error("no command given") end
     local rc = spec.run(new_ctx(opts, io_opts), opts, pos)
