@@ -90,7 +90,8 @@ local function check_value(name, def, v, cmd)
   if def.kind == "int" or def.kind == "id" then
     local n = tonumber(v)
     if not n or n ~= floor(n) or (def.kind == "id" and n <= 0) then
-      usage_error("option --" .. name .. " needs an integer, got '" .. tostring(v) .. "'", cmd)
+      usage_error("option --" .. name .. " needs " .. (def.kind == "id" and "a positive integer" or "an integer")
+        .. ", got '" .. tostring(v) .. "'", cmd)
     end
     return floor(n)
   end
@@ -187,7 +188,9 @@ function _M.parse(argv, cmds)
     local def = flag_def(spec, name)
     if not def then usage_error("option --" .. name .. " does not apply to '" .. spec.name .. "'", spec.name) end
     -- a command may check a value more strictly than the shared flag ({"mailbox", kind = "int"})
-    if def.kind and type(v) == "string" then opts[name] = check_value(name, def, v, spec.name) end
+    if def.kind and def.kind ~= FLAGS[name].kind and type(v) ~= "table" then
+      opts[name] = check_value(name, def, tostring(v), spec.name)
+    end
   end
   if not opts.help and not spec.sub then check_positionals(spec, pos) end
   return spec, opts, pos
