@@ -216,7 +216,8 @@ describe("bin/helpscout", function()
       assert.truthy(o2:find("Usage: helpscout " .. name, 1, true), name)
     end
     for _, a in ipairs { { "customers", "--mailbox", "abc" }, { "conversations", "--page", "2x" },
-      { "tags", "1" }, { "customer", "not-an-email" }, { "conversation", "1", "2" }, { "tools", "x" } } do
+      { "tags", "1" }, { "customer", "not-an-email" }, { "conversation", "1", "2" }, { "tools", "x" },
+      { "conversations", "--limit", "0" }, { "auth" }, { "listen", "--port", "1" } } do
       local rc3, o3, e3 = run(a)
       assert.are.equal(2, rc3, table.concat(a, " "))
       assert.are.equal("", o3)
