@@ -30,6 +30,12 @@ BINS    := bin/helpscout bin/helpscout-sandbox bin/helpscout-mcp
 
 SO54 := build/5.4/helpscout/core.so
 SOJIT := build/jit/helpscout/core.so
+SOASAN := build/asan/helpscout/core.so
+
+# Sanitizers (make test-asan, make fuzz): the core under ASan+UBSan, any report fatal.
+SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CC   ?= clang
+FUZZ_TIME ?= 60
 
 # Environment for running from the checkout.
 RUNENV = LUA_PATH="$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/spec/?.lua;;"
@@ -38,9 +44,11 @@ ENVJIT = $(RUNENV) LUA_CPATH="$(CURDIR)/build/jit/?.so;;"
 
 DEB_PKGS := lua5.4 liblua5.4-dev luajit2 libluajit2-5.1-dev libcurl4-openssl-dev lua-cjson \
             lua-busted lua-socket lua-check luarocks pkg-config gcc make curl valgrind \
-            libssl-dev redis-server
+            libssl-dev redis-server clang libclang-rt-14-dev
+# helpscout.resty: nginx with the lua module (OpenResty's) and its Lua half; openssl for test certificates
+DEB_PKGS += nginx libnginx-mod-http-lua lua-resty-core openssl
 
-.PHONY: all deps build build-jit test test-54 test-jit test-valgrind test-mcp lint demo bench install clean check-rock
+.PHONY: all deps build build-jit test test-54 test-jit test-valgrind test-asan test-mcp fuzz lint demo demo-nginx bench install clean check-rock
 
 all: $(SO54)
 
@@ -51,6 +59,10 @@ $(SO54): $(SRCS) $(HDRS) Makefile
 $(SOJIT): $(SRCS) $(HDRS) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(HS_CFLAGS) -I$(LUAJIT_INCDIR) $(LIBFLAG) -o $@ $(SRCS) $(CURL_LIBS) $(CRYPTO_LIBS)
+
+$(SOASAN): $(SRCS) $(HDRS) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_FLAGS) $(HS_CFLAGS) -I$(LUA_INCDIR) $(LIBFLAG) -o $@ $(SRCS) $(CURL_LIBS) $(CRYPTO_LIBS)
 
 build: $(SO54)
 build-jit: $(SOJIT)
@@ -88,6 +100,18 @@ test-mcp: $(SO54)
 test-valgrind: $(SO54)
 	HS_VALGRIND=1 $(ENV54) $(LUA) spec/support/run.lua valgrind $(BUSTED_ARGS)
 
+# The C core built with ASan+UBSan, running the client specs and the JSON spec under lua5.4 with
+# the ASan runtime preloaded (the interpreter is not instrumented; leak checking is off for it).
+test-asan: $(SOASAN)
+	HS_ASAN_LIB="$$($(CC) -print-file-name=libasan.so)" $(RUNENV) \
+	  LUA_CPATH="$(CURDIR)/build/asan/?.so;;" $(LUA) spec/support/run.lua asan $(BUSTED_ARGS)
+
+# libFuzzer over the decoder, projection, encoder round trip and the response path, for
+# FUZZ_TIME seconds on the committed seed corpus (fuzz/corpus; new inputs go to .tmp/fuzz).
+fuzz:
+	@FUZZ_CC="$(FUZZ_CC)" FUZZ_TIME="$(FUZZ_TIME)" LUA_INCDIR="$(LUA_INCDIR)" \
+	  CURL_CFLAGS="$(CURL_CFLAGS)" CURL_LIBS="$(CURL_LIBS) $(CRYPTO_LIBS)" sh fuzz/run.sh
+
 test:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory -B CFLAGS="$(CFLAGS) -Werror" $(SO54) $(SOJIT)
@@ -98,6 +122,8 @@ test:
 	$(MAKE) --no-print-directory test-54 || rc=1; \
 	$(MAKE) --no-print-directory test-jit || rc=1; \
 	$(MAKE) --no-print-directory test-valgrind || rc=1; \
+	$(MAKE) --no-print-directory test-asan || rc=1; \
+	$(MAKE) --no-print-directory fuzz FUZZ_TIME=20 || rc=1; \
 	$(MAKE) --no-print-directory test-mcp || rc=1; \
 	$(LUA) spec/support/summary.lua || rc=1; \
 	exit $$rc
@@ -106,6 +132,12 @@ demo:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory $(SO54)
 	@$(ENV54) sh examples/demo.sh
+
+# examples/nginx.conf in a real nginx against the sandbox (helpscout.resty)
+demo-nginx:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory $(SOJIT)
+	@$(ENV54) $(LUA) examples/nginx_demo.lua
 
 bench:
 	@$(MAKE) --no-print-directory deps
