@@ -33,6 +33,7 @@ build = {
         "csrc/hs_call.c",
         "csrc/hs_client.c",
         "csrc/hs_curl.c",
+        "csrc/hs_decode.c",
         "csrc/hs_engine.c",
         "csrc/hs_error.c",
         "csrc/hs_iter.c",
