@@ -26,7 +26,7 @@ DESTDIR      ?=
 SRCS    := $(wildcard csrc/*.c)
 HDRS    := $(wildcard csrc/*.h)
 LUAMODS := $(shell find lua -name '*.lua' | sort)
-BINS    := bin/helpscout bin/helpscout-sandbox
+BINS    := bin/helpscout bin/helpscout-sandbox bin/helpscout-mcp
 
 SO54 := build/5.4/helpscout/core.so
 SOJIT := build/jit/helpscout/core.so
@@ -44,9 +44,11 @@ ENVJIT = $(RUNENV) LUA_CPATH="$(CURDIR)/build/jit/?.so;;"
 
 DEB_PKGS := lua5.4 liblua5.4-dev luajit2 libluajit2-5.1-dev libcurl4-openssl-dev lua-cjson \
             lua-busted lua-socket lua-check luarocks pkg-config gcc make curl valgrind \
-            clang libclang-rt-14-dev libssl-dev redis-server
+            libssl-dev redis-server clang libclang-rt-14-dev
+# helpscout.resty: nginx with the lua module (OpenResty's) and its Lua half; openssl for test certificates
+DEB_PKGS += nginx libnginx-mod-http-lua lua-resty-core openssl
 
-.PHONY: all deps build build-jit test test-54 test-jit test-valgrind test-asan fuzz lint demo bench install clean check-rock
+.PHONY: all deps build build-jit test test-54 test-jit test-valgrind test-asan test-mcp fuzz lint demo demo-nginx bench install clean check-rock
 
 all: $(SO54)
 
@@ -76,15 +78,23 @@ deps:
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
 	fi
+	@# test-only JavaScript (the official MCP SDK client), pinned by package-lock.json
+	@if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
+	  echo "make deps: npm ci"; npm ci --no-audit --no-fund --loglevel=error || exit 1; \
+	fi
 
 lint:
-	luacheck -q lua bin/helpscout bin/helpscout-sandbox spec examples bench
+	luacheck -q lua bin/helpscout bin/helpscout-sandbox bin/helpscout-mcp spec examples bench
 
 test-54: $(SO54)
 	$(ENV54) $(LUA) spec/support/run.lua $(LUA) $(BUSTED_ARGS)
 
 test-jit: $(SOJIT)
 	$(ENVJIT) $(LUAJIT) spec/support/run.lua $(LUAJIT) $(BUSTED_ARGS)
+
+# The official MCP SDK client (node) against bin/helpscout-mcp and a sandbox it starts.
+test-mcp: $(SO54)
+	$(ENV54) node spec/mcp/client.mjs
 
 # The C core under valgrind (memcheck), running the client specs.
 test-valgrind: $(SO54)
@@ -114,6 +124,7 @@ test:
 	$(MAKE) --no-print-directory test-valgrind || rc=1; \
 	$(MAKE) --no-print-directory test-asan || rc=1; \
 	$(MAKE) --no-print-directory fuzz FUZZ_TIME=20 || rc=1; \
+	$(MAKE) --no-print-directory test-mcp || rc=1; \
 	$(LUA) spec/support/summary.lua || rc=1; \
 	exit $$rc
 
@@ -121,6 +132,12 @@ demo:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory $(SO54)
 	@$(ENV54) sh examples/demo.sh
+
+# examples/nginx.conf in a real nginx against the sandbox (helpscout.resty)
+demo-nginx:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory $(SOJIT)
+	@$(ENV54) $(LUA) examples/nginx_demo.lua
 
 bench:
 	@$(MAKE) --no-print-directory deps

@@ -65,6 +65,7 @@ void hs_baddurlenc(lua_State *L, hs_buf *b, const char *s, size_t n);
 char *hs_strdup(const char *s);
 void hs_secfree(char **p); /* zero, free, NULL: for strings that held secrets */
 int hs_has_crlf(const char *s); /* 1 when s holds CR or LF (header injection) */
+void *hs_new_object(lua_State *L, size_t n, const char *mt); /* zeroed, metatable set */
 
 /* ---- errors, hs_error.c: one registry of kinds, one constructor ---- */
 int hs_kind_retryable(const char *kind); /* -1: unknown kind */
@@ -147,6 +148,7 @@ typedef struct hs_req {
   hs_buf url;         /* absolute */
   hs_buf body;
   const char *ctype;  /* body content type or NULL */
+  const struct hs_proj *proj; /* decode only these fields (per-call option `fields`), or NULL */
 } hs_req;
 
 /* What the driver saw on the wire (facts only; hs_response.c turns them into kinds and retries).
@@ -179,8 +181,12 @@ void hs_build_url(lua_State *L, hs_buf *url, const char *base, const hs_tool *t,
 void hs_build_body(lua_State *L, hs_buf *out, const hs_tool *t, int arg);
 void hs_req_init(hs_req *r, const hs_tool *t);
 void hs_req_free(hs_req *r);
-/* Checks arguments base+1.. of tool t, builds its request into q. Raises on bad arguments. */
+/* Checks arguments first.. of tool t, builds its request into q. Raises on bad arguments. */
 void hs_build_call(lua_State *L, hs_req *q, const char *base_url, const hs_tool *t, int first);
+/* The per-call options table at arg ({fields = {...}}; more keys in `extra`, e.g. fetch_all's
+ * concurrency): compiled into *p; 1 when a projection was given. Raises on bad options. */
+int hs_call_options(lua_State *L, int arg, const hs_tool *t, struct hs_proj *p,
+                    const hs_field *extra, int nextra);
 
 /* ---- JSON: hs_json.c (encoder, core.json_*), hs_decode.c (decoder) ----
  * Decoded values: integral numbers with |v| < 2^53 are integers; null members of objects are
@@ -337,6 +343,7 @@ typedef struct hs_lcall { /* a call as a Lua object (core.engine): the call and 
   hs_call k;
   hs_resp r;
   int started;
+  hs_proj proj;
 } hs_lcall;
 hs_lcall *hs_lcall_new(lua_State *L, int eng, const hs_tool *t); /* pushes it */
 hs_engine *hs_engine_new(lua_State *L, int opts, int have_store); /* pushes the userdata */
@@ -352,11 +359,15 @@ typedef struct hs_pager {
   long long last;      /* parallel walk: the last page worth asking for */
   long long started, joined; /* parallel walk: highest page started / joined in order */
   long long read, bound;     /* pages read; pages a walk may read */
+  struct hs_proj *proj;      /* the walk's projection (&projbuf), or NULL */
+  hs_proj projbuf;
 } hs_pager;
 /* The pager userdata's user value: {engine =, opts =, seen = ids, visited = urls, held = pages} */
-hs_pager *hs_pager_new(lua_State *L, int eng, const hs_tool *t, int opts); /* pushes it */
+hs_pager *hs_pager_new(lua_State *L, int eng, const hs_tool *t, int opts, int call_opts,
+                       const hs_field *extra, int nextra); /* pushes it; raises */
 hs_pager *hs_pager_check(lua_State *L, int idx);
-/* Sequential walk: the next URL into q (0 when the walk is over; raises nothing). */
+/* Sequential walk: the next URL into q: 1; 0 when the walk is over; -1 with the error pushed
+ * when it would go beyond its bound. */
 int hs_pager_next_req(lua_State *L, int p, hs_req *q);
 /* Accepts the answer r to the request q of a sequential walk: pushes the new items and the page
  * (returns 2), or the error (returns 0). */
@@ -389,6 +400,7 @@ typedef struct hs_client {
   long timeout_ms, connect_timeout_ms;
   hs_call call;
   hs_resp resp;
+  hs_proj proj;    /* the current call's projection */
   hs_req sreq;     /* a request handed to the send function of a renewal */
   char sctype[64]; /* its content type */
   hs_slot slots[HS_MAX_CONCURRENCY];

@@ -292,6 +292,8 @@ static int l_tool(lua_State *L) {
   int ok;
   hs_call_init(&c->call, t);
   hs_build_call(L, &c->call.req, c->e->base_url, t, 2);
+  if (!t->body && hs_call_options(L, t->id ? 4 : 3, t, &c->proj, NULL, 0))
+    c->call.req.proj = &c->proj;
   c->busy = 1;
   ok = hs_client_run(L, 1, c, &c->call, &a);
   c->busy = 0;

@@ -86,6 +86,7 @@ build = {
     ["helpscout.triage"] = "lua/helpscout/triage.lua",
     ["helpscout.triage.common"] = "lua/helpscout/triage/common.lua",
     ["helpscout.triage.drafts"] = "lua/helpscout/triage/drafts.lua",
+    ["helpscout.triage.html"] = "lua/helpscout/triage/html.lua",
     ["helpscout.triage.lexicon"] = "lua/helpscout/triage/lexicon.lua",
     ["helpscout.triage.priority"] = "lua/helpscout/triage/priority.lua",
     ["helpscout.triage.report"] = "lua/helpscout/triage/report.lua",
@@ -100,11 +101,18 @@ build = {
     ["helpscout.triage.topics.refine"] = "lua/helpscout/triage/topics/refine.lua",
     ["helpscout.triage.topics.vocab"] = "lua/helpscout/triage/topics/vocab.lua",
     ["helpscout.triage.transcript"] = "lua/helpscout/triage/transcript.lua",
+    ["helpscout.tools"] = "lua/helpscout/tools.lua",
+    ["helpscout.tools.guard"] = "lua/helpscout/tools/guard.lua",
+    ["helpscout.tools.jobs"] = "lua/helpscout/tools/jobs.lua",
+    ["helpscout.tools.schema"] = "lua/helpscout/tools/schema.lua",
+    ["helpscout.tools.shape"] = "lua/helpscout/tools/shape.lua",
+    ["helpscout.mcp"] = "lua/helpscout/mcp.lua",
   },
   install = {
     bin = {
       ["helpscout"] = "bin/helpscout",
       ["helpscout-sandbox"] = "bin/helpscout-sandbox",
+      ["helpscout-mcp"] = "bin/helpscout-mcp",
     },
   },
 }

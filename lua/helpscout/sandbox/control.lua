@@ -22,27 +22,67 @@ local function bad(message) wire.fail(ctl(400, { error = message })) end
 local function positive(v) return type(v) == "number" and v >= 0 end
 local function to_int(v) return (math.tointeger and math.tointeger(v)) or v end
 
--- Settable at run time: name -> check(v) returning the value to store, or failing.
+local function number_check(name, zero_ok)
+  return function(v)
+    if not positive(v) or (not zero_ok and v <= 0) then return nil, name .. " must be a positive number" end
+    return to_int(v)
+  end
+end
+
+local function http_url(name)
+  return function(v)
+    if v == false then return false end -- unset
+    if type(v) ~= "string" or not match(v, "^https?://[^/%s?#@]+[^%s#]*$") then
+      return nil, name .. " must be an http(s) URL"
+    end
+    return v
+  end
+end
+
+-- Settable at start (flags, new()) and at run time: name -> check(v) -> value | nil, message.
 local CONFIG = {
-  token_ttl = function(v) if not positive(v) or v <= 0 then bad("token_ttl must be a positive number") end
-    return to_int(v) end,
-  rate_limit = function(v) if not positive(v) then bad("rate_limit must be a positive number") end
-    return to_int(v) end,
-  rate_window = function(v) if not positive(v) or v <= 0 then bad("rate_window must be a positive number") end
-    return to_int(v) end,
-  render_cache = function(v) if type(v) ~= "boolean" then bad("render_cache must be a boolean") end return v end,
+  token_ttl = number_check("token_ttl"),
+  rate_limit = number_check("rate_limit", true),
+  rate_window = number_check("rate_window"),
+  code_ttl = number_check("code_ttl"),
+  render_cache = function(v)
+    if type(v) ~= "boolean" then return nil, "render_cache must be a boolean" end
+    return v
+  end,
+  redirect_url = http_url("redirect_url"),
+  consent = function(v)
+    if v ~= "allow" and v ~= "deny" then return nil, 'consent must be "allow" or "deny"' end
+    return v
+  end,
+  webhook_url = http_url("webhook_url"),
+  webhook_secret = function(v)
+    if v ~= false and (type(v) ~= "string" or v == "") then return nil, "webhook_secret must be a non-empty string" end
+    return v
+  end,
 }
-local CONFIG_ORDER = { "render_cache", "token_ttl", "rate_limit", "rate_window" }
+local CONFIG_ORDER = { "render_cache", "token_ttl", "rate_limit", "rate_window", "code_ttl", "redirect_url",
+  "consent", "webhook_url", "webhook_secret" }
+
+-- Checks configuration value v of name k: the value to keep, or nil and a message.
+function _M.check_config(k, v)
+  return CONFIG[k](v)
+end
 
 local function config(S, body)
   local values = {}
   for _, k in ipairs(CONFIG_ORDER) do
-    if body[k] ~= nil then values[k] = CONFIG[k](body[k]) end
+    if body[k] ~= nil then
+      local v, msg = CONFIG[k](body[k])
+      if v == nil then bad(msg) end
+      values[k] = v
+    end
   end
   for k, v in pairs(values) do S.cfg[k] = v end -- all checked: nothing applied on a bad request
   if body.rate_limit ~= nil or body.rate_window ~= nil then S.rate = {} end
   local out = {}
   for _, k in ipairs(CONFIG_ORDER) do out[k] = S.cfg[k] end
+  out.webhook_secret = nil -- never shown: whether one is set is enough
+  out.webhook_secret_set = S.cfg.webhook_secret and true or false
   return 200, out
 end
 

@@ -1,4 +1,5 @@
--- Customers: list (filters, search, sort) and one customer.
+-- Customers: list (filters, search, sort), one customer, and its contact sub-resources (emails,
+-- phones, chats, social profiles, websites, address) served from the seeded data.
 local data = require "helpscout.sandbox.data"
 local query = require "helpscout.sandbox.query"
 local render = require "helpscout.sandbox.render"
@@ -109,9 +110,32 @@ local function get(S, req, ctx)
   return wire.hal_text(render.customer_json(base, ctx.customer, render.cache_for(S, base)))
 end
 
+-- Sub-resources (the _links a customer advertises) ---------------------------------------------
+
+-- GET /v2/customers/{id}/<path>: { _embedded = { <key> = [...] }, _links = { self } }
+local function contacts(key)
+  return function(S, req, ctx)
+    local self = wire.base_url(S, req) .. req.path
+    return wire.hal(200, { _embedded = { [key] = render.contact_list(ctx.customer, key) },
+      _links = { self = { href = self } } })
+  end
+end
+
+local function address(S, req, ctx)
+  local a = render.address(wire.base_url(S, req), ctx.customer)
+  if not a then return wire.not_found(S) end
+  return wire.hal(200, a)
+end
+
 _M.routes = {
   { "GET", "/v2/customers", list, params = LIST_PARAMS },
   { "GET", "/v2/customers/{customerId}", get },
+  { "GET", "/v2/customers/{customerId}/emails", contacts("emails") },
+  { "GET", "/v2/customers/{customerId}/phones", contacts("phones") },
+  { "GET", "/v2/customers/{customerId}/chats", contacts("chats") },
+  { "GET", "/v2/customers/{customerId}/social-profiles", contacts("social_profiles") },
+  { "GET", "/v2/customers/{customerId}/websites", contacts("websites") },
+  { "GET", "/v2/customers/{customerId}/address", address },
 }
 
 return _M

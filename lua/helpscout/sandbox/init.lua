@@ -13,6 +13,7 @@ local http = require "helpscout.sandbox.http"
 local json = require "helpscout.sandbox.json"
 local data = require "helpscout.sandbox.data"
 local api = require "helpscout.sandbox.api"
+local oauth = require "helpscout.sandbox.oauth"
 local control = require "helpscout.sandbox.control"
 local reqlog = require "helpscout.sandbox.reqlog"
 
@@ -28,6 +29,8 @@ local DEFAULTS = {
   host = "127.0.0.1", port = 0, seed = 42, token_ttl = 172800, rate_limit = 0, rate_window = 60,
   client_id = "sandbox-client-id", client_secret = "sandbox-client-secret", now = nil, parent = nil,
   verbose = false, log_limit = 10000, render_cache = true, webhook_url = false, webhook_secret = false,
+  conversations = 560, redirect_url = "http://127.0.0.1:8765/oauth/callback/help-scout", consent = "allow",
+  code_ttl = 600,
 }
 
 -- Creates a sandbox (not yet listening). Options: host, port, seed, token_ttl, rate_limit,
@@ -41,6 +44,15 @@ function _M.new(opts)
     if DEFAULTS[k] == nil and k ~= "now" and k ~= "parent" then
       error("bad argument #1 to 'new' (unknown option '" .. tostring(k) .. "')", 2)
     end
+    cfg[k] = v
+  end
+  local n = cfg.conversations
+  if type(n) ~= "number" or n < 1 or n > 500000 or n ~= floor(n) then
+    error("bad argument #1 to 'new' (conversations: expected an integer from 1 to 500000)", 2)
+  end
+  for _, k in ipairs { "redirect_url", "consent", "webhook_url", "webhook_secret", "code_ttl" } do
+    local v, msg = control.check_config(k, cfg[k])
+    if v == nil then error("bad argument #1 to 'new' (" .. msg .. ")", 2) end
     cfg[k] = v
   end
   if type(cfg.now) == "string" then
@@ -65,7 +77,7 @@ function _M:reset()
   local cfg = {}
   for k, v in pairs(self.start_cfg) do cfg[k] = v end
   self.cfg = cfg
-  self.store = data.generate(cfg.seed, self.base_time)
+  self.store = data.generate(cfg.seed, self.base_time, cfg.conversations)
   self.owner_id = self.store.users[1].id
   self.tokens, self.refresh, self.codes = {}, {}, {}
   self.reqlog = reqlog.new(cfg.log_limit)
@@ -73,11 +85,10 @@ function _M:reset()
   self.rate = {}
 end
 
--- A new single-use authorization code for client_id, valid for CODE_TTL seconds.
-local CODE_TTL = 600
+-- A new single-use authorization code for client_id, valid for cfg.code_ttl seconds.
 function _M:new_code(client_id)
   local code = self:random_token(24)
-  self.codes[code] = { client_id = client_id, expires_at = self:now() + CODE_TTL }
+  self.codes[code] = { client_id = client_id, expires_at = self:now() + self.cfg.code_ttl }
   return code
 end
 
@@ -127,10 +138,10 @@ local function fault_status_response(f)
   return { status = f.status, headers = headers, body = body }
 end
 
-local function apply_fault(self, f, req)
+local function apply_fault(self, f, req, serve)
   local real
   if f.process or (f.action == "delay" and not f.status) or f.action == "truncate" then
-    real = api.handle(self, req)
+    real = serve(self, req)
   end
   if f.action == "drop" then return { drop = true } end
   if f.action == "status" then return fault_status_response(f) end
@@ -154,19 +165,24 @@ end
 
 -- Request entry point ----------------------------------------------------------------------------
 
+-- Served outside /v2 but logged and open to faults like it: Help Scout's consent page.
+local CONSENT_PATH = "/authentication/authorizeClientApplication"
+
 function _M:handle(req)
   if req.path:sub(1, 10) == "/_sandbox/" then return control.handle(self, req) end
-  if req.path ~= "/v2" and req.path:sub(1, 4) ~= "/v2/" then
+  local serve = api.handle
+  if req.path == CONSENT_PATH then serve = oauth.consent
+  elseif req.path ~= "/v2" and req.path:sub(1, 4) ~= "/v2/" then
     return control.ctl(404, { message = "Not found: the API lives under /v2 (see doc/sandbox.md)" })
   end
   local entry = self.reqlog:add(req, self:now(), { self.cfg.client_secret, self.cfg.webhook_secret })
   local f = match_fault(self, req)
   local res
   if f then
-    res = apply_fault(self, f, req)
+    res = apply_fault(self, f, req, serve)
     entry.fault = f.action
   else
-    res = api.handle(self, req)
+    res = serve(self, req)
   end
   entry.status = res.drop and 0 or (res.status or 200)
   if self.cfg.verbose then
@@ -218,13 +234,15 @@ end
 local USAGE = [[
 usage: helpscout-sandbox [--host 127.0.0.1] [--port N|0] [--seed N] [--token-ttl SECS]
        [--rate-limit N (0 = off)] [--rate-window SECS] [--client-id ID] [--client-secret S]
-       [--now yyyy-MM-ddTHH:mm:ssZ] [--parent PID] [--verbose]
+       [--now yyyy-MM-ddTHH:mm:ssZ] [--parent PID] [--verbose] [--conversations N]
+       [--redirect-url URL] [--consent allow|deny] [--webhook-url URL --webhook-secret S]
 An offline Help Scout Mailbox API 2.0 on http://HOST:PORT/v2 (see doc/sandbox.md).]]
 
 local FLAGS = { host = "string", port = "number", seed = "number", ["token-ttl"] = "number",
   ["rate-limit"] = "number", ["rate-window"] = "number", ["client-id"] = "string",
   ["client-secret"] = "string", now = "string", parent = "number", verbose = "boolean",
-  ["webhook-url"] = "string", ["webhook-secret"] = "string" }
+  ["webhook-url"] = "string", ["webhook-secret"] = "string", conversations = "number",
+  ["redirect-url"] = "string", consent = "string" }
 
 -- Parses command-line flags into new() options; returns opts or nil and a message.
 function _M.parse_args(argv)

@@ -6,7 +6,7 @@
 local json = require "helpscout.sandbox.json"
 local wire = require "helpscout.sandbox.wire"
 
-local pairs, type = pairs, type
+local pairs, ipairs, type = pairs, ipairs, type
 local floor = math.floor
 local format, lower, find, match, gsub, sub = string.format, string.lower, string.find, string.match,
   string.gsub, string.sub
@@ -14,6 +14,8 @@ local concat = table.concat
 local parse_qs, url_decode, oauth_json = wire.parse_qs, wire.url_decode, wire.oauth_json
 
 local _M = {}
+
+local HTML_ESC = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;" }
 
 local function b64decode(s)
   local alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
@@ -113,6 +115,46 @@ function _M.token(S, req)
     oauth_error(401, "invalid_client", "Bad client credentials")
   end
   return GRANTS[grant](S, f)
+end
+
+-- Consent stand-in --------------------------------------------------------------------------------
+-- GET /authentication/authorizeClientApplication?client_id=&state= plays Help Scout's consent
+-- screen with a user who answers at once (cfg.consent "allow" or "deny"): 302 to cfg.redirect_url
+-- with code and state, or error=access_denied and state. An unknown client_id is a 400 page, as
+-- the user would see it; nothing is redirected then.
+
+local function html(status, title, text, headers)
+  local h = { { "Content-Type", "text/html; charset=UTF-8" }, { "Cache-Control", "no-store" } }
+  for _, x in ipairs(headers or {}) do h[#h + 1] = x end
+  return { status = status, headers = h, body = "<!DOCTYPE html><html><head><title>" .. title ..
+    "</title></head><body><h1>" .. title .. "</h1><p>" .. text .. "</p></body></html>" }
+end
+
+-- redirect_url with the query parameters of list ({name, value}... ; nil values left out).
+local function with_query(url, list)
+  local parts = {}
+  for _, p in ipairs(list) do
+    if p[2] ~= nil then parts[#parts + 1] = p[1] .. "=" .. wire.url_encode(p[2]) end
+  end
+  return url .. (find(url, "?", 1, true) and "&" or "?") .. concat(parts, "&")
+end
+
+function _M.consent(S, req)
+  if req.method ~= "GET" and req.method ~= "HEAD" then
+    return html(405, "Method Not Allowed", "Use GET.", { { "Allow", "GET, HEAD" } })
+  end
+  local _, q = parse_qs(req.query_string)
+  if not q.client_id or q.client_id == "" or q.client_id ~= S.cfg.client_id then
+    return html(400, "Unknown application", "No application is registered with this client_id.")
+  end
+  local location
+  if S.cfg.consent == "deny" then
+    location = with_query(S.cfg.redirect_url, { { "error", "access_denied" }, { "state", q.state } })
+  else
+    location = with_query(S.cfg.redirect_url, { { "code", S:new_code(q.client_id) }, { "state", q.state } })
+  end
+  local link = '<a href="' .. gsub(location, '[&<>"]', HTML_ESC) .. '">the application</a>'
+  return html(302, "Redirecting", "Continue to " .. link .. ".", { { "Location", location } })
 end
 
 -- Checks the request's bearer token; fails with the 401 when it is missing, unknown or expired.

@@ -233,11 +233,32 @@ local function render_mailbox(base, mb)
       fields = { href = base .. "/v2/mailboxes/" .. mb.id .. "/fields" } } }
 end
 
+-- A customer's contact lists (the _embedded of a customer and the sub-resources /emails, /phones,
+-- /chats, /social-profiles, /websites), keyed as in _embedded.
+local CONTACT_LISTS = { emails = "emails", phones = "phones", chats = "chats", social_profiles = "social_profiles",
+  websites = "websites" }
+
+local function contact_list(c, key)
+  local out = arr()
+  for i, x in ipairs(c[CONTACT_LISTS[key]] or {}) do out[i] = { id = x.id, value = x.value, type = x.type } end
+  return out
+end
+_M.contact_list = contact_list
+
+-- A customer's address object (nil when the customer has none).
+function _M.address(base, c)
+  local a = c.address
+  if not a then return nil end
+  local lines = arr()
+  for i, l in ipairs(a.lines) do lines[i] = l end
+  return { id = a.id, city = a.city, state = a.state, postalCode = a.postalCode, country = a.country,
+    lines = lines, createdAt = iso(a.createdAt), updatedAt = iso(a.updatedAt),
+    _links = { self = { href = base .. "/v2/customers/" .. c.id .. "/address" } } }
+end
+
 local function render_customer(base, c)
-  local e = { emails = arr(), phones = arr(), chats = arr(), social_profiles = arr(), websites = arr() }
-  for i, x in ipairs(c.emails) do e.emails[i] = { id = x.id, value = x.value, type = x.type } end
-  for i, x in ipairs(c.phones) do e.phones[i] = { id = x.id, value = x.value, type = x.type } end
-  if c.website then e.websites[1] = { id = c.emails[1].id + 900000, value = c.website } end
+  local e = {}
+  for key in pairs(CONTACT_LISTS) do e[key] = contact_list(c, key) end
   local self = base .. "/v2/customers/" .. c.id
   return { id = c.id, firstName = c.firstName, lastName = c.lastName, gender = c.gender,
     jobTitle = c.jobTitle, location = c.location, organization = c.organization, photoType = c.photoType,

@@ -39,7 +39,7 @@ local function redact_form(s)
   end))
 end
 
--- Redacts secret-named members in place; returns how many were redacted.
+-- Redacts t in place; returns how many values it replaced.
 local function redact_json(t)
   local n = 0
   for k, v in pairs(t) do
@@ -100,9 +100,8 @@ local function log_body(req, secrets)
   local decoded
   if find(ct, "json", 1, true) or find(body, "^%s*[%[{]") then
     decoded = json.decode(body)
-    -- re-encoded only when something was redacted: the raw bytes are what the client sent
-    -- (a re-encoding would turn [] into {})
     if type(decoded) == "table" then
+      -- re-encoded only when something was redacted: the log keeps the bytes the client sent
       if redact_json(decoded) > 0 then body = json.encode(decoded) end
       return redact_values(body, secrets), decoded
     end

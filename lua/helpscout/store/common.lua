@@ -8,7 +8,8 @@ local type, pairs, ipairs, pcall, error, select, setmetatable, tostring = type, 
   setmetatable, tostring
 local unpack = table.unpack or unpack
 local concat, sort = table.concat, table.sort
-local huge = math.huge
+local huge, floor = math.huge, math.floor
+local tointeger = math.tointeger or function(v) return v end
 
 local _M = {}
 
@@ -41,7 +42,9 @@ local function check_options(spec, opts, fname)
       error(("bad argument #1 to '%s' (unknown option '%s'; valid: %s)"):format(fname, tostring(k),
         concat(names, ", ")), 3)
     end
-    if type(v) ~= TYPES[s.type] or (s.min and v < s.min) or (s.nonempty and v == "") then
+    if s.type == "integer" and type(v) == "number" and v == floor(v) then v = tointeger(v) or v end
+    if type(v) ~= TYPES[s.type] or (s.min and v < s.min) or (s.nonempty and v == "")
+      or (s.type == "integer" and v ~= floor(v)) then
       error(("bad argument #1 to '%s' (option '%s' must be a%s %s)"):format(fname, k,
         s.nonempty and " non-empty" or "", s.type .. (s.min and " >= " .. s.min or "")), 3)
     end
