@@ -84,7 +84,7 @@ deps:
 	fi
 
 lint:
-	luacheck -q lua bin/helpscout bin/helpscout-sandbox bin/helpscout-mcp spec examples bench
+	luacheck -q lua bin/helpscout bin/helpscout-sandbox bin/helpscout-mcp spec examples bench fuzz
 
 test-54: $(SO54)
 	$(ENV54) $(LUA) spec/support/run.lua $(LUA) $(BUSTED_ARGS)
