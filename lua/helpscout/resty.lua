@@ -274,7 +274,12 @@ local function fetch_parallel(self, p, conc, all)
     end
     local items, finished = p:take()
     append(all, items)
-    if n then wake:post(conc) elseif not finished then wake:wait(0.05) end
+    if n then
+      local waiting = -wake:count() -- wake the threads waiting for the window to move
+      if waiting > 0 then wake:post(waiting) end
+    elseif not finished then
+      wake:wait(0.05)
+    end
     return finished
   end
   local function worker()
