@@ -56,7 +56,7 @@ local function triage()
   rule("GET /triage (fetch_all on cosockets inside nginx, then helpscout.triage)")
   local status, _, body = request("GET", "http://127.0.0.1:" .. PORT .. "/triage")
   local r = cjson.decode(body) or {}
-  print(("status %s: %s active conversations"):format(status, tostring(r.conversations)))
+  print(("status %s: %d active conversations"):format(status, r.conversations or 0))
   for _, g in ipairs(r.groups or {}) do print(("  %-28s %3d"):format(g.label or g.topic, g.count)) end
   for _, a in ipairs(r.attention or {}) do print(("  [%-6s %3d] %s"):format(a.level, a.score, a.subject)) end
   return status == 200
@@ -71,8 +71,9 @@ local function connect(sandbox_url)
   local cookie = (h["set-cookie"] or ""):match("^([^;]+)")
   local state = (h.location or ""):match("state=([%w%-_]+)")
   print(("/connect: %s -> %s"):format(status, tostring(h.location):gsub("state=[%w%-_]+", "state=...")))
+  local consent = cjson.encode{ client_id = "sandbox-client-id", state = state }
   local _, _, grant = request("POST", sandbox_url .. "/_sandbox/authorize", { ["content-type"] = "application/json",
-    ["content-length"] = 60 }, cjson.encode{ client_id = "sandbox-client-id", state = state })
+    ["content-length"] = #consent }, consent)
   local code = (cjson.decode(grant) or {}).code
   local cb_status, _, text = request("GET", ("%s/oauth/callback/help-scout?code=%s&state=%s"):format(base, code, state),
     { cookie = cookie })

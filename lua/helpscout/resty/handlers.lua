@@ -103,8 +103,7 @@ local function callback(o, store)
   end
   if type(args.code) ~= "string" or args.code == "" then return answer(400, "No authorization code.") end
   local tok, e = exchange(o, args.code)
-  if not tok then
-    ngx.log(ngx.ERR, "helpscout oauth callback: ", e.kind, ": ", e.message)
+  if not tok then -- not logged: nginx would add the request line, and with it the code
     return answer(e.kind == "reconsent" and 400 or 502,
       "The authorization code could not be exchanged (" .. e.kind .. ").")
   end
