@@ -14,6 +14,7 @@ PKG_CONFIG   ?= pkg-config
 # Recursively expanded on purpose: pkg-config may only exist after `make deps`.
 CURL_CFLAGS   = $(shell $(PKG_CONFIG) --cflags libcurl 2>/dev/null)
 CURL_LIBS     = $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null || echo -lcurl)
+CRYPTO_LIBS   = $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
 WARN         := -std=c99 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 HS_CFLAGS     = $(WARN) -fPIC -fvisibility=hidden -D_POSIX_C_SOURCE=200809L $(CURL_CFLAGS)
 PREFIX       ?= /usr/local
@@ -25,10 +26,16 @@ DESTDIR      ?=
 SRCS    := $(wildcard csrc/*.c)
 HDRS    := $(wildcard csrc/*.h)
 LUAMODS := $(shell find lua -name '*.lua' | sort)
-BINS    := bin/helpscout bin/helpscout-sandbox
+BINS    := bin/helpscout bin/helpscout-sandbox bin/helpscout-mcp
 
 SO54 := build/5.4/helpscout/core.so
 SOJIT := build/jit/helpscout/core.so
+SOASAN := build/asan/helpscout/core.so
+
+# Sanitizers (make test-asan, make fuzz): the core under ASan+UBSan, any report fatal.
+SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CC   ?= clang
+FUZZ_TIME ?= 60
 
 # Environment for running from the checkout.
 RUNENV = LUA_PATH="$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/spec/?.lua;;"
@@ -36,22 +43,26 @@ ENV54  = $(RUNENV) LUA_CPATH="$(CURDIR)/build/5.4/?.so;;"
 ENVJIT = $(RUNENV) LUA_CPATH="$(CURDIR)/build/jit/?.so;;"
 
 DEB_PKGS := lua5.4 liblua5.4-dev luajit2 libluajit2-5.1-dev libcurl4-openssl-dev lua-cjson \
-            lua-busted lua-socket lua-check luarocks pkg-config gcc make curl valgrind
+            lua-busted lua-socket lua-check luarocks pkg-config gcc make curl valgrind \
+            libssl-dev redis-server clang libclang-rt-14-dev
 # helpscout.resty: nginx with the lua module (OpenResty's) and its Lua half; openssl for test certificates
 DEB_PKGS += nginx libnginx-mod-http-lua lua-resty-core openssl
 
-.PHONY: demo-nginx
-.PHONY: all deps build build-jit test test-54 test-jit test-valgrind lint demo bench install clean check-rock
+.PHONY: all deps build build-jit test test-54 test-jit test-valgrind test-asan test-mcp fuzz lint demo demo-nginx bench install clean check-rock
 
 all: $(SO54)
 
 $(SO54): $(SRCS) $(HDRS) Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(HS_CFLAGS) -I$(LUA_INCDIR) $(LIBFLAG) -o $@ $(SRCS) $(CURL_LIBS)
+	$(CC) $(CFLAGS) $(HS_CFLAGS) -I$(LUA_INCDIR) $(LIBFLAG) -o $@ $(SRCS) $(CURL_LIBS) $(CRYPTO_LIBS)
 
 $(SOJIT): $(SRCS) $(HDRS) Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(HS_CFLAGS) -I$(LUAJIT_INCDIR) $(LIBFLAG) -o $@ $(SRCS) $(CURL_LIBS)
+	$(CC) $(CFLAGS) $(HS_CFLAGS) -I$(LUAJIT_INCDIR) $(LIBFLAG) -o $@ $(SRCS) $(CURL_LIBS) $(CRYPTO_LIBS)
+
+$(SOASAN): $(SRCS) $(HDRS) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_FLAGS) $(HS_CFLAGS) -I$(LUA_INCDIR) $(LIBFLAG) -o $@ $(SRCS) $(CURL_LIBS) $(CRYPTO_LIBS)
 
 build: $(SO54)
 build-jit: $(SOJIT)
@@ -67,9 +78,13 @@ deps:
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
 	fi
+	@# test-only JavaScript (the official MCP SDK client), pinned by package-lock.json
+	@if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
+	  echo "make deps: npm ci"; npm ci --no-audit --no-fund --loglevel=error || exit 1; \
+	fi
 
 lint:
-	luacheck -q lua bin/helpscout bin/helpscout-sandbox spec examples bench
+	luacheck -q lua bin/helpscout bin/helpscout-sandbox bin/helpscout-mcp spec examples bench
 
 test-54: $(SO54)
 	$(ENV54) $(LUA) spec/support/run.lua $(LUA) $(BUSTED_ARGS)
@@ -77,9 +92,25 @@ test-54: $(SO54)
 test-jit: $(SOJIT)
 	$(ENVJIT) $(LUAJIT) spec/support/run.lua $(LUAJIT) $(BUSTED_ARGS)
 
+# The official MCP SDK client (node) against bin/helpscout-mcp and a sandbox it starts.
+test-mcp: $(SO54)
+	$(ENV54) node spec/mcp/client.mjs
+
 # The C core under valgrind (memcheck), running the client specs.
 test-valgrind: $(SO54)
 	HS_VALGRIND=1 $(ENV54) $(LUA) spec/support/run.lua valgrind $(BUSTED_ARGS)
+
+# The C core built with ASan+UBSan, running the client specs and the JSON spec under lua5.4 with
+# the ASan runtime preloaded (the interpreter is not instrumented; leak checking is off for it).
+test-asan: $(SOASAN)
+	HS_ASAN_LIB="$$($(CC) -print-file-name=libasan.so)" $(RUNENV) \
+	  LUA_CPATH="$(CURDIR)/build/asan/?.so;;" $(LUA) spec/support/run.lua asan $(BUSTED_ARGS)
+
+# libFuzzer over the decoder, projection, encoder round trip and the response path, for
+# FUZZ_TIME seconds on the committed seed corpus (fuzz/corpus; new inputs go to .tmp/fuzz).
+fuzz:
+	@FUZZ_CC="$(FUZZ_CC)" FUZZ_TIME="$(FUZZ_TIME)" LUA_INCDIR="$(LUA_INCDIR)" \
+	  CURL_CFLAGS="$(CURL_CFLAGS)" CURL_LIBS="$(CURL_LIBS) $(CRYPTO_LIBS)" sh fuzz/run.sh
 
 test:
 	@$(MAKE) --no-print-directory deps
@@ -91,6 +122,9 @@ test:
 	$(MAKE) --no-print-directory test-54 || rc=1; \
 	$(MAKE) --no-print-directory test-jit || rc=1; \
 	$(MAKE) --no-print-directory test-valgrind || rc=1; \
+	$(MAKE) --no-print-directory test-asan || rc=1; \
+	$(MAKE) --no-print-directory fuzz FUZZ_TIME=20 || rc=1; \
+	$(MAKE) --no-print-directory test-mcp || rc=1; \
 	$(LUA) spec/support/summary.lua || rc=1; \
 	exit $$rc
 

@@ -104,3 +104,13 @@ void hs_secfree(char **p) {
 }
 
 int hs_has_crlf(const char *s) { return strpbrk(s, "\r\n") != NULL; }
+
+/* A zeroed full userdata of n bytes with the metatable named mt (born with its metatable, so a
+ * __gc runs whatever happens next). */
+void *hs_new_object(lua_State *L, size_t n, const char *mt) {
+  void *p = lua_newuserdata(L, n);
+  memset(p, 0, n);
+  luaL_getmetatable(L, mt);
+  lua_setmetatable(L, -2);
+  return p;
+}

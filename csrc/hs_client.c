@@ -10,25 +10,9 @@
  * alive forever. A busy client (a call in progress) refuses to be re-entered — from on_token, a
  * store, or a finalizer — with a clear error instead of corrupting the call in flight.
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "hs.h"
-
-double hs_epoch(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-void hs_sleep(double secs) {
-  struct timespec ts, rem;
-  if (!(secs > 0)) return;
-  ts.tv_sec = (time_t)secs;
-  ts.tv_nsec = (long)((secs - (double)ts.tv_sec) * 1e9);
-  while (nanosleep(&ts, &rem) != 0 && errno == EINTR) ts = rem;
-}
 
 static const hs_field client_opts[] = {
   HS_ENGINE_OPTS,
@@ -308,6 +292,8 @@ static int l_tool(lua_State *L) {
   int ok;
   hs_call_init(&c->call, t);
   hs_build_call(L, &c->call.req, c->e->base_url, t, 2);
+  if (!t->body && hs_call_options(L, t->id ? 4 : 3, t, &c->proj, NULL, 0))
+    c->call.req.proj = &c->proj;
   c->busy = 1;
   ok = hs_client_run(L, 1, c, &c->call, &a);
   c->busy = 0;

@@ -16,7 +16,8 @@ static int next_page(lua_State *L, int client, hs_client *c, int p) {
   hs_action a;
   int ok;
   hs_call_init(&c->call, pg->tool);
-  if (!hs_pager_next_req(L, p, &c->call.req)) return 0;
+  ok = hs_pager_next_req(L, p, &c->call.req);
+  if (ok <= 0) return ok;
   c->busy = 1;
   ok = hs_client_run(L, client, c, &c->call, &a);
   c->busy = 0;
@@ -71,23 +72,24 @@ static int make_iter(lua_State *L, int pages) {
   const hs_tool *t;
   hs_check_client(L, 1);
   t = hs_tool_check(L, 2, 1);
-  lua_settop(L, 3);
+  lua_settop(L, 4);
   hs_getuservalue(L, 1);
   lua_getfield(L, -1, "engine");
-  lua_replace(L, -2); /* 4: engine */
-  hs_pager_new(L, 4, t, 3); /* 5 */
+  lua_replace(L, -2); /* 5: engine */
+  hs_pager_new(L, 5, t, 3, 4, NULL, 0); /* 6 */
   lua_pushvalue(L, 1);
-  lua_pushvalue(L, 5);
+  lua_pushvalue(L, 6);
   lua_newtable(L);
   lua_pushinteger(L, pages);
   lua_pushcclosure(L, iter, 4);
   return 1;
 }
 
-/* hs:each(tool, opts?) -> iterator over every item of every page; raises the error table. */
+/* hs:each(tool, opts?, {fields =}?) -> iterator over every item of every page; raises the error
+ * table. */
 int hs_l_each(lua_State *L) { return make_iter(L, 0); }
 
-/* hs:pages(tool, opts?) -> iterator of items, page per page; raises the error table. */
+/* hs:pages(tool, opts?, {fields =}?) -> iterator of items, page per page; raises the error table. */
 int hs_l_pages(lua_State *L) { return make_iter(L, 1); }
 
 /* ---- fetch_all ---- */
@@ -237,20 +239,16 @@ static int fetch_all(lua_State *L, hs_client *c) {
   return rc == 0;
 }
 
-/* hs:fetch_all(tool, opts?, {concurrency = 1..8 (default 4)}) -> every item in page order, ids
- * deduplicated; or nil, err. */
+/* hs:fetch_all(tool, opts?, {concurrency = 1..8 (default 4), fields =}) -> every item in page
+ * order, ids deduplicated; or nil, err. */
 int hs_l_fetch_all(lua_State *L) {
   hs_client *c = hs_check_client(L, 1);
   const hs_tool *t = hs_tool_check(L, 2, 1);
   lua_settop(L, 4);
-  if (!lua_isnil(L, 4)) {
-    luaL_checktype(L, 4, LUA_TTABLE);
-    hs_check_fields(L, 4, fetch_opts, 1, "option", 0);
-  }
   hs_getuservalue(L, 1);
   lua_getfield(L, -1, "engine");
   lua_replace(L, -2);
-  hs_pager_new(L, 5, t, 3);
+  hs_pager_new(L, 5, t, 3, 4, fetch_opts, 1); /* checks {concurrency =, fields =} too */
   lua_replace(L, 5); /* 5: pager (the engine stays referenced by it) */
   if (fetch_all(L, c)) {
     lua_settop(L, 6);

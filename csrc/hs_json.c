@@ -1,14 +1,13 @@
 /*
- * hs_json.c — the request-body JSON encoder, and decoding through a private lua-cjson instance.
+ * hs_json.c — the JSON encoder (request bodies and core.json_encode) and the Lua-visible JSON
+ * functions; the decoder is hs_decode.c.
  *
- * Encoder: driven by the value and a few schema facts rather than by guesswork — fields that are
- * arrays on the wire (tags, cc, bcc, to, threads, attachments, fields) always encode as arrays, so
- * an empty Lua table becomes [] there; integers are printed as integers (never %.14g); strings must
- * be valid UTF-8 and are escaped, so the output is always valid JSON or the call raises.
- * Decoder: cjson.new() taken at luaopen (users' cjson settings never leak in). Under Lua 5.4,
- * Debian's cjson returns floats for every number; integral ones below 2^53 become integers, so ids
- * are Lua integers. JSON nulls inside objects are dropped (absent and null mean the same to the
- * API, helpscout-api.md §8), which lets callers test fields with plain `if`.
+ * Encoder: driven by the value and a few schema facts rather than by guesswork — a table with
+ * the array metatable (core.array, what the decoder gives every array) is always an array, so
+ * decoded [] re-encodes as []; in request bodies, fields the tool table marks as arrays
+ * (hs_array_key: tags, cc, ...) always encode as arrays too, so an empty Lua table becomes [];
+ * integers are printed as integers (never %.14g); strings must be valid UTF-8 and are escaped,
+ * so the output is always valid JSON or the call raises.
  */
 #include <math.h>
 #include <stdio.h>
@@ -16,13 +15,24 @@
 #include <string.h>
 #include "hs.h"
 
+#define HS_JSONBUF_MT "helpscout.JsonBuffer"
+
 /* ---- encoder ---- */
 
 /* Which keys are arrays on the wire comes from the tool table (hs_array_key). */
 static int is_array_key(const char *key) { return hs_array_key(key); }
 
+static int has_array_mt(lua_State *L, int idx) {
+  int yes;
+  if (!lua_getmetatable(L, idx)) return 0;
+  luaL_getmetatable(L, HS_ARRAY_MT);
+  yes = lua_rawequal(L, -1, -2);
+  lua_pop(L, 2);
+  return yes;
+}
+
 /* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no surrogates), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t left) {
+size_t hs_utf8_len(const unsigned char *s, size_t left) {
   unsigned char c = s[0];
   size_t need, i;
   unsigned char lo = 0x80, hi = 0xBF;
@@ -52,7 +62,7 @@ static void enc_string(lua_State *L, hs_buf *out, const char *s, size_t n, const
   while (i < n) {
     unsigned char ch = (unsigned char)s[i];
     if (ch >= 0x80) {
-      size_t k = utf8_seq((const unsigned char *)s + i, n - i);
+      size_t k = hs_utf8_len((const unsigned char *)s + i, n - i);
       if (!k) {
         lua_pushfstring(L, "field '%s' is not valid UTF-8", key ? key : "?");
         luaL_argerror(L, arg, lua_tostring(L, -1));
@@ -82,6 +92,18 @@ static void enc_string(lua_State *L, hs_buf *out, const char *s, size_t n, const
   hs_baddc(L, out, '"');
 }
 
+/* The shortest of %.15g..%.17g that reads back as d, with '.' whatever the locale says. */
+static int shortest(char *tmp, size_t cap, double d) {
+  int prec, n = 0, i;
+  for (prec = 15; prec <= 17; prec++) {
+    n = snprintf(tmp, cap, "%.*g", prec, d);
+    if (strtod(tmp, NULL) == d) break;
+  }
+  for (i = 0; i < n; i++)
+    if (tmp[i] == ',') tmp[i] = '.';
+  return n;
+}
+
 static void enc_number(lua_State *L, hs_buf *out, int idx, const char *key, int arg) {
   char tmp[64];
   int n;
@@ -94,7 +116,7 @@ static void enc_number(lua_State *L, hs_buf *out, int idx, const char *key, int 
       luaL_argerror(L, arg, lua_tostring(L, -1));
     }
     if (d == floor(d) && fabs(d) < 9.2e18) n = snprintf(tmp, sizeof tmp, "%lld", (long long)d);
-    else n = snprintf(tmp, sizeof tmp, "%.17g", d);
+    else n = shortest(tmp, sizeof tmp, d);
   }
   hs_badd(L, out, tmp, (size_t)n);
 }
@@ -122,11 +144,13 @@ static size_t table_shape(lua_State *L, int idx, int *arr, const char *key, int 
   return count;
 }
 
-/* Encodes the value at idx; `key` is the field name it sits under (NULL at the top). Raises an
- * argument error for argument `arg` on anything JSON cannot carry. */
-static void enc_value(lua_State *L, hs_buf *out, int idx, const char *key, int depth, int arg) {
+/* Encodes the value at idx; `key` is the field name it sits under (NULL at the top). With bykey,
+ * the request-body rule applies too (array_keys are arrays). Raises an argument error for
+ * argument `arg` on anything JSON cannot carry. */
+static void enc_value(lua_State *L, hs_buf *out, int idx, const char *key, int depth, int arg,
+                      int bykey) {
   idx = hs_absindex(L, idx);
-  if (depth > 32) {
+  if (depth > HS_JSON_MAX_DEPTH) {
     lua_pushfstring(L, "field '%s' is nested too deeply (cycle?)", key ? key : "?");
     luaL_argerror(L, arg, lua_tostring(L, -1));
   }
@@ -148,18 +172,18 @@ static void enc_value(lua_State *L, hs_buf *out, int idx, const char *key, int d
     }
     break;
   case LUA_TTABLE: {
-    int arr;
+    int arr, tagged = has_array_mt(L, idx) || (bykey && is_array_key(key));
     size_t n = table_shape(L, idx, &arr, key, arg), i;
-    if (is_array_key(key) && n > 0 && !arr) {
-      lua_pushfstring(L, "field '%s' must be an array", key);
+    if (tagged && n > 0 && !arr) {
+      lua_pushfstring(L, "field '%s' must be an array", key ? key : "?");
       luaL_argerror(L, arg, lua_tostring(L, -1));
     }
-    if (arr || (n == 0 && is_array_key(key))) {
+    if (arr || (n == 0 && tagged)) {
       hs_baddc(L, out, '[');
       for (i = 1; i <= n; i++) {
         if (i > 1) hs_baddc(L, out, ',');
         lua_rawgeti(L, idx, (int)i);
-        enc_value(L, out, -1, NULL, depth + 1, arg); /* items are not the array field itself */
+        enc_value(L, out, -1, NULL, depth + 1, arg, bykey); /* items are not the array field itself */
         lua_pop(L, 1);
       }
       hs_baddc(L, out, ']');
@@ -174,7 +198,7 @@ static void enc_value(lua_State *L, hs_buf *out, int idx, const char *key, int d
       if (i++) hs_baddc(L, out, ',');
       enc_string(L, out, k, kn, k, arg);
       hs_baddc(L, out, ':');
-      enc_value(L, out, -1, k, depth + 1, arg);
+      enc_value(L, out, -1, k, depth + 1, arg, bykey);
       lua_pop(L, 1);
     }
     hs_baddc(L, out, '}');
@@ -189,45 +213,69 @@ static void enc_value(lua_State *L, hs_buf *out, int idx, const char *key, int d
 
 /* Encodes the value at idx; `arg` is the argument number blamed in error messages. */
 void hs_json_encode(lua_State *L, hs_buf *out, int idx, const char *key, int arg) {
-  enc_value(L, out, idx, key, 0, arg);
+  enc_value(L, out, idx, key, 0, arg, 1);
 }
 
-/* ---- decoder ---- */
+/* ---- Lua-visible ---- */
 
-/* Walks a decoded value: drops nulls in objects and, under 5.3+, turns integral floats into
- * integers. Setting existing fields during lua_next is allowed (only new keys are not). */
-static void fixup(lua_State *L, int idx, int depth) {
-  idx = hs_absindex(L, idx);
-  if (depth > 1100) return; /* cjson refuses deeper input anyway */
-  luaL_checkstack(L, 4, "helpscout: JSON too deep");
-  lua_pushnil(L);
-  while (lua_next(L, idx)) {
-    int t = lua_type(L, -1);
-    if (t == LUA_TTABLE) {
-      fixup(L, -1, depth + 1);
-    } else if (t == LUA_TLIGHTUSERDATA && lua_type(L, -2) == LUA_TSTRING &&
-               lua_touserdata(L, -1) == NULL) {
-      lua_pushvalue(L, -2);
-      lua_pushnil(L);
-      lua_rawset(L, idx);
-#if LUA_VERSION_NUM >= 503
-    } else if (t == LUA_TNUMBER && !lua_isinteger(L, -1)) {
-      lua_Number d = lua_tonumber(L, -1);
-      if (d == floor(d) && fabs(d) < 9007199254740992.0) {
-        lua_pushvalue(L, -2);
-        lua_pushinteger(L, (lua_Integer)d);
-        lua_rawset(L, idx);
-      }
-#endif
-    }
-    lua_pop(L, 1);
-  }
+static int jsonbuf_gc(lua_State *L) {
+  hs_buf_free(lua_touserdata(L, 1));
+  return 0;
 }
 
-int hs_json_decode(lua_State *L, const char *s, size_t n) {
-  lua_getfield(L, LUA_REGISTRYINDEX, HS_DECODE_KEY);
-  lua_pushlstring(L, s, n);
-  if (lua_pcall(L, 1, 1, 0) != 0) return 0;
-  if (lua_type(L, -1) == LUA_TTABLE) fixup(L, -1, 0);
+/* core.json_encode(v) -> JSON text. Raises on what JSON cannot carry (functions, NaN, mixed
+ * or holey tables, invalid UTF-8, nesting beyond HS_JSON_MAX_DEPTH or a cycle). The buffer is a
+ * userdata, so raising leaks nothing. */
+static int l_json_encode(lua_State *L) {
+  hs_buf *b;
+  luaL_checkany(L, 1);
+  lua_settop(L, 1);
+  b = lua_newuserdata(L, sizeof *b);
+  memset(b, 0, sizeof *b);
+  luaL_getmetatable(L, HS_JSONBUF_MT);
+  lua_setmetatable(L, 2);
+  enc_value(L, b, 1, NULL, 0, 1, 0); /* no key rule: only core.array makes an array */
+  lua_pushlstring(L, b->p ? b->p : "", b->n);
+  hs_buf_free(b);
   return 1;
+}
+
+/* core.json_decode(s [, fields [, embedded]]) -> value | nil, message. Raises only on bad
+ * arguments (s not a string, fields not an array of dotted paths); see hs.h for projection. */
+static int l_json_decode(lua_State *L) {
+  size_t n;
+  const char *s = luaL_checklstring(L, 1, &n);
+  const char *embedded = luaL_optstring(L, 3, NULL);
+  int ok;
+  if (lua_isnoneornil(L, 2)) ok = hs_json_decode(L, s, n);
+  else {
+    hs_proj pj;
+    luaL_checktype(L, 2, LUA_TTABLE);
+    if (!hs_proj_compile(L, 2, embedded, &pj)) return luaL_argerror(L, 2, lua_tostring(L, -1));
+    ok = hs_json_decode_proj(L, s, n, &pj);
+  }
+  if (ok) return 1;
+  lua_pushnil(L);
+  lua_insert(L, -2);
+  return 2;
+}
+
+void hs_json_open(lua_State *L) {
+  if (luaL_newmetatable(L, HS_JSONBUF_MT)) {
+    lua_pushcfunction(L, jsonbuf_gc);
+    lua_setfield(L, -2, "__gc");
+  }
+  lua_pop(L, 1);
+  luaL_getmetatable(L, HS_ARRAY_MT);
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, HS_ARRAY_MT);
+  }
+  lua_setfield(L, -2, "array");
+  lua_pushcfunction(L, l_json_decode);
+  lua_setfield(L, -2, "json_decode");
+  lua_pushcfunction(L, l_json_encode);
+  lua_setfield(L, -2, "json_encode");
 }

@@ -51,5 +51,8 @@ HS_EXPORT int luaopen_helpscout_core(lua_State *L) {
   lua_setfield(L, -2, "VERSION");
   hs_engine_open(L);
   lua_setfield(L, -2, "engine");
+  hs_sys_open(L);
+  lua_setfield(L, -2, "sys");
+  hs_json_open(L); /* core.json_decode, core.json_encode, core.array */
   return 1;
 }

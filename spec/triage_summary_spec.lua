@@ -88,4 +88,50 @@ describe("triage.customer_summary topics", function()
     assert.are.same({ other = 1, shipping = 1 }, topics)
     assert.truthy(s.text:find("Mostly about other (1), shipping & delivery (1).", 1, true), s.text)
   end)
+
+  it("reads a customer's conversations past the first page (the client's page iterator)", function()
+    local mb = assert(hs:list_mailboxes())[1].id
+    local customer = { email = "many.pages@customer.test", firstName = "Mo", lastName = "Pages" }
+    for i = 1, 53 do
+      assert(hs:create_conversation { subject = "Question " .. i, customer = customer, mailboxId = mb, type = "email",
+        status = i % 2 == 0 and "closed" or "active", threads = { { type = "customer", customer = customer, text = "Hello " .. i } } })
+    end
+    sb:clear_log()
+    local s = assert(triage.customer_summary(hs, "Many.Pages@customer.test", { limit = 100 }))
+    assert.are.equal(53, s.total)
+    assert.are.equal(27, s.counts.active)
+    assert.are.equal(26, s.counts.closed)
+    local pages = 0
+    for _, r in ipairs(sb:log { method = "GET" }) do
+      if r.path == "/v2/conversations" then pages = pages + 1 end
+    end
+    assert.are.equal(3, pages) -- 25 a page
+    -- a limit stops after the page that reaches it
+    sb:clear_log()
+    assert.are.equal(5, assert(triage.customer_summary(hs, "many.pages@customer.test", { limit = 5 })).total)
+    local n = 0
+    for _, r in ipairs(sb:log { method = "GET" }) do if r.path == "/v2/conversations" then n = n + 1 end end
+    assert.are.equal(1, n)
+  end)
+
+  it("returns nil, err when a page fails, never a short summary or a raise", function()
+    local c = assert(hs:list_customers())[1]
+    local email = c._embedded.emails[1].value
+    sb:fault { method = "GET", path = "/v2/conversations", count = 1, action = "status", status = 400 }
+    local s, err = triage.customer_summary(hs, email)
+    assert.is_nil(s)
+    assert.are.equal("validation", err.kind)
+    assert.are.equal(400, err.status)
+    sb:fault { method = "GET", path = "/v2/customers", count = 1, action = "status", status = 403 }
+    s, err = triage.customer_summary(hs, email)
+    assert.is_nil(s)
+    assert.are.equal("forbidden", err.kind)
+    -- and unknown e-mails are a not_found error
+    s, err = triage.customer_summary(hs, "nobody@nowhere.test")
+    assert.is_nil(s)
+    assert.are.equal("not_found", err.kind)
+    assert.has_error(function() triage.customer_summary(hs, "not-an-email") end,
+      "bad argument #2 to 'customer_summary' (e-mail address expected)")
+    assert.has_error(function() triage.customer_summary(hs, email, { limt = 1 }) end)
+  end)
 end)

@@ -9,7 +9,7 @@ local text = require "helpscout.triage.text"
 local type, pairs, ipairs, tostring, tonumber, pcall = type, pairs, ipairs, tostring, tonumber, pcall
 local setmetatable, getmetatable = setmetatable, getmetatable
 local format, concat = string.format, table.concat
-local floor, min, max = math.floor, math.min, math.max
+local floor, max = math.floor, math.max
 
 local _M = {}
 
@@ -548,49 +548,7 @@ local function fetch_convs(ctx, opts, default_limit)
   return list(ctx, "list_conversations", params, true, default_limit)
 end
 
-local LEVEL_ORDER = { "urgent", "high", "normal", "low" }
-
--- The triage report: what needs attention first, then the topics.
-function _M.triage_report(convs, opts)
-  opts = opts or {}
-  local now = opts.now or os.time()
-  local limit = opts.limit or 10
-  local groups, topic_of = triage.group_by_topic(convs)
-  local ranked = triage.rank(convs, { now = now })
-  local label_of = {}
-  for _, g in ipairs(groups) do label_of[g.topic] = g.label end
-  local levels = { urgent = 0, high = 0, normal = 0, low = 0 }
-  for _, r in ipairs(ranked) do levels[r.level] = levels[r.level] + 1 end
-  local report = { generated_at = text.format_time(now), total = #convs, levels = levels, groups = {},
-    attention = {} }
-  local by_id = {}
-  for _, r in ipairs(ranked) do by_id[r.conversation] = r end
-  for _, g in ipairs(groups) do
-    local gl = { urgent = 0, high = 0, normal = 0, low = 0 }
-    local top, ids = nil, {}
-    for _, c in ipairs(g.conversations) do
-      local r = by_id[c]
-      gl[r.level] = gl[r.level] + 1
-      if not top or r.score > top.score
-          or (r.score == top.score and (r.waiting or 0) > (top.waiting or 0)) then
-        top = r
-      end
-      ids[#ids + 1] = c.id
-    end
-    report.groups[#report.groups + 1] = { topic = g.topic, label = g.label, keywords = g.keywords,
-      count = g.count, source = g.source, levels = gl, conversation_ids = ids,
-      top = top and { id = top.conversation.id, number = top.conversation.number,
-        subject = top.conversation.subject, score = top.score, level = top.level } or nil }
-  end
-  for i = 1, min(limit, #ranked) do
-    local r = ranked[i]
-    local c = r.conversation
-    report.attention[i] = { id = c.id, number = c.number, subject = c.subject or "", status = c.status,
-      customer = person(c.primaryCustomer), assignee = person(c.assignee), score = r.score, level = r.level,
-      reasons = r.reasons, waiting = r.waiting, topic = topic_of[c.id], topic_label = label_of[topic_of[c.id]] }
-  end
-  return report
-end
+local LEVEL_ORDER = triage.LEVELS
 
 function _M.format_triage(report)
   local out = {}
@@ -635,7 +593,7 @@ end
 function C.triage(ctx, opts)
   local now = resolve_now(opts)
   local convs = fetch_convs(ctx, opts)
-  local report = _M.triage_report(convs, { now = now, limit = int_opt(opts, "limit") or 10 })
+  local report = triage.report(convs, { now = now, limit = int_opt(opts, "limit") or 10 })
   if ctx.json then write(ctx, json(report)); return 0 end
   write(ctx, _M.format_triage(report))
   return 0

@@ -1,106 +1,108 @@
--- helpscout.renew: the single-flight token renewal rule, written once for every driver
--- (DESIGN.md §3/§4, doc/engine.md "Renewal"). A driver runs it for the engine's TOKEN action:
+-- helpscout.renew: the single-flight renewal rule (DESIGN.md §3, doc/engine.md "Renewal"),
+-- written once and run by every driver for a TOKEN action.
 --
---   local tok, err = renew.run(eng, store, action, send, on_token)
+--   local tok, err = require("helpscout.renew").run(eng, store, action, send, on_token)
 --
--- eng is a core.engine object, store any object with load/save/lock (or nil: the client's own
--- memory), send(request) executes one SEND action and returns an outcome, on_token(token) is the
--- user's callback. The rule: load; if the store holds a token other than the one in use and it
--- is not due, use it (another process renewed); otherwise lock, load again, grant only if still
--- stale, SAVE before anything else, unlock, then tell on_token. A refused refresh token
--- (reconsent) reloads once before it is reported: another process may have rotated it.
+-- eng is a core engine (token state, no I/O); send(request) executes a SEND action and returns
+-- its outcome; store may be nil (the client's memory). The rule:
+--   1. load; a token in the store that is not the engine's and not due was renewed by another
+--      process: adopt it, no grant.
+--   2. otherwise, holding the store's lock: load again; adopt a different token (its refresh
+--      token is the live one); grant only if it is still due (or the engine's token was
+--      rejected); re-send once when the answer was lost in transit (err.resend);
+--   3. save the new token BEFORE anything else (then on_token): a rotated refresh token is only
+--      ever used after it is persisted;
+--   4. a refresh answered invalid_request/invalid_grant (reconsent) loads the store once more
+--      before reporting: another process (or a person logging in) may have rotated it.
+-- A store failure is returned (kind "store"); the engine keeps the token it holds, so nothing
+-- held is lost, and a token granted but not saved still reaches on_token.
 local core = require "helpscout.core"
 
-local pcall, error, tostring, type, time = pcall, error, tostring, type, os.time
+local now = core.sys.now
+local pcall, error, tostring = pcall, error, tostring
 
 local _M = {}
 
-local function store_error(err, what)
-  if core.is_error(err) then return err end
-  return core.error("store", "the token store failed to " .. what .. ": " .. tostring(err))
+-- a and b hold different tokens (a is the candidate, b the engine's; either may be nil)
+local function differs(a, b)
+  if not a then return false end
+  if not b then return true end
+  return a.access_token ~= b.access_token or a.refresh_token ~= b.refresh_token
 end
 
--- One grant over send: a lost answer (err.resend) is sent once more, never more.
-local function grant(eng, send)
-  local req, err = eng:grant_request(time())
+-- Outside the lock a stored token is adopted only when it is another one and not due (a token
+-- the engine saw rejected is never adopted back: it is not "another one").
+local function adopt_fresh(eng, stored)
+  if differs(stored, eng:token()) and not eng:due(stored, now()) then
+    eng:set_token(stored)
+    return true
+  end
+  return false
+end
+
+-- One grant exchange, re-sent once when the answer was lost after the request may have left.
+local function exchange(eng, send)
+  local req, err = eng:grant_request(now())
   if not req then return nil, err end
   local tok
-  repeat
-    tok, err = eng:grant_answer(send(req))
-  until tok or not (err and err.resend)
-  if err then err.resend = nil end
+  tok, err = eng:grant_answer(send(req))
+  if not tok and err and err.resend then tok, err = eng:grant_answer(send(req)) end
   return tok, err
 end
 
--- A token from the store that this engine should use instead of renewing.
-local function usable(eng, t)
-  if type(t) ~= "table" or type(t.access_token) ~= "string" then return false end
-  local cur = eng:token()
-  if cur and cur.access_token == t.access_token then return false end
-  return not eng:due(t, time())
-end
-
-local function load(store)
-  local ok, t, err = pcall(store.load, store)
-  if not ok then return nil, store_error(t, "load") end
-  if err then return nil, store_error(err, "load") end
-  return t or false
-end
-
--- Under the store's lock: reload, grant only if still stale, save before returning.
-local function locked(eng, store, send)
-  local t, err = load(store)
-  if t == nil then return nil, err end
-  if usable(eng, t) then
-    eng:set_token(t)
-    return t, nil, true
+-- Persist, then tell the application; returns tok, or nil, the store's error.
+local function publish(store, tok, on_token)
+  local ok, err = true, nil
+  if store then ok, err = store:save(tok) end
+  if on_token then
+    -- the token is adopted and saved already: a failing callback loses nothing, and is raised
+    local cok, cerr = pcall(on_token, tok)
+    if not cok then error("helpscout: on_token failed: " .. tostring(cerr), 0) end
   end
-  if t and t.refresh_token then
-    local cur = eng:token()
-    if not (cur and cur.refresh_token == t.refresh_token) then eng:set_token(t) end -- the latest rotation
-  end
-  local tok
-  tok, err = grant(eng, send)
-  if not tok then
-    if err.kind == "reconsent" then
-      t = load(store)
-      if t and usable(eng, t) then
-        eng:set_token(t)
-        return t, nil, true
-      end
-    end
+  if not ok then
+    err.message = "a new token was granted but not saved (the client holds it and on_token got it): "
+      .. tostring(err.message)
     return nil, err
   end
-  local ok, saved, serr = pcall(store.save, store, tok)
-  if not ok or not saved then return nil, store_error(ok and serr or saved, "save") end
   return tok
 end
 
-local function notify(on_token, tok)
-  if not on_token then return tok end
-  local ok, err = pcall(on_token, tok)
-  if not ok then error("helpscout: on_token failed: " .. tostring(err), 0) end
-  return tok
+-- grant, and on reconsent adopt a different token from the store once, granting with it if due
+local function grant(eng, store, send, on_token)
+  local tok, err = exchange(eng, send)
+  if not tok and err and err.kind == "reconsent" and store then
+    local stored = store:load()
+    if differs(stored, eng:token()) then
+      eng:set_token(stored)
+      if not eng:due(stored, now()) then return stored end
+      tok, err = exchange(eng, send)
+    end
+  end
+  if not tok then return nil, err end
+  return publish(store, tok, on_token)
 end
 
+-- Under the lock: reload, adopt a different token, grant only if still needed.
+local function locked(eng, store, action, send, on_token)
+  local before = eng:token()
+  local stored, err = store:load()
+  if err then return nil, err end
+  if differs(stored, before) then
+    eng:set_token(stored)
+    if not eng:due(stored, now()) then return stored end
+  elseif stored and action.need ~= "rejected" and not eng:due(stored, now()) then
+    return stored -- same token and not due: nothing to do (a spurious TOKEN action)
+  end
+  return grant(eng, store, send, on_token)
+end
+
+-- run(eng, store, action, send, on_token) -> token | nil, err
 function _M.run(eng, store, action, send, on_token)
-  local _ = action
-  if not store then
-    local tok, err = grant(eng, send)
-    if not tok then return nil, err end
-    return notify(on_token, tok)
-  end
-  local t, err = load(store)
-  if t == nil then return nil, err end
-  if usable(eng, t) then
-    eng:set_token(t)
-    return t
-  end
-  local ok, tok, lerr, reused = pcall(store.lock, store, function() return locked(eng, store, send) end)
-  if not ok then return nil, store_error(tok, "lock") end
-  if not tok then return nil, lerr end
-  if reused then return tok end
-  return notify(on_token, tok)
+  if not store then return grant(eng, nil, send, on_token) end
+  local stored, err = store:load()
+  if err then return nil, err end
+  if adopt_fresh(eng, stored) then return stored end
+  return store:lock(function() return locked(eng, store, action, send, on_token) end)
 end
 
 return _M

@@ -1,7 +1,8 @@
--- Runs the busted suite under one interpreter (lua5.4, luajit) or under valgrind (the C core's
--- specs, spec/client_*_spec.lua), streams busted's output, and records its summary in
+-- Runs the busted suite under one interpreter (lua5.4, luajit), under valgrind (the C core's
+-- specs, spec/client_*_spec.lua) or with the core built under ASan+UBSan (those specs and
+-- spec/json_spec.lua), streams busted's output, and records its summary in
 -- .tmp/summary.txt for spec/support/summary.lua. Exits non-zero when anything failed.
---   lua5.4 spec/support/run.lua lua5.4|luajit|valgrind [busted args...]
+--   lua5.4 spec/support/run.lua lua5.4|luajit|valgrind|asan [busted args...]
 local mode = arg[1] or "lua5.4"
 local extra = {}
 for i = 2, #arg do extra[#extra + 1] = "'" .. arg[i]:gsub("'", "'\\''") .. "'" end
@@ -13,6 +14,14 @@ if mode == "valgrind" then
     "valgrind -q --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite",
     "--show-leak-kinds=definite --track-origins=yes --suppressions=spec/support/valgrind.supp",
     "lua5.4", busted, "--pattern=client_.*_spec" }, " ")
+elseif mode == "asan" then
+  -- The core built with ASan+UBSan (make test-asan): the runtime preloaded into lua5.4.
+  cmd = table.concat({
+    "env LD_PRELOAD=" .. assert(os.getenv("HS_ASAN_LIB"), "HS_ASAN_LIB not set"),
+    "ASAN_OPTIONS=detect_leaks=0:halt_on_error=1:exitcode=98",
+    "UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1",
+    "lua5.4", busted, "--pattern=_spec", "spec/json_spec.lua",
+    "$(ls spec/client_*_spec.lua)" }, " ")
 else
   cmd = mode .. " " .. busted
 end
@@ -38,5 +47,6 @@ if out then
 end
 if code ~= 0 or not succ then
   if mode == "valgrind" and code == 97 then io.write("valgrind reported memory errors\n") end
+  if mode == "asan" and code == 98 then io.write("AddressSanitizer reported memory errors\n") end
   os.exit(1)
 end

@@ -7,6 +7,7 @@
 --   sb:fault{ method = "POST", path = "/v2/conversations/*", status = 500, count = 1 }
 --   local reqs = sb:log()       -- array of logged requests (method, path, query, headers, body, status)
 --   sb:clear_log(); sb:reset(); sb:config{ token_ttl = 1 }; sb:stop()
+--   sb:config{ consent = "deny", redirect_url = "http://127.0.0.1:9/cb" }   -- the consent stand-in
 --
 -- The sandbox watches our pid (--parent) and exits by itself if the test process dies.
 local http = require "socket.http"
@@ -32,7 +33,8 @@ end
 
 local function shq(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 
--- opts: seed, token_ttl, rate_limit, rate_window, client_id, client_secret, args (array of extra flags)
+-- opts: seed, token_ttl, rate_limit, rate_window, client_id, client_secret, conversations,
+-- redirect_url, consent ("allow" | "deny"), webhook_url, webhook_secret, args (array of extra flags)
 function M.start(opts)
   opts = opts or {}
   local dir = root()
@@ -40,7 +42,8 @@ function M.start(opts)
   local args = { "--port", "0", "--seed", tostring(opts.seed or 42) }
   local pid = self_pid()
   if pid then args[#args + 1] = "--parent"; args[#args + 1] = tostring(pid) end
-  for _, k in ipairs { "token_ttl", "rate_limit", "rate_window", "client_id", "client_secret" } do
+  for _, k in ipairs { "token_ttl", "rate_limit", "rate_window", "client_id", "client_secret", "conversations",
+    "redirect_url", "consent", "webhook_url", "webhook_secret" } do
     if opts[k] ~= nil then
       args[#args + 1] = "--" .. k:gsub("_", "-")
       args[#args + 1] = tostring(opts[k])
@@ -102,6 +105,8 @@ function M:fault(spec) return self:control("POST", "faults", spec) end
 function M:reset() return self:control("POST", "reset") end
 function M:config(t) return self:control("POST", "config", t) end
 function M:clear_log() return self:control("DELETE", "log") end
+-- Webhook deliveries the sandbox made or still tries (event, status, attempts; never the secret).
+function M:webhooks() return self:control("GET", "webhooks").deliveries end
 function M:expire_tokens() return self:control("POST", "expire_tokens") end
 function M:truth() return self:control("GET", "truth").topics end
 function M:authorize(client_id, state)

@@ -6,9 +6,9 @@
 local corpus = require "helpscout.sandbox.corpus"
 
 local hstime = require "helpscout.time"
-local floor, format, concat = math.floor, string.format, table.concat
-local gsub, lower, upper, sub = string.gsub, string.lower, string.upper, string.sub
-local pairs, ipairs, tostring, tonumber, sort = pairs, ipairs, tostring, tonumber, table.sort
+local floor, max, format, concat = math.floor, math.max, string.format, table.concat
+local gsub, lower, upper, sub, match = string.gsub, string.lower, string.upper, string.sub, string.match
+local pairs, ipairs, tostring, tonumber, sort, type = pairs, ipairs, tostring, tonumber, table.sort, type
 
 local _M = {}
 
@@ -161,16 +161,19 @@ local function weighted_topic(rng)
   return corpus.topic_order[1]
 end
 
+local HEX_DIGITS = {}
+for k = 1, 16 do HEX_DIGITS[k] = sub("0123456789abcdef", k, k) end
+
 local function hex(rng, n)
   local t = {}
-  for i = 1, n do local k = rng.int(16); t[i] = sub("0123456789abcdef", k, k) end
+  for i = 1, n do t[i] = HEX_DIGITS[rng.int(16)] end
   return concat(t)
 end
 
-local function gen_customers(store, rng, now)
+local function gen_customers(store, rng, now, count)
   local used = {}
   local phone_cc = { "+1", "+44", "+49", "+33", "+81", "+45", "+34", "+351", "+48" }
-  for i = 1, 240 do
+  for i = 1, count do
     local f = rng.pick(corpus.first_names)
     local l = rng.pick(corpus.last_names)
     local org = rng.chance(0.55) and rng.pick(corpus.orgs) or nil
@@ -207,6 +210,45 @@ local function gen_customers(store, rng, now)
         rng.int(20, 99), rng.int(0, 999), rng.int(0, 9999)), type = rng.pick { "work", "mobile", "home" } }
     end
     store.customers[#store.customers + 1] = c
+  end
+end
+
+-- Address parts of the seeded cities: { city, state, country, postal code format }.
+local PLACES = {
+  ["Lisbon"] = { "Lisbon", nil, "PT", "1%03d-%03d" }, ["München"] = { "München", "BY", "DE", "80%03d" },
+  ["Kraków"] = { "Kraków", nil, "PL", "30-%03d" }, ["København"] = { "København", nil, "DK", "1%03d" },
+  ["Zürich"] = { "Zürich", "ZH", "CH", "80%02d" }, ["Osaka"] = { "Osaka", nil, "JP", "530-%04d" },
+  ["Toronto"] = { "Toronto", "ON", "CA", "M5V %dA%d" }, ["São Paulo"] = { "São Paulo", "SP", "BR", "01%03d-000" },
+  ["Austin, TX"] = { "Austin", "TX", "US", "787%02d" }, ["Dublin"] = { "Dublin", nil, "IE", "D%02d" },
+  ["Lyon"] = { "Lyon", nil, "FR", "690%02d" }, ["Reykjavík"] = { "Reykjavík", nil, "IS", "1%02d" },
+  ["Hà Nội"] = { "Hà Nội", nil, "VN", "100%03d" }, ["Cape Town"] = { "Cape Town", "WC", "ZA", "8%03d" },
+  ["Melbourne"] = { "Melbourne", "VIC", "AU", "30%02d" }, ["Malmö"] = { "Malmö", nil, "SE", "211 %02d" },
+}
+local CHAT_TYPES = { "skype", "gtalk", "xmpp", "other" }
+local SOCIAL = { { "twitter", "https://twitter.com/%s" }, { "linkedin", "https://www.linkedin.com/in/%s" },
+  { "facebook", "https://facebook.com/%s" } }
+
+-- Chats, social profiles, website and address of seeded customer c (the i-th), derived from what
+-- the generator drew (no PRNG draw here: the seeded data stays as it was). Sub-ids derive from
+-- the customer's first e-mail id, unique per customer.
+local function derive_contacts(c, i)
+  local base = c.emails[1].id
+  local handle = lower(gsub(match(c.emails[1].value, "^[^@]*"), "[^%w%.]", ""))
+  c.chats, c.social_profiles, c.websites = {}, {}, {}
+  if i % 4 == 1 then
+    c.chats[1] = { id = base + 1800000, value = handle, type = CHAT_TYPES[floor(i % 16 / 4) + 1] }
+  end
+  if i % 3 == 0 then
+    local s = SOCIAL[floor(i % 9 / 3) + 1]
+    c.social_profiles[1] = { id = base + 2700000, value = format(s[2], handle), type = s[1] }
+  end
+  if c.website then c.websites[1] = { id = base + 900000, value = c.website } end
+  local place = c.location and PLACES[c.location]
+  if place then
+    local n = c.id % 1000
+    c.address = { id = base + 3600000, city = place[1], state = place[2], country = place[3],
+      postalCode = format(place[4], n % 100, n % 10), lines = { corpus.streets[i % #corpus.streets + 1] },
+      createdAt = c.createdAt, updatedAt = c.updatedAt }
   end
 end
 
@@ -350,7 +392,7 @@ local function pick_mailbox(rng, topic)
   return r < 0.85 and 4821 or (r < 0.93 and 6142 or 5307)
 end
 
-local function gen_conversations(store, rng, now)
+local function gen_conversations(store, rng, now, count)
   local convs = {}
   local agents_for = {}
   for _, mb in ipairs(store.mailboxes) do
@@ -361,7 +403,7 @@ local function gen_conversations(store, rng, now)
   end
   local ncust = #store.customers
   local thread_seq = 0
-  for _ = 1, 560 do
+  for _ = 1, count do
     local topic = weighted_topic(rng)
     local cust
     if rng.chance(0.3) then cust = store.customers[rng.int(40)] else cust = store.customers[rng.int(ncust)] end
@@ -489,10 +531,9 @@ local function gen_conversations(store, rng, now)
     conv.number = 10000 + i * 3 + rng.int(2)
     for _, th in ipairs(conv.threads) do all_threads[#all_threads + 1] = th; th.conv = conv end
   end
-  sort(all_threads, function(a, b)
-    if a.createdAt ~= b.createdAt then return a.createdAt < b.createdAt end
-    return a.seq < b.seq
-  end)
+  -- (createdAt, seq) as one number, exact below 2^53: times < 2^31, seq < 2^22 (new() caps the size)
+  for _, th in ipairs(all_threads) do th.seq = th.createdAt * 4194304 + th.seq end
+  sort(all_threads, function(a, b) return a.seq < b.seq end)
   for i, th in ipairs(all_threads) do
     th.id = _M.THREAD_BASE + 100000 + i * 7 + rng.int(6)
     th.conv = nil
@@ -518,8 +559,9 @@ local function gen_conversations(store, rng, now)
   end
 end
 
--- Builds a fresh store from seed and now (epoch seconds).
-function _M.generate(seed, now)
+-- Builds a fresh store from seed and now (epoch seconds); conversations: how many to generate
+-- (default 560), customers scale with it (3 for every 7, at least 40).
+function _M.generate(seed, now, conversations)
   now = floor(now)
   local rng = new_rng(seed)
   local store = {
@@ -543,14 +585,16 @@ function _M.generate(seed, now)
     store.users[i] = user
     store.user_by_id[user.id] = user
   end
-  gen_customers(store, rng, now)
-  for _, c in ipairs(store.customers) do
+  conversations = conversations or 560
+  gen_customers(store, rng, now, max(40, floor(conversations * 3 / 7 + 0.5)))
+  for i, c in ipairs(store.customers) do
+    derive_contacts(c, i)
     store.customer_by_id[c.id] = c
     for _, e in ipairs(c.emails) do store.customer_by_email[lower(e.value)] = c end
   end
   store.next_customer_id = store.customers[#store.customers].id + 1000
-  store.next_customer_sub_id = 340000
-  gen_conversations(store, rng, now)
+  store.next_customer_sub_id = max(340000, 330000 + (#store.customers + 10) * 3)
+  gen_conversations(store, rng, now, conversations)
   -- tag registry from the generated tags
   local names = {}
   for _, conv in ipairs(store.conversations) do
@@ -565,6 +609,58 @@ function _M.generate(seed, now)
   end
   store.next_tag_id = store.next_tag_id + (#sorted + 10) * 3
   return store
+end
+
+-- Store writes shared by several resources ----------------------------------------------------------
+-- Both grow a registry other objects are rendered from (a conversation renders its tags from
+-- store.tags), so both bump store.registry: the router drops every cached fragment when it moved.
+
+local function str(v) return type(v) == "string" and v or nil end
+
+-- The customer with e-mail v.email, created from the (already checked) object v when new.
+function _M.customer_for(store, v, now)
+  local c = store.customer_by_email[lower(v.email)]
+  if c then return c end
+  store.next_customer_id = store.next_customer_id + 37
+  store.next_customer_sub_id = store.next_customer_sub_id + 3
+  c = { id = store.next_customer_id, firstName = str(v.firstName), lastName = str(v.lastName),
+    emails = { { id = store.next_customer_sub_id, value = v.email, type = "work" } }, phones = {},
+    organization = str(v.organization), jobTitle = str(v.jobTitle), location = str(v.location),
+    background = str(v.background), gender = str(v.gender) or "unknown",
+    photoType = str(v.photoType) or "unknown", photoUrl = str(v.photoUrl), age = str(v.age),
+    createdAt = now, updatedAt = now }
+  if type(v.phone) == "string" then
+    c.phones[1] = { id = store.next_customer_sub_id + 1, value = v.phone, type = "work" }
+  end
+  store.registry = (store.registry or 0) + 1
+  store.customers[#store.customers + 1] = c
+  store.customer_by_id[c.id] = c
+  store.customer_by_email[lower(v.email)] = c
+  return c
+end
+
+-- A new thread id (ids grow with time); attachments (or nil) get their ids from it.
+function _M.new_thread_id(store, attachments)
+  store.next_thread_id = store.next_thread_id + 7
+  for i, a in ipairs(attachments or {}) do a.id = store.next_thread_id * 10 + i end
+  return store.next_thread_id
+end
+
+-- Marks conv as changed by a user at now.
+function _M.touch(conv, now)
+  conv.modifiedAt = now
+  conv.userUpdatedAt = now
+end
+
+-- The registered spelling of tag name t, registering it when new.
+function _M.tag_for(store, t)
+  local k = lower(t)
+  if not store.tags[k] then
+    store.registry = (store.registry or 0) + 1
+    store.next_tag_id = store.next_tag_id + 3
+    store.tags[k] = { id = store.next_tag_id, tag = t, color = "#929499" }
+  end
+  return store.tags[k].tag
 end
 
 _M.user_name = user_name

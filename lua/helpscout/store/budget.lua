@@ -1,0 +1,55 @@
+-- helpscout.store.budget: the shared rate budget (DESIGN.md §4), written once as Lua source so
+-- that the memory and file stores run it in-process and the Redis store runs the very same text
+-- atomically inside Redis (EVAL). Help Scout counts per account and per minute; writes cost 2.
+--
+-- State: { remaining = requests left in the window (nil: unknown), reset_at = epoch seconds the
+-- window ends (nil: unknown), seen_at = when remaining was last observed }.
+--   budget(st, "spend", cost, nil, now)            -> seconds to wait (0: go, budget decremented)
+--   budget(st, "observe", remaining, reset_at, now) -> 0
+-- Rules: unknown remaining means go. Out of budget with no known reset waits 1 s (a synthetic
+-- window all processes share), at most 60 s. Observations within 1 s of the last one keep the
+-- smaller count (answers arrive out of order; local spending is newer than a slow answer).
+local _M = {}
+
+_M.source = [[
+local function budget(st, op, x, y, now)
+  if st.reset_at and now >= st.reset_at then st.remaining, st.reset_at = nil, nil end
+  if op == "observe" then
+    if x then
+      if st.remaining and st.seen_at and now - st.seen_at < 1 and st.remaining < x then x = st.remaining end
+      st.remaining, st.seen_at = x, now
+    end
+    if y and y > now then st.reset_at = y end
+    return 0
+  end
+  if not st.remaining then return 0 end
+  if st.remaining >= x then
+    st.remaining = st.remaining - x
+    return 0
+  end
+  if not st.reset_at then st.reset_at = now + 1 end
+  return math.min(st.reset_at - now, 60)
+end
+]]
+
+local load_chunk = loadstring or load -- luacheck: ignore 113 (loadstring exists under LuaJIT)
+_M.apply = assert(load_chunk(_M.source .. "\nreturn budget", "=budget"))()
+
+local type, error = type, error
+
+-- Argument checks shared by every store's spend/observe (programmer errors raise).
+function _M.check_spend(cost, now)
+  if type(cost) ~= "number" or cost < 0 then error("bad argument #1 to 'spend' (cost must be a number >= 0)", 3) end
+  if type(now) ~= "number" then error("bad argument #2 to 'spend' (now must be epoch seconds)", 3) end
+end
+
+function _M.check_observe(o)
+  if type(o) ~= "table" or type(o.now) ~= "number" then
+    error("bad argument #1 to 'observe' (table with now = epoch seconds expected)", 3)
+  end
+  if o.remaining ~= nil and type(o.remaining) ~= "number" or o.reset_at ~= nil and type(o.reset_at) ~= "number" then
+    error("bad argument #1 to 'observe' (remaining and reset_at must be numbers)", 3)
+  end
+end
+
+return _M

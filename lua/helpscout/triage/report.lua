@@ -1,0 +1,131 @@
+-- helpscout.triage.report: the triage report as plain data, the one `helpscout triage`,
+-- examples/triage_active.lua and the agent tools (helpscout.tools) share. Renderers live with
+-- their callers; this module only decides what the report says.
+--   report(convs, opts) -> {
+--     generated_at = ISO time, total = N, levels = {urgent=, high=, normal=, low=},
+--     groups = { {topic, label, keywords, count, source, levels, conversation_ids,
+--                 top = {id, number, subject, score, level}?}, ... }      -- largest first
+--     attention = { {id, number, subject, status, customer, assignee, score, level, reasons,
+--                    waiting, topic, topic_label}, ... }                   -- most urgent first
+--   }
+-- opts: now (epoch or ISO; default the clock), limit (attention length, default 10; 0 = none),
+-- topics (options for group_by_topic), priority (options for rank: weights, vip_tags, ...).
+-- Every array is tagged with helpscout.core's array metatable when the core provides one, so
+-- a JSON encoder that honours it keeps `[]` for empty lists (reasons, keywords, ...).
+local topics = require "helpscout.triage.topics"
+local priority = require "helpscout.triage.priority"
+local text = require "helpscout.triage.text"
+
+local type, pairs, ipairs, tostring, pcall, error = type, pairs, ipairs, tostring, pcall, error
+local setmetatable, require, floor = setmetatable, require, math.floor
+local sort, concat = table.sort, table.concat
+
+local _M = {}
+
+_M.LEVELS = { "urgent", "high", "normal", "low" } -- most urgent first
+
+local ARRAY_MT
+do
+  local ok, core = pcall(require, "helpscout.core")
+  if ok and type(core) == "table" and type(core.array) == "table" then ARRAY_MT = core.array end
+end
+
+local function array(t)
+  if ARRAY_MT and getmetatable(t) == nil then setmetatable(t, ARRAY_MT) end
+  return t
+end
+_M.array = array
+
+local OPTS = { now = true, limit = true, topics = true, priority = true }
+
+local function check(convs, opts)
+  if type(convs) ~= "table" then
+    error("bad argument #1 to 'report' (table of conversations expected, got " .. type(convs) .. ")", 3)
+  end
+  if opts == nil then return {} end
+  if type(opts) ~= "table" then error("bad argument #2 to 'report' (table expected)", 3) end
+  for k in pairs(opts) do
+    if not OPTS[k] then
+      local names = {}
+      for n in pairs(OPTS) do names[#names + 1] = n end
+      sort(names)
+      error(("bad argument #2 to 'report' (unknown option '%s'; valid: %s)")
+        :format(tostring(k), concat(names, ", ")), 3)
+    end
+  end
+  local limit = opts.limit
+  if limit ~= nil and (type(limit) ~= "number" or limit < 0 or limit ~= floor(limit)) then
+    error("bad argument #2 to 'report' (option 'limit' must be a non-negative integer)", 3)
+  end
+  for _, k in ipairs { "topics", "priority" } do
+    if opts[k] ~= nil and type(opts[k]) ~= "table" then
+      error(("bad argument #2 to 'report' (option '%s' must be a table)"):format(k), 3)
+    end
+  end
+  return opts
+end
+
+local function level_counts() return { urgent = 0, high = 0, normal = 0, low = 0 } end
+
+-- The ranked entry of a group's most urgent conversation (ties: the longer wait).
+local function group_top(g, rank_of)
+  local top
+  for _, c in ipairs(g.conversations) do
+    local r = rank_of[c]
+    if not top or r.score > top.score or (r.score == top.score and (r.waiting or 0) > (top.waiting or 0)) then
+      top = r
+    end
+  end
+  if not top then return nil end
+  local c = top.conversation
+  return { id = c.id, number = c.number, subject = c.subject, score = top.score, level = top.level }
+end
+
+local function group_entry(g, rank_of)
+  local levels, ids = level_counts(), {}
+  for i, c in ipairs(g.conversations) do
+    local lv = rank_of[c].level
+    levels[lv] = levels[lv] + 1
+    ids[i] = c.id
+  end
+  return { topic = g.topic, label = g.label, keywords = array(g.keywords), count = g.count,
+    source = g.source, levels = levels, conversation_ids = array(ids), top = group_top(g, rank_of) }
+end
+
+local function attention_entry(r, topic_of, label_of)
+  local c = r.conversation
+  local topic = c.id ~= nil and topic_of[c.id] or nil
+  return { id = c.id, number = c.number, subject = c.subject or "", status = c.status,
+    customer = priority.person_name(c.primaryCustomer) or "", assignee = priority.person_name(c.assignee) or "",
+    score = r.score, level = r.level, reasons = array(r.reasons), waiting = r.waiting,
+    topic = topic, topic_label = topic and label_of[topic] or nil }
+end
+
+function _M.report(convs, opts)
+  opts = check(convs, opts)
+  local popts = {}
+  for k, v in pairs(opts.priority or {}) do popts[k] = v end
+  popts.now = opts.now
+  local ranked = priority.rank(convs, popts)
+  local now = priority.resolve_now(opts.now)
+  local groups, topic_of = topics.group_by_topic(convs, opts.topics)
+  local rank_of, levels = {}, level_counts()
+  for _, r in ipairs(ranked) do
+    rank_of[r.conversation] = r
+    levels[r.level] = levels[r.level] + 1
+  end
+  local out = { generated_at = text.format_time(now), total = #convs, levels = levels,
+    groups = array {}, attention = array {} }
+  local label_of = {}
+  for i, g in ipairs(groups) do
+    label_of[g.topic] = g.label
+    out.groups[i] = group_entry(g, rank_of)
+  end
+  local limit = opts.limit or 10
+  for i = 1, limit < #ranked and limit or #ranked do
+    out.attention[i] = attention_entry(ranked[i], topic_of, label_of)
+  end
+  return out
+end
+
+return _M

@@ -1,0 +1,130 @@
+-- helpscout.triage.topics.vocab: words to stems. A vocabulary is made per grouping run (and one
+-- for the compiled lexicon), so its caches live exactly as long as the run that fills them: no
+-- module-level cache, no size limit to reset at, and the surface words a run reports (cluster
+-- labels) are the words of that run's conversations only.
+--   v = vocab.new()
+--   n = v.tokens(s, arr, n)   lower-cased stems of s appended to arr after index n; new count
+--   v.term_ok(stem)           may the stem be a theme term (length, stop words, digits, symbols)
+--   v.names(person, set, mark) marks the stems of a person's names and e-mail in set
+--   v.stems                   word -> stem, every word seen (for surface forms)
+--   vocab.stem_word(w)        the stemmer itself, uncached
+local lower, gsub, sub, find, gmatch, byte = string.lower, string.gsub, string.sub, string.find, string.gmatch,
+  string.byte
+local type = type
+
+local _M = {}
+
+local STOP_LIST = [[
+a about above after again against all almost also am an and any anyone anything are as at be
+because been before being below between both but by can cannot could did do does doing done
+down during each either else even ever every few for from further get gets getting got had has
+have having he her here hers herself him himself his how however i id if im in into is it its
+itself ive just let lets like ll me might more most much must my myself need needs no nor not
+now of off ok okay on once one only or other our ours ourselves out over own please re really
+same she should since so some something still such than thank thanks that thats the their
+theirs them themselves then there these they theyre this those though through to too under
+until up us use used using very via want wanted was we well were weve what when where which
+while who whom why will with within without would yes yet you your youre yours yourself
+hi hello hey dear team support help thing things know see seems seem way ask asked asking
+regards best cheers sincerely kind today yesterday tomorrow week weeks day days month months
+year years time times hour hours minute minutes morning afternoon evening soon already again
+able unable sure think thought tried try trying new just look looking looks around back make
+made go going went come came take took give gave let tell told say said let also another
+still first last next many lot lots little bit etc eg ie per hope hoping appreciate
+appreciated great good fine nice happy glad sorry issue problem question questions
+account customer customers user users app application product company email emails message
+messages reply replied contact contacted hear heard update updated updates
+]]
+
+-- A light, deterministic suffix stripper (plural, -ing, -ed, final e). Not Porter: only needs to
+-- map the spellings people write onto one key, and the lexicon is compiled with it too.
+local function stem_word(w)
+  local n = #w
+  if n <= 3 then return w end
+  if find(w, "^%d+$") then return w end
+  if sub(w, -3) == "ies" and n > 4 then w = sub(w, 1, -4) .. "y"
+  elseif sub(w, -4) == "sses" then w = sub(w, 1, -3)
+  elseif find(w, "[sx]es$") or find(w, "[cs]hes$") then w = sub(w, 1, -3)
+  elseif sub(w, -1) == "s" and not find(w, "[suiy]s$") then w = sub(w, 1, -2)
+  end
+  n = #w
+  local stripped = false
+  if n >= 6 and sub(w, -3) == "ing" then w = sub(w, 1, -4); stripped = true
+  elseif n >= 5 and sub(w, -2) == "ed" and not find(w, "eed$") then w = sub(w, 1, -3); stripped = true
+  end
+  n = #w
+  if stripped and n >= 3 then
+    local a, b = sub(w, -2, -2), sub(w, -1)
+    if a == b and not find(a, "[aeioulsz]") then w = sub(w, 1, -2) end
+  end
+  if #w >= 5 and sub(w, -1) == "e" then w = sub(w, 1, -2) end
+  return w
+end
+_M.stem_word = stem_word
+
+local STOP = {}
+for w in gmatch(STOP_LIST, "%S+") do STOP[w] = true; STOP[stem_word(w)] = true end
+_M.STOP = STOP
+
+local function tokenizer(stems)
+  return function(s, arr, n)
+    s = lower(s)
+    if find(s, "'", 1, true) then s = gsub(s, "'", "") end
+    if find(s, "\226\128\153", 1, true) then s = gsub(s, "\226\128\153", "") end -- ’
+    for w in gmatch(s, "[%w\128-\255]+") do
+      local st = stems[w]
+      if not st then st = stem_word(w); stems[w] = st end
+      n = n + 1
+      arr[n] = st
+    end
+    return n
+  end
+end
+
+-- theme terms: at least 3 bytes, no stop word, no number, no symbol or emoji (U+2000.., 4-byte)
+local function term_checker()
+  local cache = {}
+  return function(t)
+    local ok = cache[t]
+    if ok == nil then
+      local b = byte(t, 1)
+      ok = #t >= 3 and not STOP[t] and not (b >= 48 and b <= 57) and b ~= 226 and b < 240
+      cache[t] = ok
+    end
+    return ok
+  end
+end
+
+-- People's names split on anything but letters and digits (apostrophes included, unlike text).
+local function name_marker(stems)
+  local cache = {}
+  local function mark_name(s, set, mark)
+    local list = cache[s]
+    if not list then
+      list = {}
+      for w in gmatch(lower(s), "[%w\128-\255]+") do
+        local st = stems[w]
+        if not st then st = stem_word(w); stems[w] = st end
+        list[#list + 1] = st
+      end
+      cache[s] = list
+    end
+    for i = 1, #list do set[list[i]] = mark end
+  end
+  local function one(s, set, mark)
+    if type(s) == "string" and s ~= "" then mark_name(s, set, mark) end
+  end
+  return function(p, set, mark)
+    if type(p) ~= "table" then return end
+    one(p.first or p.firstName, set, mark)
+    one(p.last or p.lastName, set, mark)
+    one(p.email, set, mark)
+  end
+end
+
+function _M.new()
+  local stems = {}
+  return { stems = stems, tokens = tokenizer(stems), term_ok = term_checker(), names = name_marker(stems) }
+end
+
+return _M
