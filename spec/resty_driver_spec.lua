@@ -6,6 +6,7 @@ local nginx = require "support.nginx"
 local sandbox = require "support.sandbox"
 local socket = require "socket"
 local cjson = require "cjson.safe"
+local rawhttp = require "support.rawhttp"
 
 local function shq(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 
@@ -139,7 +140,7 @@ describe("resty driver in nginx", function()
           ngx.say(require("cjson").encode{ ok = ok, failed = failed, kinds = kinds, worker = ngx.worker.id() }) } }
         location = /oauth/start { content_by_lua_block {
           require("helpscout.resty").oauth_handler{ client_id = "sandbox-client-id", shdict = "hs",
-            authorize_base = %q }.start() } }
+            authorize_url = %q }.start() } }
         location = /oauth/callback/help-scout { content_by_lua_block {
           require("helpscout.resty").oauth_handler{ client_id = "sandbox-client-id",
             client_secret = "sandbox-client-secret", base_url = %q, shdict = "hs" }.callback() } }
@@ -147,16 +148,27 @@ describe("resty driver in nginx", function()
     end)
     teardown(function() if ng then ng:stop() end end)
 
-    -- The connect flow through nginx; the test plays the browser and the consent screen.
-    local function connect()
+    -- The connect flow through nginx against the sandbox's consent stand-in; the test plays
+    -- the browser (follows the redirects, keeps the cookie).
+    local function connect(consent)
+      sb:config{ redirect_url = ng.url .. "/oauth/callback/help-scout", consent = consent or "allow" }
       local start = ng:request("GET", "/oauth/start")
       assert.equal(302, start.status)
-      local state = start.headers.location:match("state=([%w%-_]+)")
       local cookie = start.headers["set-cookie"]:match("^([^;]+)")
-      local grant = sb:authorize(sb.client_id, state)
-      return ng:request("GET", ("/oauth/callback/help-scout?code=%s&state=%s"):format(grant.code, state),
-        { headers = { Cookie = cookie } })
+      local screen = rawhttp.request(sb, "GET", start.headers.location:match("^http://[^/]+(/.*)$"))
+      assert.equal(302, screen.status)
+      local origin = ng.url:gsub("%p", "%%%0")
+      local back = screen.headers.location:match("^" .. origin .. "(/oauth/callback/help%-scout%?.*)$")
+      assert.is_string(back, screen.headers.location)
+      return ng:request("GET", back, { headers = { Cookie = cookie } })
     end
+
+    it("refuses the connection when the user declines on the consent screen", function()
+      local res = connect("deny")
+      assert.equal(403, res.status)
+      assert.matches("access_denied", res.body)
+      assert.equal(0, #sb:log{ method = "POST", path = "/v2/oauth2/token" })
+    end)
 
     it("connects: consent, callback, code exchanged over cosockets, token in the shared dict", function()
       local res = connect()
