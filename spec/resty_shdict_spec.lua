@@ -159,3 +159,43 @@ describe("resty shdict store", function()
     assert.equal("held", b()[1])
   end)
 end)
+
+describe("resty shdict rate budget", function()
+  local ng
+  setup(function() ng = nginx.start{ workers = 4, reuseport = true, http = "lua_shared_dict hs 1m;" } end)
+  teardown(function() if ng then ng:stop() end end)
+
+  local STORE = "local st = require('helpscout.resty').store.shdict('hs', { key = 'budget' }); local now = ... "
+
+  it("spends what the server said is left, across workers, and then answers how long to wait", function()
+    local r = ng:run(STORE .. [[
+      local unknown = st:spend(1, now)                 -- nothing observed yet: go
+      assert(st:observe{ remaining = 5, reset_at = now + 10, now = now })
+      return { unknown = unknown, a = st:spend(2, now), b = st:spend(2, now) }
+    ]], 1000)
+    assert.same({ unknown = 0, a = 0, b = 0 }, r)
+    local seen, waits = {}, {}
+    for i = 1, 12 do
+      local w = ng:run(STORE .. "return { wait = st:spend(1, now), worker = ngx.worker.id() }", 1000 + i * 0.01)
+      seen[w.worker] = true
+      waits[i] = w.wait
+    end
+    assert.equal(0, waits[1], "one unit was left")
+    for i = 2, 12 do assert.is_true(waits[i] > 9 and waits[i] <= 10, "wait " .. tostring(waits[i])) end
+    local n = 0
+    for _ in pairs(seen) do n = n + 1 end
+    assert.is_true(n >= 2, "one worker only")
+    -- the window passed: the budget is unknown again
+    assert.equal(0, ng:run(STORE .. "return st:spend(1, now)", 1011))
+  end)
+
+  it("refuses bad arguments like every store", function()
+    local r = ng:run(STORE .. [[
+      local a = select(2, pcall(st.spend, st, -1, now))
+      local b = select(2, pcall(st.observe, st, { remaining = 1 }))
+      return { a = a, b = b }
+    ]], 1000)
+    assert.matches("cost must be a number >= 0", r.a)
+    assert.matches("now = epoch seconds", r.b)
+  end)
+end)
