@@ -190,6 +190,40 @@ describe("resty driver in nginx", function()
       assert.equal(400, ng:request("GET", "/oauth/callback/help-scout?code=x&state=y").status)
     end)
 
+    it("paces four workers together under the sandbox's rate limit", function()
+      ng:run("ngx.shared.hs:flush_all()") -- the sandbox was reset: client credentials from here
+      assert.equal(200, ng:request("GET", "/load?secs=0.05").status) -- a token in the dict
+      sb:config{ rate_limit = 40, rate_window = 2 }
+      sb:clear_log()
+      local secs = 6
+      local bodies = background(ng.url .. "/load?secs=" .. secs, 8)(secs + 20)
+      sb:config{ rate_limit = 0 }
+      local ok = 0
+      for i = 1, 8 do
+        local r = cjson.decode(bodies[i] or "") or error("no answer from /load: " .. tostring(bodies[i]))
+        assert.equal(0, r.failed, cjson.encode(r.kinds))
+        ok = ok + r.ok
+      end
+      local log = sb:log{ path = "/v2/mailboxes" }
+      local per, t0 = {}, log[1].time
+      for _, r in ipairs(log) do
+        local w = math.floor((r.time - t0) / 2) + 1
+        per[w] = per[w] or { served = 0, limited = 0 }
+        if r.status == 429 then per[w].limited = per[w].limited + 1 else per[w].served = per[w].served + 1 end
+      end
+      local shown = {}
+      for w = 1, #per do shown[w] = per[w].served .. "/" .. per[w].limited end
+      print(("\n  4 workers, limit 40 per 2 s, %d s: %d calls, 0 failed; per window served/429: %s")
+        :format(secs, ok, table.concat(shown, " ")))
+      for w = 1, #per do
+        -- today at most one probe per client per window: once the shared budget is spent with no
+        -- known reset, helpscout.store.budget opens a synthetic 1 s window after which every
+        -- client probes once (the 429s then tell everyone the real reset); never a 429 storm
+        assert.is_true(per[w].limited <= 8, "window " .. w .. ": " .. per[w].limited .. " answers 429")
+      end
+      for w = 1, 3 do assert.equal(40, per[w].served, "window " .. w .. " was not used fully") end
+    end)
+
     it("shares one rotating refresh token across workers: no failed call, one grant per expiry", function()
       assert.equal(200, connect().status)
       sb:config{ token_ttl = 2 }
