@@ -160,6 +160,39 @@ describe("resty shdict store", function()
   end)
 end)
 
+describe("resty shdict store with a durable file store", function()
+  it("writes a token through to the file (0600) and finds it again after nginx restarts", function()
+    local p = io.popen("mktemp -d /tmp/hs-durable.XXXXXX")
+    local dir = p:read("*l")
+    p:close()
+    local path = dir .. "/tokens/token.json"
+    local code = ([[
+      local st = require("helpscout.resty").store.shdict("hs", {
+        durable = require("helpscout.store").file(%q) })
+      local tok = ...
+      if tok then assert(st:save(tok)) end
+      return st:load()
+    ]]):format(path)
+    local ng = nginx.start{ workers = 2, http = "lua_shared_dict hs 1m;" }
+    local saved = ng:run(code, { access_token = "at-9", refresh_token = "rt-9", token_type = "bearer",
+      expires_at = 2000000000, obtained_at = 1999990000 })
+    ng:stop()
+    local mode = io.popen("stat -c %a " .. path):read("*l")
+    local f = assert(io.open(path))
+    local on_disk = f:read("*a")
+    f:close()
+    local again = nginx.start{ workers = 2, http = "lua_shared_dict hs 1m;" } -- an empty dict
+    local loaded = again:run(code)
+    again:stop()
+    os.execute("rm -rf " .. dir)
+    assert.equal("rt-9", saved.refresh_token)
+    assert.equal("600", mode)
+    assert.matches('"refresh_token":"rt%-9"', on_disk)
+    assert.equal("rt-9", loaded.refresh_token)
+    assert.equal(2000000000, loaded.expires_at)
+  end)
+end)
+
 describe("resty shdict rate budget", function()
   local ng
   setup(function() ng = nginx.start{ workers = 4, reuseport = true, http = "lua_shared_dict hs 1m;" } end)
