@@ -34,10 +34,16 @@ local function background(url, n)
   end
 end
 
--- A Lua block for a location: a resty client on the shared dict "hs" for the sandbox at url.
-local function client_code(url)
+-- A Lua block for a location: a resty client on the shared dict "hs" for the sandbox at url
+-- (with a durable file store behind the dict when `durable` is a path).
+local function client_code(url, durable)
+  local store = "shdict = 'hs'"
+  if durable then
+    store = ("store = require('helpscout.resty').store.shdict('hs', { durable = "
+      .. "require('helpscout.store').file(%q) })"):format(durable)
+  end
   return ("local hs = require('helpscout.resty').new{ client_id = 'sandbox-client-id', "
-    .. "client_secret = 'sandbox-client-secret', base_url = %q, shdict = 'hs', timeout = 10 }"):format(url)
+    .. "client_secret = 'sandbox-client-secret', base_url = %q, %s, timeout = 10 }"):format(url, store)
 end
 
 describe("resty driver in nginx", function()
@@ -124,8 +130,10 @@ describe("resty driver in nginx", function()
   end)
 
   describe("four workers", function()
-    local ng
+    local ng, durable
     setup(function()
+      durable = os.tmpname()
+      os.remove(durable)
       ng = nginx.start{ workers = 4, reuseport = true, http = "lua_shared_dict hs 1m;",
         server = ([[
         location = /load { content_by_lua_block { %s
@@ -142,11 +150,17 @@ describe("resty driver in nginx", function()
           require("helpscout.resty").oauth_handler{ client_id = "sandbox-client-id", shdict = "hs",
             authorize_url = %q }.start() } }
         location = /oauth/callback/help-scout { content_by_lua_block {
-          require("helpscout.resty").oauth_handler{ client_id = "sandbox-client-id",
-            client_secret = "sandbox-client-secret", base_url = %q, shdict = "hs" }.callback() } }
-      ]]):format(client_code(sb.url), sb.url .. "/authentication/authorizeClientApplication", sb.url) }
+          local resty = require "helpscout.resty"
+          resty.oauth_handler{ client_id = "sandbox-client-id", client_secret = "sandbox-client-secret",
+            base_url = %q, store = resty.store.shdict("hs", { durable = require("helpscout.store").file(%q) })
+          }.callback() } }
+      ]]):format(client_code(sb.url, durable), sb.url .. "/authentication/authorizeClientApplication", sb.url,
+        durable) }
     end)
-    teardown(function() if ng then ng:stop() end end)
+    teardown(function()
+      if ng then ng:stop() end
+      os.remove(durable)
+    end)
 
     -- The connect flow through nginx against the sandbox's consent stand-in; the test plays
     -- the browser (follows the redirects, keeps the cookie).
@@ -192,6 +206,7 @@ describe("resty driver in nginx", function()
 
     it("paces four workers together under the sandbox's rate limit", function()
       ng:run("ngx.shared.hs:flush_all()") -- the sandbox was reset: client credentials from here
+      os.remove(durable)
       assert.equal(200, ng:request("GET", "/load?secs=0.05").status) -- a token in the dict
       sb:config{ rate_limit = 40, rate_window = 2 }
       sb:clear_log()
@@ -255,6 +270,12 @@ describe("resty driver in nginx", function()
         assert.matches("grant_type=refresh_token", g.body)
         assert.equal(200, g.status)
       end
+      -- every rotation was written through: the file holds the dict's (the latest) refresh token
+      local f = assert(io.open(durable))
+      local on_disk = cjson.decode(f:read("*a"))
+      f:close()
+      local in_dict = ng:run("return require('helpscout.resty').store.shdict('hs'):load()")
+      assert.equal(in_dict.refresh_token, on_disk.refresh_token)
       print(("\n  4 workers, %d s, token ttl 2 s: %d calls, %d failed, %d grants (closest %.2f s apart), "
         .. "%d workers used"):format(secs, ok, failed, #grants, gap, nworkers))
     end)
