@@ -86,7 +86,7 @@ deps:
 lint:
 	luacheck -q lua bin/helpscout bin/helpscout-sandbox bin/helpscout-mcp spec examples bench fuzz
 
-test-54: $(SO54)
+test-54: $(SO54) $(SOJIT) # the nginx specs load build/jit into nginx
 	$(ENV54) $(LUA) spec/support/run.lua $(LUA) $(BUSTED_ARGS)
 
 test-jit: $(SOJIT)
