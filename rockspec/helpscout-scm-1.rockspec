@@ -65,6 +65,7 @@ build = {
     ["helpscout.resty.http"] = "lua/helpscout/resty/http.lua",
     ["helpscout.resty.shdict"] = "lua/helpscout/resty/shdict.lua",
     ["helpscout.oauth"] = "lua/helpscout/oauth.lua",
+    ["helpscout.options"] = "lua/helpscout/options.lua",
     ["helpscout.renew"] = "lua/helpscout/renew.lua",
     ["helpscout.sandbox.api"] = "lua/helpscout/sandbox/api.lua",
     ["helpscout.sandbox.check"] = "lua/helpscout/sandbox/check.lua",
