@@ -65,6 +65,7 @@ void hs_baddurlenc(lua_State *L, hs_buf *b, const char *s, size_t n);
 char *hs_strdup(const char *s);
 void hs_secfree(char **p); /* zero, free, NULL: for strings that held secrets */
 int hs_has_crlf(const char *s); /* 1 when s holds CR or LF (header injection) */
+void *hs_new_object(lua_State *L, size_t n, const char *mt); /* zeroed, metatable set */
 
 /* ---- errors, hs_error.c: one registry of kinds, one constructor ---- */
 int hs_kind_retryable(const char *kind); /* -1: unknown kind */
@@ -147,6 +148,7 @@ typedef struct hs_req {
   hs_buf url;         /* absolute */
   hs_buf body;
   const char *ctype;  /* body content type or NULL */
+  const struct hs_proj *proj; /* decode only these fields (per-call option `fields`), or NULL */
 } hs_req;
 
 /* What the driver saw on the wire (facts only; hs_response.c turns them into kinds and retries).
@@ -179,8 +181,12 @@ void hs_build_url(lua_State *L, hs_buf *url, const char *base, const hs_tool *t,
 void hs_build_body(lua_State *L, hs_buf *out, const hs_tool *t, int arg);
 void hs_req_init(hs_req *r, const hs_tool *t);
 void hs_req_free(hs_req *r);
-/* Checks arguments base+1.. of tool t, builds its request into q. Raises on bad arguments. */
+/* Checks arguments first.. of tool t, builds its request into q. Raises on bad arguments. */
 void hs_build_call(lua_State *L, hs_req *q, const char *base_url, const hs_tool *t, int first);
+/* The per-call options table at arg ({fields = {...}}; more keys in `extra`, e.g. fetch_all's
+ * concurrency): compiled into *p; 1 when a projection was given. Raises on bad options. */
+int hs_call_options(lua_State *L, int arg, const hs_tool *t, struct hs_proj *p,
+                    const hs_field *extra, int nextra);
 
 /* ---- JSON: hs_json.c (encoder, core.json_*), hs_decode.c (decoder) ----
  * Decoded values: integral numbers with |v| < 2^53 are integers; null members of objects are
@@ -195,14 +201,33 @@ void hs_build_call(lua_State *L, hs_req *q, const char *base_url, const hs_tool 
  * `embedded` (a list tool's _embedded key, e.g. "conversations") the paths apply to each item of
  * _embedded.<embedded> and only `page`, `_links` and that array are kept at the top; with
  * embedded == NULL they apply to the top object, whose `_links` and `page` are always kept.
- * Skipped members are validated, never built. At most 128 path names. */
+ * Skipped members are validated, never built. */
 #define HS_ARRAY_MT "helpscout.array"
 #define HS_JSON_MAX_DEPTH 1000
 void hs_json_encode(lua_State *L, hs_buf *out, int idx, const char *key, int arg);
 int hs_json_decode(lua_State *L, const char *s, size_t n); /* 1: value pushed; 0: message pushed */
 int hs_json_decode_fields(lua_State *L, const char *s, size_t n, int fields_idx,
                           const char *embedded);
-int hs_json_fields_check(lua_State *L, int fields_idx); /* 1 ok; 0 message pushed */
+/* The same in two steps, for a call that checks `fields` when it is made and decodes later:
+ * hs_proj is self-contained (names copied, offsets not pointers), so it may live in a call's
+ * struct and be copied; no Lua stack index is kept. Compile: 1 ok, 0 message pushed (not a
+ * table, an entry not a string, an empty name, more than HS_PROJ_NODES names or
+ * HS_PROJ_CHARS bytes of names). hs_json_decode_proj(L, s, n, NULL) is hs_json_decode. */
+#define HS_PROJ_NODES 128
+#define HS_PROJ_CHARS 2048
+typedef struct hs_proj_node {
+  unsigned short name, len; /* offset and length in names */
+  short kids, next;         /* first child, next sibling; -1: none */
+  unsigned char all;        /* a path ends here: keep the whole value */
+} hs_proj_node;
+typedef struct hs_proj {
+  int count;
+  size_t used;
+  hs_proj_node node[HS_PROJ_NODES];
+  char names[HS_PROJ_CHARS];
+} hs_proj;
+int hs_proj_compile(lua_State *L, int fields_idx, const char *embedded, hs_proj *p);
+int hs_json_decode_proj(lua_State *L, const char *s, size_t n, const hs_proj *p);
 size_t hs_utf8_len(const unsigned char *s, size_t left); /* valid sequence length at s, or 0 */
 void hs_json_open(lua_State *L); /* core.json_decode, core.json_encode, core.array into the table at -1 */
 
@@ -318,6 +343,7 @@ typedef struct hs_lcall { /* a call as a Lua object (core.engine): the call and 
   hs_call k;
   hs_resp r;
   int started;
+  hs_proj proj;
 } hs_lcall;
 hs_lcall *hs_lcall_new(lua_State *L, int eng, const hs_tool *t); /* pushes it */
 hs_engine *hs_engine_new(lua_State *L, int opts, int have_store); /* pushes the userdata */
@@ -333,11 +359,15 @@ typedef struct hs_pager {
   long long last;      /* parallel walk: the last page worth asking for */
   long long started, joined; /* parallel walk: highest page started / joined in order */
   long long read, bound;     /* pages read; pages a walk may read */
+  struct hs_proj *proj;      /* the walk's projection (&projbuf), or NULL */
+  hs_proj projbuf;
 } hs_pager;
 /* The pager userdata's user value: {engine =, opts =, seen = ids, visited = urls, held = pages} */
-hs_pager *hs_pager_new(lua_State *L, int eng, const hs_tool *t, int opts); /* pushes it */
+hs_pager *hs_pager_new(lua_State *L, int eng, const hs_tool *t, int opts, int call_opts,
+                       const hs_field *extra, int nextra); /* pushes it; raises */
 hs_pager *hs_pager_check(lua_State *L, int idx);
-/* Sequential walk: the next URL into q (0 when the walk is over; raises nothing). */
+/* Sequential walk: the next URL into q: 1; 0 when the walk is over; -1 with the error pushed
+ * when it would go beyond its bound. */
 int hs_pager_next_req(lua_State *L, int p, hs_req *q);
 /* Accepts the answer r to the request q of a sequential walk: pushes the new items and the page
  * (returns 2), or the error (returns 0). */
@@ -348,7 +378,7 @@ long long hs_pager_next_page(hs_pager *pg, long long window); /* 0: none to star
 void hs_pager_page_req(lua_State *L, int p, const hs_engine *e, hs_req *q, long long n);
 int hs_pager_accept_page(lua_State *L, int p, long long n, const hs_req *q, const hs_resp *r);
 int hs_pager_take(lua_State *L, int p, int out); /* appends joinable items to out; 1 when done */
-void hs_pager_open(lua_State *L);
+void hs_pager_open(lua_State *L); /* the pager's metatable, and eng:pager */
 
 /* ---- drivers ---- */
 typedef struct hs_slot {
@@ -363,6 +393,7 @@ typedef struct hs_slot {
 
 typedef struct hs_client {
   int closed, busy;
+  int budget;       /* the store shares a rate budget (spend/observe): see hs_budget */
   hs_engine *e;     /* owned by the engine userdata in the client's user value */
   CURL *easy;
   CURLM *multi;
@@ -370,6 +401,7 @@ typedef struct hs_client {
   long timeout_ms, connect_timeout_ms;
   hs_call call;
   hs_resp resp;
+  hs_proj proj;    /* the current call's projection */
   hs_req sreq;     /* a request handed to the send function of a renewal */
   char sctype[64]; /* its content type */
   hs_slot slots[HS_MAX_CONCURRENCY];
@@ -382,6 +414,9 @@ void hs_client_close(hs_client *c);                 /* idempotent */
  * with a token error pushed. */
 int hs_client_run(lua_State *L, int client, hs_client *c, hs_call *k, hs_action *a);
 int hs_renew(lua_State *L, int client, hs_client *c, const hs_action *a); /* 1 ok, 0 err pushed */
+/* The store's shared rate budget (helpscout.store.budget): "gate" before a SEND of cost, "share"
+ * after a response. No-ops unless the store has one. Never raises. */
+void hs_budget(lua_State *L, int client, hs_client *c, const char *what, long cost);
 
 int hs_curl_setup(hs_client *c, CURL *h, hs_resp *resp);
 int hs_curl_prepare(CURL *h, const char *auth, const hs_req *q, hs_resp *resp,
@@ -393,6 +428,7 @@ void hs_curl_perform(hs_client *c, const hs_req *q, hs_resp *resp);
 int hs_l_each(lua_State *L);
 int hs_l_pages(lua_State *L);
 int hs_l_fetch_all(lua_State *L);
+void hs_iter_open(lua_State *L); /* adds them to the client's methods */
 
 /* ---- OAuth helpers (hs_token.c) ---- */
 int hs_l_authorize_url(lua_State *L);

@@ -36,16 +36,7 @@
 #include "hs.h"
 
 #define HINTS 128      /* pre-size cache slots (direct-mapped) */
-#define PROJ_MAX 128   /* projection tree nodes */
 #define MAX_SAFE 9007199254740992.0 /* 2^53 */
-
-typedef struct pnode {
-  const char *name;
-  size_t len;
-  int kids; /* first child, -1: none */
-  int next; /* next sibling, -1: none */
-  int all;  /* keep the whole value (a path ends here) */
-} pnode;
 
 typedef struct hint {
   const void *key;
@@ -58,8 +49,7 @@ typedef struct dec {
   int depth;
   int mt; /* stack index of the array metatable */
   hs_buf tmp; /* escaped strings and long numbers */
-  const pnode *proj; /* NULL: no projection */
-  int root;          /* projection node applied to the top value, -1: keep all */
+  const hs_proj *proj; /* NULL: no projection; else node 0 applies to the top value */
   hint hints[HINTS];
 } dec;
 
@@ -197,11 +187,27 @@ static void escape(dec *d, int build) {
   if (build) grow(d, out, n);
 }
 
+/* The first byte at or after p that is not plain string content (strcls != 0), or end. Eight
+ * bytes at a time while none of them is '"', '\\', a control or a non-ASCII byte (the usual
+ * "has a zero byte" bit tricks: exact about whether such a byte exists, which is all we ask). */
+static const unsigned char *plain_run(const unsigned char *p, const unsigned char *end) {
+  const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+  while (end - p >= 8) {
+    uint64_t v, q, b;
+    memcpy(&v, p, 8);
+    q = v ^ (ones * '"');
+    b = v ^ (ones * '\\');
+    if ((((q - ones) & ~q) | ((b - ones) & ~b) | ((v - ones * 0x20) & ~v) | v) & highs) break;
+    p += 8;
+  }
+  while (p < end && strcls[*p] == 0) p++;
+  return p;
+}
+
 /* The string at d->p (the opening quote), validated; with build, its bytes are returned (in the
  * input when it has no escapes, else in d->tmp). Without build, returns NULL. */
 static const char *string(dec *d, size_t *len, int build) {
-  const unsigned char *s = ++d->p, *p = s;
-  while (p < d->end && strcls[*p] == 0) p++;
+  const unsigned char *s = ++d->p, *p = plain_run(s, d->end);
   if (p < d->end && *p == '"') {
     d->p = p + 1;
     *len = (size_t)(p - s);
@@ -213,7 +219,7 @@ static const char *string(dec *d, size_t *len, int build) {
   }
   for (;;) {
     const unsigned char *run = p;
-    while (p < d->end && strcls[*p] == 0) p++;
+    p = plain_run(p, d->end);
     if (build && p > run) grow(d, run, (size_t)(p - run));
     d->p = p;
     if (p >= d->end) fail(d, "unterminated string");
@@ -346,11 +352,12 @@ static void array(dec *d, int pn, const void *hkey, int emit) {
 /* The projection child of node pn named s[0..n), or -2 when the member is not wanted; -1 when
  * every member is wanted (no projection here). */
 static int proj_child(const dec *d, int pn, const char *s, size_t n) {
+  const hs_proj *pj = d->proj;
   int k;
   if (pn < 0) return -1;
-  for (k = d->proj[pn].kids; k >= 0; k = d->proj[k].next)
-    if (d->proj[k].len == n && memcmp(d->proj[k].name, s, n) == 0)
-      return d->proj[k].all ? -1 : k;
+  for (k = pj->node[pn].kids; k >= 0; k = pj->node[k].next)
+    if (pj->node[k].len == n && memcmp(pj->names + pj->node[k].name, s, n) == 0)
+      return pj->node[k].all ? -1 : k;
   return -2;
 }
 
@@ -447,64 +454,85 @@ static void value(dec *d, int pn, const void *hkey, int emit) {
 
 /* ---- projection ---- */
 
-static int proj_add(pnode *pj, int *count, int parent, const char *s, size_t n) {
+/* The child of parent named s[0..n), added when missing; -1 when the tree is full. */
+static int proj_add(hs_proj *pj, int parent, const char *s, size_t n) {
   int k;
-  for (k = pj[parent].kids; k >= 0; k = pj[k].next)
-    if (pj[k].len == n && memcmp(pj[k].name, s, n) == 0) return k;
-  if (*count >= PROJ_MAX) return -1;
-  k = (*count)++;
-  pj[k].name = s;
-  pj[k].len = n;
-  pj[k].kids = -1;
-  pj[k].all = 0;
-  pj[k].next = pj[parent].kids;
-  pj[parent].kids = k;
+  for (k = pj->node[parent].kids; k >= 0; k = pj->node[k].next)
+    if (pj->node[k].len == n && memcmp(pj->names + pj->node[k].name, s, n) == 0) return k;
+  if (pj->count >= HS_PROJ_NODES || n > sizeof pj->names - pj->used) return -1;
+  k = pj->count++;
+  memcpy(pj->names + pj->used, s, n);
+  pj->node[k].name = (unsigned short)pj->used;
+  pj->node[k].len = (unsigned short)n;
+  pj->node[k].kids = -1;
+  pj->node[k].all = 0;
+  pj->node[k].next = pj->node[parent].kids;
+  pj->node[parent].kids = (short)k;
+  pj->used += n;
   return k;
 }
 
 /* Adds one dotted path under node at; NULL, or what is wrong with it. */
-static const char *proj_path(pnode *pj, int *count, int at, const char *s, size_t n) {
+static const char *proj_path(hs_proj *pj, int at, const char *s, size_t n) {
   const char *end = s + n;
   if (n == 0) return "an empty path";
   for (;;) {
     const char *dot = memchr(s, '.', (size_t)(end - s));
     size_t seg = (size_t)((dot ? dot : end) - s);
     if (seg == 0) return "an empty name in a path";
-    if (pj[at].all) return NULL; /* a shorter path already keeps all of it */
-    if ((at = proj_add(pj, count, at, s, seg)) < 0) return "too many fields";
+    if (pj->node[at].all) return NULL; /* a shorter path already keeps all of it */
+    if ((at = proj_add(pj, at, s, seg)) < 0) return "more than the projection holds";
     if (!dot) break;
     s = dot + 1;
   }
-  pj[at].all = 1;
+  pj->node[at].all = 1;
   return NULL;
 }
 
-/* Builds the tree from the array of paths at idx (strings stay alive in that table) under the
- * root as described in hs.h; returns NULL, or what is wrong (naming the entry) pushed. */
-static const char *proj_compile(lua_State *L, int idx, const char *embedded, pnode *pj,
-                                int *root) {
-  int count = 1, at, i, len = (int)hs_rawlen(L, idx);
+/* The fixed part of the tree (hs.h): _links and page kept, and with embedded the items'
+ * node under _embedded. Returns the node the user's paths hang from. */
+static int proj_root(hs_proj *pj, const char *embedded) {
+  int at = 0;
   memset(pj, 0, sizeof *pj);
-  pj[0].kids = -1;
-  *root = 0;
-  if (proj_path(pj, &count, 0, "_links", 6) || proj_path(pj, &count, 0, "page", 4))
-    return lua_pushfstring(L, "too many fields");
-  at = 0;
+  pj->count = 1;
+  pj->node[0].kids = -1;
+  proj_path(pj, 0, "_links", 6);
+  proj_path(pj, 0, "page", 4);
   if (embedded) {
-    at = proj_add(pj, &count, 0, "_embedded", 9);
-    at = proj_add(pj, &count, at, embedded, strlen(embedded));
+    at = proj_add(pj, 0, "_embedded", 9);
+    at = proj_add(pj, at, embedded, strlen(embedded));
   }
+  return at;
+}
+
+int hs_proj_compile(lua_State *L, int fields_idx, const char *embedded, hs_proj *pj) {
+  int i, len, at = proj_root(pj, embedded);
+  fields_idx = hs_absindex(L, fields_idx);
+  if (lua_type(L, fields_idx) != LUA_TTABLE) {
+    lua_pushliteral(L, "fields is not a table");
+    return 0;
+  }
+  if (at < 0) {
+    lua_pushliteral(L, "the embedded key is too long");
+    return 0;
+  }
+  len = (int)hs_rawlen(L, fields_idx);
   for (i = 1; i <= len; i++) {
     size_t n;
     const char *s, *why;
-    lua_rawgeti(L, idx, i);
+    lua_rawgeti(L, fields_idx, i);
     s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &n) : NULL;
     lua_pop(L, 1); /* the table still holds the string */
-    if (!s) return lua_pushfstring(L, "fields[%d] is not a string", i);
-    if ((why = proj_path(pj, &count, at, s, n)))
-      return lua_pushfstring(L, "fields[%d] ('%s') is %s", i, s, why);
+    if (!s) {
+      lua_pushfstring(L, "fields[%d] is not a string", i);
+      return 0;
+    }
+    if ((why = proj_path(pj, at, s, n))) {
+      lua_pushfstring(L, "fields[%d] ('%s') is %s", i, s, why);
+      return 0;
+    }
   }
-  return NULL;
+  return 1;
 }
 
 /* ---- entry points ---- */
@@ -515,13 +543,13 @@ static int protected_decode(lua_State *L) {
   lua_getfield(L, LUA_REGISTRYINDEX, HS_ARRAY_MT);
   if (!lua_istable(L, -1)) return luaL_error(L, "helpscout: the array metatable is missing");
   d->mt = lua_gettop(L);
-  value(d, d->root, NULL, 1);
+  value(d, d->proj ? 0 : -1, NULL, 1);
   skip_ws(d);
   if (d->p != d->end) fail(d, "trailing characters after the value");
   return 1;
 }
 
-static int run(lua_State *L, const char *s, size_t n, const pnode *proj, int root) {
+int hs_json_decode_proj(lua_State *L, const char *s, size_t n, const hs_proj *proj) {
   dec *d = malloc(sizeof *d); /* big (the hint cache): off the C stack */
   int rc;
   if (!d) {
@@ -532,7 +560,6 @@ static int run(lua_State *L, const char *s, size_t n, const pnode *proj, int roo
   d->start = d->p = (const unsigned char *)s;
   d->end = d->p + n;
   d->proj = proj;
-  d->root = root;
   lua_pushcfunction(L, protected_decode);
   lua_pushlightuserdata(L, d);
   rc = lua_pcall(L, 1, 1, 0);
@@ -542,28 +569,12 @@ static int run(lua_State *L, const char *s, size_t n, const pnode *proj, int roo
 }
 
 int hs_json_decode(lua_State *L, const char *s, size_t n) {
-  return run(L, s, n, NULL, -1);
+  return hs_json_decode_proj(L, s, n, NULL);
 }
 
 int hs_json_decode_fields(lua_State *L, const char *s, size_t n, int fields_idx,
                           const char *embedded) {
-  pnode pj[PROJ_MAX];
-  int root;
-  fields_idx = hs_absindex(L, fields_idx);
-  if (lua_type(L, fields_idx) != LUA_TTABLE) {
-    lua_pushliteral(L, "fields is not a table");
-    return 0;
-  }
-  if (proj_compile(L, fields_idx, embedded, pj, &root)) return 0;
-  return run(L, s, n, pj, root);
-}
-
-int hs_json_fields_check(lua_State *L, int fields_idx) {
-  pnode pj[PROJ_MAX];
-  int root;
-  if (lua_type(L, fields_idx) != LUA_TTABLE) {
-    lua_pushliteral(L, "fields is not a table");
-    return 0;
-  }
-  return proj_compile(L, hs_absindex(L, fields_idx), NULL, pj, &root) == NULL;
+  hs_proj pj;
+  if (!hs_proj_compile(L, fields_idx, embedded, &pj)) return 0;
+  return hs_json_decode_proj(L, s, n, &pj);
 }

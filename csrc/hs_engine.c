@@ -6,7 +6,7 @@
  *   eng = core.engine.new(opts)         an engine: configuration, token and pacing state
  *   call = eng:call(tool, ...)          one call; action = call:step(outcome)
  *   eng:token() / set_token(t) / generation() / due(t?, now) / grant_request(now, code?) /
- *   grant_answer(outcome) / rate() / set_rate(t) / pager(tool, opts)
+ *   grant_answer(outcome) / rate() / set_rate(t); eng:pager(tool, opts) comes from hs_pager.c
  *
  * doc/engine.md is the contract of these tables.
  */
@@ -136,10 +136,7 @@ static int engine_gc(lua_State *L) {
 hs_engine *hs_engine_new(lua_State *L, int opts, int have_store) {
   hs_engine *e;
   opts = hs_absindex(L, opts);
-  e = lua_newuserdata(L, sizeof *e);
-  memset(e, 0, sizeof *e);
-  luaL_getmetatable(L, HS_ENGINE_MT);
-  lua_setmetatable(L, -2);
+  e = hs_new_object(L, sizeof *e, HS_ENGINE_MT);
   hs_engine_config(L, e, opts, have_store);
   return e;
 }
@@ -355,10 +352,7 @@ static int call_gc(lua_State *L) {
 hs_lcall *hs_lcall_new(lua_State *L, int eng, const hs_tool *t) {
   hs_lcall *c;
   eng = hs_absindex(L, eng);
-  c = lua_newuserdata(L, sizeof *c);
-  memset(c, 0, sizeof *c);
-  luaL_getmetatable(L, HS_CALL_MT);
-  lua_setmetatable(L, -2);
+  c = hs_new_object(L, sizeof *c, HS_CALL_MT);
   lua_createtable(L, 1, 0); /* a table: LuaJIT's userdata environments can hold nothing else */
   lua_pushvalue(L, eng);
   lua_rawseti(L, -2, 1);
@@ -372,9 +366,11 @@ static int l_call(lua_State *L) {
   hs_engine *e = hs_engine_check(L, 1);
   const hs_tool *t = hs_tool_check(L, 2, 0);
   hs_lcall *c;
-  lua_settop(L, 3 + (t->id ? 1 : 0)); /* the arguments: [id,] body | opts */
+  int callopts = t->body ? 0 : 4 + (t->id ? 1 : 0);
+  lua_settop(L, 3 + (t->id ? 1 : 0) + (t->body ? 0 : 1)); /* [id,] body | opts, call options */
   c = hs_lcall_new(L, 1, t);
   hs_build_call(L, &c->k.req, e->base_url, t, 3);
+  if (callopts && hs_call_options(L, callopts, t, &c->proj, NULL, 0)) c->k.req.proj = &c->proj;
   return 1;
 }
 
@@ -475,11 +471,6 @@ static int l_set_rate(lua_State *L) {
   return 0;
 }
 
-static int l_pager(lua_State *L) {
-  hs_engine_check(L, 1);
-  hs_pager_new(L, 1, hs_tool_check(L, 2, 1), 3);
-  return 1;
-}
 
 /* tostring(action): one line, never a header or a body (they may hold secrets) */
 static int l_action_tostring(lua_State *L) {
@@ -515,7 +506,7 @@ static void new_mt(lua_State *L, const char *name, const luaL_Reg *methods, lua_
 
 void hs_engine_open(lua_State *L) {
   static const luaL_Reg engine_methods[] = {
-    {"call", l_call}, {"pager", l_pager}, {"token", l_token}, {"set_token", l_set_token},
+    {"call", l_call}, {"token", l_token}, {"set_token", l_set_token},
     {"generation", l_generation}, {"due", l_due}, {"grant_request", l_grant_request},
     {"grant_answer", l_grant_answer}, {"rate", l_rate}, {"set_rate", l_set_rate}, {NULL, NULL}};
   static const luaL_Reg call_methods[] = {{"step", l_step}, {NULL, NULL}};
@@ -526,7 +517,6 @@ void hs_engine_open(lua_State *L) {
   lua_pushcfunction(L, l_action_tostring);
   lua_setfield(L, -2, "__tostring");
   lua_pop(L, 1);
-  hs_pager_open(L);
   lua_createtable(L, 0, 1);
   lua_pushcfunction(L, l_engine_new);
   lua_setfield(L, -2, "new");

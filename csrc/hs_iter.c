@@ -16,7 +16,8 @@ static int next_page(lua_State *L, int client, hs_client *c, int p) {
   hs_action a;
   int ok;
   hs_call_init(&c->call, pg->tool);
-  if (!hs_pager_next_req(L, p, &c->call.req)) return 0;
+  ok = hs_pager_next_req(L, p, &c->call.req);
+  if (ok <= 0) return ok;
   c->busy = 1;
   ok = hs_client_run(L, client, c, &c->call, &a);
   c->busy = 0;
@@ -71,23 +72,24 @@ static int make_iter(lua_State *L, int pages) {
   const hs_tool *t;
   hs_check_client(L, 1);
   t = hs_tool_check(L, 2, 1);
-  lua_settop(L, 3);
+  lua_settop(L, 4);
   hs_getuservalue(L, 1);
   lua_getfield(L, -1, "engine");
-  lua_replace(L, -2); /* 4: engine */
-  hs_pager_new(L, 4, t, 3); /* 5 */
+  lua_replace(L, -2); /* 5: engine */
+  hs_pager_new(L, 5, t, 3, 4, NULL, 0); /* 6 */
   lua_pushvalue(L, 1);
-  lua_pushvalue(L, 5);
+  lua_pushvalue(L, 6);
   lua_newtable(L);
   lua_pushinteger(L, pages);
   lua_pushcclosure(L, iter, 4);
   return 1;
 }
 
-/* hs:each(tool, opts?) -> iterator over every item of every page; raises the error table. */
+/* hs:each(tool, opts?, {fields =}?) -> iterator over every item of every page; raises the error
+ * table. */
 int hs_l_each(lua_State *L) { return make_iter(L, 0); }
 
-/* hs:pages(tool, opts?) -> iterator of items, page per page; raises the error table. */
+/* hs:pages(tool, opts?, {fields =}?) -> iterator of items, page per page; raises the error table. */
 int hs_l_pages(lua_State *L) { return make_iter(L, 1); }
 
 /* ---- fetch_all ---- */
@@ -125,9 +127,11 @@ static int drive(lua_State *L, int client, hs_client *c, int p, hs_slot *s, int 
   hs_action a;
   for (;;) {
     hs_call_step(c->e, &s->call, input, &s->resp, hs_epoch(), hs_random(c->e), &a);
+    if (input == HS_IN_RESPONSE && s->resp.transport == HS_TX_OK) hs_budget(L, client, c, "share", 0);
     switch (a.type) {
     case HS_SEND: {
       const char *auth = s->call.req.token ? NULL : c->e->tok.auth.p;
+      hs_budget(L, client, c, "gate", s->call.cost);
       if (hs_curl_prepare(s->easy, auth, &s->call.req, &s->resp, &s->hdrs) != 0 ||
           curl_multi_add_handle(c->multi, s->easy) != CURLM_OK)
         luaL_error(L, "helpscout: could not start a transfer");
@@ -237,20 +241,16 @@ static int fetch_all(lua_State *L, hs_client *c) {
   return rc == 0;
 }
 
-/* hs:fetch_all(tool, opts?, {concurrency = 1..8 (default 4)}) -> every item in page order, ids
- * deduplicated; or nil, err. */
+/* hs:fetch_all(tool, opts?, {concurrency = 1..8 (default 4), fields =}) -> every item in page
+ * order, ids deduplicated; or nil, err. */
 int hs_l_fetch_all(lua_State *L) {
   hs_client *c = hs_check_client(L, 1);
   const hs_tool *t = hs_tool_check(L, 2, 1);
   lua_settop(L, 4);
-  if (!lua_isnil(L, 4)) {
-    luaL_checktype(L, 4, LUA_TTABLE);
-    hs_check_fields(L, 4, fetch_opts, 1, "option", 0);
-  }
   hs_getuservalue(L, 1);
   lua_getfield(L, -1, "engine");
   lua_replace(L, -2);
-  hs_pager_new(L, 5, t, 3);
+  hs_pager_new(L, 5, t, 3, 4, fetch_opts, 1); /* checks {concurrency =, fields =} too */
   lua_replace(L, 5); /* 5: pager (the engine stays referenced by it) */
   if (fetch_all(L, c)) {
     lua_settop(L, 6);
@@ -260,4 +260,14 @@ int hs_l_fetch_all(lua_State *L) {
   lua_pushnil(L);
   lua_insert(L, -2);
   return 2;
+}
+
+/* Adds each, pages and fetch_all to the client's methods (after hs_client_open). */
+void hs_iter_open(lua_State *L) {
+  static const luaL_Reg methods[] = {
+    {"each", hs_l_each}, {"pages", hs_l_pages}, {"fetch_all", hs_l_fetch_all}, {NULL, NULL}};
+  luaL_getmetatable(L, HS_CLIENT_MT);
+  lua_getfield(L, -1, "__index");
+  luaL_setfuncs(L, methods, 0);
+  lua_pop(L, 2);
 }

@@ -4,8 +4,8 @@
  *
  * Encoder: driven by the value and a few schema facts rather than by guesswork — a table with
  * the array metatable (core.array, what the decoder gives every array) is always an array, so
- * decoded [] re-encodes as []; fields that are arrays on the wire (tags, cc, bcc, to, threads,
- * attachments, fields) always encode as arrays too, so an empty Lua table becomes [] there;
+ * decoded [] re-encodes as []; in request bodies, fields the tool table marks as arrays
+ * (hs_array_key: tags, cc, ...) always encode as arrays too, so an empty Lua table becomes [];
  * integers are printed as integers (never %.14g); strings must be valid UTF-8 and are escaped,
  * so the output is always valid JSON or the call raises.
  */
@@ -29,29 +29,6 @@ static int has_array_mt(lua_State *L, int idx) {
   yes = lua_rawequal(L, -1, -2);
   lua_pop(L, 2);
   return yes;
-}
-
-/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no surrogates), or 0. */
-size_t hs_utf8_len(const unsigned char *s, size_t left) {
-  unsigned char c = s[0];
-  size_t need, i;
-  unsigned char lo = 0x80, hi = 0xBF;
-  if (c < 0x80) return 1;
-  if (c >= 0xC2 && c <= 0xDF) need = 1;
-  else if (c >= 0xE0 && c <= 0xEF) {
-    need = 2;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    need = 3;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else return 0;
-  if (left < need + 1) return 0;
-  if (s[1] < lo || s[1] > hi) return 0;
-  for (i = 2; i <= need; i++)
-    if (s[i] < 0x80 || s[i] > 0xBF) return 0;
-  return need + 1;
 }
 
 static void enc_string(lua_State *L, hs_buf *out, const char *s, size_t n, const char *key,
@@ -249,9 +226,10 @@ static int l_json_decode(lua_State *L) {
   int ok;
   if (lua_isnoneornil(L, 2)) ok = hs_json_decode(L, s, n);
   else {
+    hs_proj pj;
     luaL_checktype(L, 2, LUA_TTABLE);
-    if (!hs_json_fields_check(L, 2)) return luaL_argerror(L, 2, lua_tostring(L, -1));
-    ok = hs_json_decode_fields(L, s, n, 2, embedded);
+    if (!hs_proj_compile(L, 2, embedded, &pj)) return luaL_argerror(L, 2, lua_tostring(L, -1));
+    ok = hs_json_decode_proj(L, s, n, &pj);
   }
   if (ok) return 1;
   lua_pushnil(L);

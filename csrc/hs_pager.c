@@ -26,17 +26,17 @@ static void uv_get(lua_State *L, int p, int which) {
 }
 
 /* Pushes a pager for list tool t with the options at opts (checked; raises). */
-hs_pager *hs_pager_new(lua_State *L, int eng, const hs_tool *t, int opts) {
+hs_pager *hs_pager_new(lua_State *L, int eng, const hs_tool *t, int opts, int call_opts,
+                       const hs_field *extra, int nextra) {
   hs_engine *e = hs_engine_check(L, eng);
   hs_pager *pg;
   int i;
   eng = hs_absindex(L, eng);
   opts = hs_absindex(L, opts);
+  call_opts = hs_absindex(L, call_opts);
   hs_check_opts(L, opts, t);
-  pg = lua_newuserdata(L, sizeof *pg);
-  memset(pg, 0, sizeof *pg);
-  luaL_getmetatable(L, HS_PAGER_MT);
-  lua_setmetatable(L, -2);
+  pg = hs_new_object(L, sizeof *pg, HS_PAGER_MT);
+  if (hs_call_options(L, call_opts, t, &pg->projbuf, extra, nextra)) pg->proj = &pg->projbuf;
   lua_createtable(L, 5, 0);
   lua_pushvalue(L, eng);
   lua_rawseti(L, -2, UV_ENGINE);
@@ -80,10 +80,20 @@ static int revisits(lua_State *L, int visited) {
   return 0;
 }
 
+static int walk_error(lua_State *L, const hs_req *q, const char *msg) {
+  hs_push_req_error(L, "protocol", 0, msg, q, 0);
+  return 0;
+}
+
 int hs_pager_next_req(lua_State *L, int p, hs_req *q) {
   hs_pager *pg = hs_pager_check(L, p);
   if (pg->next.n == 0) return 0;
+  if (pg->read >= pg->bound) {
+    hs_buf_reset(&pg->next);
+    return walk_error(L, q, "the walk goes on beyond the page count the API gave (or the cap)") - 1;
+  }
   hs_req_init(q, pg->tool);
+  q->proj = pg->proj;
   hs_buf_reset(&q->url);
   hs_badd(L, &q->url, pg->next.p, pg->next.n);
   uv_get(L, p, UV_VISITED);
@@ -143,10 +153,6 @@ static int on_origin(lua_State *L, const hs_engine *e) {
   return n > olen && strncmp(href, e->origin, olen) == 0 && href[olen] == '/';
 }
 
-static int walk_error(lua_State *L, const hs_req *q, const char *msg) {
-  hs_push_req_error(L, "protocol", 0, msg, q, 0);
-  return 0;
-}
 
 static long long total_pages(lua_State *L, int page) {
   double d;
@@ -180,10 +186,6 @@ int hs_pager_accept(lua_State *L, int p, const hs_engine *e, const hs_req *q, co
       return walk_error(L, q, "next link leads back to a page already read");
     }
     lua_pop(L, 2);
-    if (pg->read >= pg->bound) {
-      lua_settop(L, top);
-      return walk_error(L, q, "the walk goes on beyond the page count the API gave (or the cap)");
-    }
     hs_badds(L, &pg->next, lua_tostring(L, -1));
   }
   lua_pop(L, 1); /* next */
@@ -216,6 +218,7 @@ void hs_pager_page_req(lua_State *L, int p, const hs_engine *e, hs_req *q, long 
   int top = lua_gettop(L);
   uv_get(L, p, UV_OPTS);
   hs_req_init(q, pg->tool);
+  q->proj = pg->proj;
   hs_build_url(L, &q->url, e->base_url, pg->tool, 0, top + 1, n);
   lua_settop(L, top);
 }
@@ -282,7 +285,16 @@ static hs_lcall *done_call(lua_State *L, int call, int done) {
   return NULL;
 }
 
-/* p:next_call() -> call for the next page of a sequential walk, or nil at the end */
+/* The call at the top refers to the pager's projection: its user value keeps the pager alive. */
+static void keep_pager(lua_State *L, int p) {
+  hs_getuservalue(L, -1);
+  lua_pushvalue(L, p);
+  lua_rawseti(L, -2, 2);
+  lua_pop(L, 1);
+}
+
+/* p:next_call() -> call for the next page of a sequential walk, nil at the end, or nil, err
+ * (the walk went beyond its bound) */
 static int l_next_call(lua_State *L) {
   hs_pager *pg = hs_pager_check(L, 1);
   hs_lcall *c;
@@ -290,7 +302,12 @@ static int l_next_call(lua_State *L) {
   if (pg->next.n == 0) return 0;
   uv_get(L, 1, UV_ENGINE);
   c = hs_lcall_new(L, 2, pg->tool);
-  hs_pager_next_req(L, 1, &c->k.req);
+  keep_pager(L, 1);
+  if (hs_pager_next_req(L, 1, &c->k.req) < 0) {
+    lua_pushnil(L);
+    lua_insert(L, -2);
+    return 2;
+  }
   return 1;
 }
 
@@ -328,6 +345,7 @@ static int l_page_call(lua_State *L) {
   lua_settop(L, 2);
   uv_get(L, 1, UV_ENGINE);
   c = hs_lcall_new(L, 3, pg->tool);
+  keep_pager(L, 1);
   hs_pager_page_req(L, 1, pager_engine(L, 1), &c->k.req, n);
   return 1;
 }
@@ -357,6 +375,16 @@ static int l_take(lua_State *L) {
   return 2;
 }
 
+/* eng:pager(tool, opts?, call_opts?) -> pager (list tools; call_opts: {fields =}) */
+static int l_pager(lua_State *L) {
+  hs_engine_check(L, 1);
+  lua_settop(L, 4);
+  hs_pager_new(L, 1, hs_tool_check(L, 2, 1), 3, 4, NULL, 0);
+  return 1;
+}
+
+/* Creates the pager's metatable and adds `pager` to the engine's methods (after
+ * hs_engine_open: the engine knows nothing of paging). */
 void hs_pager_open(lua_State *L) {
   static const luaL_Reg methods[] = {
     {"next_call", l_next_call}, {"accept", l_accept}, {"parallel", l_parallel},
@@ -370,4 +398,9 @@ void hs_pager_open(lua_State *L) {
     lua_setfield(L, -2, "__gc");
   }
   lua_pop(L, 1);
+  luaL_getmetatable(L, HS_ENGINE_MT);
+  lua_getfield(L, -1, "__index");
+  lua_pushcfunction(L, l_pager);
+  lua_setfield(L, -2, "pager");
+  lua_pop(L, 2);
 }

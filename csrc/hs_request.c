@@ -94,16 +94,21 @@ void hs_build_url(lua_State *L, hs_buf *url, const char *base, const hs_tool *t,
   }
 }
 
+/* {"key":<the value at arg>} */
+static void encode_wrapped(lua_State *L, hs_buf *out, const char *key, int arg) {
+  hs_badds(L, out, "{\"");
+  hs_badds(L, out, key);
+  hs_badds(L, out, "\":");
+  hs_json_encode(L, out, arg, key, arg);
+  hs_baddc(L, out, '}');
+}
+
 void hs_build_body(lua_State *L, hs_buf *out, const hs_tool *t, int arg) {
   const hs_field *b = t->body;
   hs_buf_reset(out);
   if (!b) return;
   if (t->shorthand && lua_type(L, arg) == LUA_TSTRING) {
-    hs_badds(L, out, "{\"");
-    hs_badds(L, out, t->shorthand);
-    hs_badds(L, out, "\":");
-    hs_json_encode(L, out, arg, t->shorthand, arg);
-    hs_baddc(L, out, '}');
+    encode_wrapped(L, out, t->shorthand, arg);
     return;
   }
   if (lua_type(L, arg) != LUA_TTABLE) {
@@ -120,15 +125,8 @@ void hs_build_body(lua_State *L, hs_buf *out, const hs_tool *t, int arg) {
   } else {
     hs_check_fields(L, arg, b->fields, b->nfields, "field", 1);
   }
-  if (t->wrap) {
-    hs_badds(L, out, "{\"");
-    hs_badds(L, out, t->wrap);
-    hs_badds(L, out, "\":");
-    hs_json_encode(L, out, arg, t->wrap, arg);
-    hs_baddc(L, out, '}');
-    return;
-  }
-  hs_json_encode(L, out, arg, NULL, arg);
+  if (t->wrap) encode_wrapped(L, out, t->wrap, arg);
+  else hs_json_encode(L, out, arg, NULL, arg);
 }
 
 void hs_req_init(hs_req *q, const hs_tool *t) {
@@ -137,6 +135,7 @@ void hs_req_init(hs_req *q, const hs_tool *t) {
   q->idempotent = strcmp(t->method, "POST") != 0;
   q->token = 0;
   q->ctype = t->body ? "application/json; charset=UTF-8" : NULL;
+  q->proj = NULL;
   hs_buf_reset(&q->body);
 }
 
@@ -158,4 +157,31 @@ void hs_build_call(lua_State *L, hs_req *q, const char *base_url, const hs_tool 
   hs_req_init(q, t);
   if (body) hs_build_body(L, &q->body, t, body);
   hs_build_url(L, &q->url, base_url, t, id, opts, 0);
+}
+
+static const hs_field f_path = {.type = HS_T_STRING, .flags = HS_NONEMPTY};
+static const hs_field call_fields[] = {
+  {.name = "fields", .type = HS_T_ARRAY, .items = &f_path,
+   .desc = "decode only these fields: {\"id\", \"subject\", \"customer.email\", ...}"},
+};
+
+int hs_call_options(lua_State *L, int arg, const hs_tool *t, struct hs_proj *p,
+                    const hs_field *extra, int nextra) {
+  hs_field all[8];
+  int n = 0, i;
+  if (lua_isnoneornil(L, arg)) return 0;
+  luaL_checktype(L, arg, LUA_TTABLE);
+  all[n++] = call_fields[0];
+  for (i = 0; i < nextra && n < 8; i++) all[n++] = extra[i];
+  hs_check_fields(L, arg, all, n, "option", 0);
+  lua_getfield(L, arg, "fields");
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    return 0;
+  }
+  if (t->result != HS_RES_PAGE && t->result != HS_RES_OBJECT)
+    luaL_argerror(L, arg, "option 'fields' applies to read tools only");
+  if (!hs_proj_compile(L, lua_gettop(L), t->embedded, p)) luaL_argerror(L, arg, lua_tostring(L, -1));
+  lua_pop(L, 1);
+  return 1;
 }

@@ -217,7 +217,7 @@ static int push_protocol(lua_State *L, const hs_req *q, const char *msg, long st
 
 /* Decodes the body into a table at the top; returns 0 with nil, err pushed when it is not one. */
 static int decode_table(lua_State *L, const hs_req *q, const hs_resp *r) {
-  if (!hs_json_decode(L, r->body.p ? r->body.p : "", r->body.n)) {
+  if (!hs_json_decode_proj(L, r->body.p ? r->body.p : "", r->body.n, q->proj)) {
     lua_pushfstring(L, "invalid JSON in response (%s): %s", r->ctype[0] ? r->ctype : "no type",
                     lua_tostring(L, -1));
     lua_remove(L, -2);

@@ -233,6 +233,11 @@ describe("core.json_decode", function()
       assert.matches("bad argument #2 to .*%(fields%[1%] is not a string%)", err)
       assert.has_error(function() core.json_decode("{}", { "a..b" }) end)
       assert.has_error(function() core.json_decode("{}", { "" }) end)
+      local many = {}
+      for i = 1, 200 do many[i] = "f" .. i end
+      assert.has_error(function() core.json_decode("{}", many) end)
+      assert.has_error(function() core.json_decode("{}", { ("x"):rep(3000) }) end)
+      assert.is_table(core.json_decode("{}", { ("x"):rep(1000), "a.b.c.d.e.f.g" }))
     end)
   end)
 
@@ -303,6 +308,19 @@ describe("core.json_decode", function()
           assert(d == nil, pg.path .. " " .. table.concat(fields, ",") .. ": " .. tostring(d))
         end
       end
+    end)
+
+    it("gives the client's results tagged arrays, so re-encoding keeps []", function()
+      local hs = require("helpscout").new{ client_id = sb.client_id, client_secret = sb.client_secret,
+        base_url = sb.url, retries = 0 }
+      local items = assert(hs:list_conversations{ status = "all" })
+      local conv = assert(hs:get_conversation(items[1].id))
+      assert.is_true(is_int(conv.id))
+      assert.are.equal(core.array, getmetatable(conv.cc))
+      assert.are.equal(core.array, getmetatable(conv._embedded.threads))
+      assert.matches('"cc":%[', core.json_encode(conv))
+      assert.is_nil(diff(core.json_decode(core.json_encode(items)), items))
+      hs:close()
     end)
 
     it("keeps page and _links on projected list pages", function()

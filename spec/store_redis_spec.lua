@@ -95,6 +95,7 @@ describe("redis store", function()
     assert.has_error(function() store.redis{ prot = 1 } end)
     assert.has_error(function() store.redis{ port = "6379" } end)
     assert.has_error(function() store.redis{ key = "" } end)
+    assert.has_error(function() store.redis{ port = 6379.5 } end)
   end)
 end)
 

@@ -39,8 +39,9 @@ Server.__index = Server
 -- is waiting, or nil: no polling)
 function _M.new(opts)
   opts = opts or {}
-  local self = setmetatable({ debug = os.getenv("HELPSCOUT_MCP_DEBUG") ~= nil, cat = tools.new(opts.tools), make_client = opts.client, input = opts.input or io.stdin,
-    output = opts.output or io.stdout, logf = opts.log or io.stderr, poll = opts.poll, queue = {} }, Server)
+  local self = setmetatable({ debug = os.getenv("HELPSCOUT_MCP_DEBUG") ~= nil, cat = tools.new(opts.tools),
+    make_client = opts.client, input = opts.input or io.stdin, output = opts.output or io.stdout,
+    logf = opts.log or io.stderr, poll = opts.poll, queue = {} }, Server)
   return self
 end
 

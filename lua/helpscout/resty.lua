@@ -24,8 +24,8 @@ local http = require "helpscout.resty.http"
 local shdict = require "helpscout.resty.shdict"
 
 local ngx = ngx -- luacheck: ignore
-local type, pairs, ipairs, error, pcall, setmetatable, tostring, require =
-  type, pairs, ipairs, error, pcall, setmetatable, tostring, require
+local type, pairs, ipairs, error, pcall, setmetatable, tostring, tonumber, require, select =
+  type, pairs, ipairs, error, pcall, setmetatable, tostring, tonumber, require, select
 local unpack = table.unpack or unpack -- luacheck: ignore 113
 local random = math.random
 local getenv = os.getenv
@@ -104,10 +104,19 @@ local function env_defaults(o)
 end
 
 -- Raises an argument error from a core function at the caller's caller (level 3), without this
--- file's position.
-local function reraise(res)
-  if type(res) == "string" then error((res:gsub("^[^:\n]*:%d+: ", "")), 3) end
-  error(res, 0)
+-- file's position, under the public name: the engine numbers the arguments of eng:call(tool,
+-- ...) or eng:pager(tool, opts), the user those of hs:<fname>(...) (`shift` fewer). `given`:
+-- how many arguments the user passed (a missing one is "no value", as the libcurl client says).
+local function reraise(res, fname, shift, given)
+  if type(res) ~= "string" then error(res, 0) end
+  res = res:gsub("^[^:\n]*:%d+: ", "")
+  local k = tonumber(res:match("^bad argument #(%d+) to '[^']*'"))
+  if k and fname then
+    k = k - (shift or 0)
+    res = res:gsub("^bad argument #%d+ to '[^']*'", ("bad argument #%d to '%s'"):format(k, fname))
+    if given and k > given then res = res:gsub("got nil%)", "got no value)") end
+  end
+  error(res, 3)
 end
 
 -- resty.new(opts?) -> client. The options of helpscout.new plus `shdict` (the name of a
@@ -117,7 +126,7 @@ function _M.new(opts)
   local drv, eopts = split_options(opts)
   env_defaults(eopts)
   local ok, eng = pcall(core.engine.new, eopts)
-  if not ok then reraise(eng) end
+  if not ok then reraise(eng, "new") end
   local store = drv.store
   if drv.shdict then store = shdict.new(drv.shdict) end
   return setmetatable({ eng = eng, store = store, on_token = drv.on_token,
@@ -199,15 +208,15 @@ for _, tool in ipairs(core.schema or core.tools or {}) do
   mt[name] = function(self, ...)
     check_phase(name)
     local ok, call = pcall(self.eng.call, self.eng, name, ...)
-    if not ok then reraise(call) end
+    if not ok then reraise(call, name, 2, select("#", ...)) end
     return results(self:drive(call))
   end
 end
 
-local function pager(self, fname, tool, opts)
+local function pager(self, fname, tool, opts, callopts)
   check_phase(fname)
-  local ok, p = pcall(self.eng.pager, self.eng, tool, opts)
-  if not ok then reraise(p) end
+  local ok, p = pcall(self.eng.pager, self.eng, tool, opts, callopts)
+  if not ok then reraise(p, fname, 1) end
   return p
 end
 
@@ -216,9 +225,10 @@ local function page_of(self, p, call)
   return p:accept(call, self:drive(call))
 end
 
--- hs:pages(tool, opts?) -> iterator of items, page; raises the error table on a failure.
-function mt:pages(tool, opts)
-  local p = pager(self, "pages", tool, opts)
+-- hs:pages(tool, opts?, {fields =}?) -> iterator of items, page; raises the error table on a
+-- failure.
+function mt:pages(tool, opts, callopts)
+  local p = pager(self, "pages", tool, opts, callopts)
   return function()
     local call = p:next_call()
     if not call then return nil end
@@ -228,9 +238,10 @@ function mt:pages(tool, opts)
   end
 end
 
--- hs:each(tool, opts?) -> iterator of items over every page; raises the error table on a failure.
-function mt:each(tool, opts)
-  local p = pager(self, "each", tool, opts)
+-- hs:each(tool, opts?, {fields =}?) -> iterator of items over every page; raises the error table
+-- on a failure.
+function mt:each(tool, opts, callopts)
+  local p = pager(self, "each", tool, opts, callopts)
   local items, i = {}, 0
   return function()
     while i >= #items do
@@ -265,7 +276,12 @@ local function fetch_parallel(self, p, conc, all)
     end
     local items, finished = p:take()
     append(all, items)
-    if n then wake:post(conc) elseif not finished then wake:wait(0.05) end
+    if n then
+      local waiting = -wake:count() -- wake the threads waiting for the window to move
+      if waiting > 0 then wake:post(waiting) end
+    elseif not finished then
+      wake:wait(0.05)
+    end
     return finished
   end
   local function worker()
@@ -282,15 +298,15 @@ local function fetch_parallel(self, p, conc, all)
   return failure
 end
 
--- hs:fetch_all(tool, opts?, {concurrency = 1..8 (default 4)}) -> every item in page order (ids
--- deduplicated), or nil, err. Page 1 first; then pages by number on light threads when the
--- pager allows a parallel walk, else the next links one by one.
+-- hs:fetch_all(tool, opts?, {concurrency = 1..8 (default 4), fields =}) -> every item in page
+-- order (ids deduplicated), or nil, err. Page 1 first; then pages by number on light threads when
+-- the pager allows a parallel walk, else the next links one by one.
 function mt:fetch_all(tool, opts, fopts)
-  local ok, fo = pcall(core.check_options, { concurrency = { type = "integer", min = 1, max = 8 } },
-    fopts, "fetch_all", 3)
-  if not ok then reraise(fo) end
+  local ok, fo = pcall(core.check_options, { concurrency = { type = "integer", min = 1, max = 8 },
+    fields = { type = "any" } }, fopts, "fetch_all", 3)
+  if not ok then reraise(fo, "fetch_all") end
   local conc = fo.concurrency or 4
-  local p = pager(self, "fetch_all", tool, opts)
+  local p = pager(self, "fetch_all", tool, opts, fo.fields ~= nil and { fields = fo.fields } or nil)
   local all, call = {}, p:next_call()
   if not call then return all end
   local items, page = page_of(self, p, call)

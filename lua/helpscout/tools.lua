@@ -20,8 +20,8 @@ local guard = require "helpscout.tools.guard"
 local jobs = require "helpscout.tools.jobs"
 local triage = require "helpscout.triage"
 
-local type, ipairs, pairs, pcall, tostring, tonumber, setmetatable, error = type, ipairs, pairs, pcall, tostring,
-  tonumber, setmetatable, error
+local type, ipairs, pairs, pcall, tostring, tonumber, setmetatable, getmetatable, error = type, ipairs, pairs, pcall,
+  tostring, tonumber, setmetatable, getmetatable, error
 local unpack = table.unpack or unpack
 local concat, sort, floor = table.concat, table.sort, math.floor
 
@@ -87,7 +87,8 @@ local function success_of(spec)
   local r = spec.result
   if r == "page" then
     local kind = shape.KIND_OF[spec.embedded]
-    return { obj({ "items", "page" }, { items = { type = "array", items = shape.slim_schema(kind) }, page = PAGE }, true),
+    local slim = { type = "array", items = shape.slim_schema(kind) }
+    return { obj({ "items", "page" }, { items = slim, page = PAGE }, true),
       obj({ "detail", "items", "page" }, { detail = { const = true }, page = PAGE,
         items = { type = "array", items = { type = "object" } } }, true) }
   elseif r == "object" then
@@ -96,7 +97,8 @@ local function success_of(spec)
       obj({ "detail", "conversation" }, { detail = { const = true }, conversation = { type = "object" } }) }
   elseif r == "id" then
     return { obj({ "id" }, { id = { type = "integer" }, conversation_id = { type = "integer" },
-      draft = { type = "boolean", description = "true: saved as a draft, nothing e-mailed" } }) }
+      draft = { type = "boolean", description = "true: saved as a draft, nothing e-mailed" },
+      note = { type = "string" } }) }
   end
   return { obj({ "ok" }, { ok = { const = true }, conversation_id = { type = "integer" },
     tags = { type = "array", items = { type = "string" } } }) }
@@ -147,7 +149,7 @@ local function job_entry(job)
     outputSchema = output_schema { schema.object_schema(job.output, false) }, write = false, cap = job.cap,
     annotations = { title = job.title, readOnlyHint = true, idempotentHint = true, destructiveHint = false,
       openWorldHint = true },
-    run = job.run, job = true }
+    run = job.run, render = job.render, job = true }
 end
 
 ---------------------------------------------------------------------------------------------
@@ -176,22 +178,30 @@ local function positional(spec, a)
   return pos
 end
 
+-- A dry run asks the engine for the request it would send first and stops there: an engine
+-- with a placeholder token answers SEND at once; its headers (the Authorization) are dropped.
 local DRY_BASE = "https://api.helpscout.net"
 
-local function dry_run(spec, pos)
-  local ok, req = pcall(core.engine.build, spec.name, DRY_BASE, unpack(pos, 1, pos.n))
+local function dry_run(spec, pos, o)
+  local ok, req = pcall(function()
+    local eng = core.engine.new { base_url = DRY_BASE, access_token = "dry-run", expires_at = os.time() + 3600 }
+    return eng:call(spec.name, unpack(pos, 1, pos.n)):step { now = os.time() }
+  end)
   if not ok then return nil, err("invalid", (tostring(req):gsub("^[^:\n]*:%d+: ", ""))) end
+  if req.action ~= "SEND" then return nil, err("invalid", "the engine would not send this request") end
   local body = req.body and req.body ~= "" and json.decode(req.body) or nil
-  local note = spec.access == "write" and "nothing was sent" or "nothing was sent (a read)"
+  local note = "nothing was sent"
   if spec.name == "reply" and type(body) == "table" then
     note = body.draft and "would save a draft: nothing e-mailed" or "would e-mail the customer"
+  end
+  if guard.allowlist(o) and pos[1] and spec.args[1] and spec.args[1].name == "conversation_id" then
+    note = note .. "; the conversation's mailbox was not checked (a dry run reads nothing)"
   end
   return { dry_run = { method = req.method, path = req.url:sub(#DRY_BASE + 1), body = body, note = note } }
 end
 
 -- Calls the client; an argument error it raises becomes kind "invalid" (call() never raises).
 local function client_call(hs, name, pos)
-  if hs == nil then return nil, err("invalid", "no client: tools.call needs a helpscout client") end
   local ok, r1, r2 = pcall(hs[name], hs, unpack(pos, 1, pos.n))
   if not ok then
     if type(r1) == "table" then return nil, r1 end
@@ -240,12 +250,15 @@ local function shape_result(spec, a, o, r1, r2)
     if a.detail then return { detail = true, conversation = r1 } end
     return { conversation = shape.slim("conversation", r1), transcript = triage.transcript(r1) }
   end
-  if res == "id" then return { id = r1, conversation_id = a.conversation_id, draft = a.draft } end
+  if res == "id" then
+    return { id = r1, conversation_id = a.conversation_id, draft = a.draft,
+      note = a.send_refused and "saved as a draft: this server does not allow sending" or nil }
+  end
   return { ok = true, conversation_id = a.conversation_id, tags = a.tags }
 end
 
 run_api = function(spec, hs, a, o)
-  if spec.name == "reply" then guard.draft_rule(a, o) end
+  if spec.name == "reply" then a.send_refused = guard.draft_rule(a, o) end
   local ok, e = guard.scope(spec, a, o)
   if not ok then return nil, e end
   local dry = o.dry_run or a.dry_run
@@ -258,7 +271,7 @@ run_api = function(spec, hs, a, o)
       { path = "customer", message = "is required in a dry run" } } })
   end
   local pos = positional(spec, a)
-  if dry then return dry_run(spec, pos) end
+  if dry then return dry_run(spec, pos, o) end
   local r1, r2 = client_call(hs, spec.name, pos)
   if r1 == nil then return nil, r2 end
   return shape_result(spec, a, o, r1, r2)
@@ -407,6 +420,10 @@ local function call(self, hs, name, args, extra)
   end
   local o = setmetatable({}, { __index = self.o })
   for k, v in pairs(extra or {}) do o[k] = v end
+  if hs == nil and not (o.dry_run or a.dry_run) then
+    return nil, err("auth", "no Help Scout client: set HELPSCOUT_CLIENT_ID and HELPSCOUT_CLIENT_SECRET, " ..
+      "or run `helpscout auth login`")
+  end
   local clean = {}
   for k, v in pairs(a) do clean[k] = v end
   local res, e = t.run(hs, a, o, self.api)
@@ -429,6 +446,7 @@ end
 -- cat:render(name, result) -> the text a model reads for a result
 function Catalogue:render(name, result)
   local t = self.by_name[name]
+  if t and t.render and not result.error and not result.dry_run then return t.render(result) end
   return shape.render(result, t and not result.detail and t.kind or nil)
 end
 

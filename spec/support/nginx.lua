@@ -55,7 +55,8 @@ local function is_root()
 end
 
 -- The generated nginx.conf. opts.http: lines in the http block; opts.server: lines in the server
--- block; opts.workers (default 1); opts.log_level (default "info").
+-- block; opts.workers (default 1); opts.log_level (default "info"); opts.reuseport (spread
+-- connections over the workers).
 local function config(dir, port, opts)
   local r = root()
   local lines = {
@@ -78,8 +79,9 @@ local function config(dir, port, opts)
     "  lua_socket_log_errors off;",
     opts.http or "",
     "  server {",
-    "    listen 127.0.0.1:" .. port .. ";",
+    "    listen 127.0.0.1:" .. port .. (opts.reuseport and " reuseport" or "") .. ";",
     "    location = /_run { content_by_lua_block { require('support.nginx').serve_run() } }",
+    "    location = /_call { content_by_lua_block { require('support.nginx').serve_call() } }",
     opts.server or "",
     "  }",
     "}",
@@ -182,9 +184,27 @@ function M:log_grep(pat, plain)
   return out
 end
 
--- rawhttp.request against this nginx (opts: headers, body, timeout, conn).
+-- The payload of a chunked body.
+local function dechunk(s)
+  local out, pos = {}, 1
+  while true do
+    local size, data_at = s:match("^(%x+)[^\r\n]*\r\n()", pos)
+    if not size or tonumber(size, 16) == 0 then break end
+    out[#out + 1] = s:sub(data_at, data_at + tonumber(size, 16) - 1)
+    pos = data_at + tonumber(size, 16) + 2
+  end
+  return table.concat(out)
+end
+
+-- rawhttp.request against this nginx (opts: headers, body, timeout, conn); chunked bodies
+-- are decoded (rawhttp reads them raw, up to the close).
 function M:request(method, path, opts)
-  return rawhttp.request({ port = self.port }, method, path, opts)
+  local res, err = rawhttp.request({ port = self.port }, method, path, opts)
+  if res and (res.headers["transfer-encoding"] or ""):find("chunked", 1, true) then
+    res.body = dechunk(res.body)
+    res.json = cjson.decode(res.body)
+  end
+  return res, err
 end
 
 -- Runs a Lua chunk in a content handler of this nginx: `...` is the decoded JSON argument;
@@ -224,6 +244,123 @@ function M.serve_run()
   if not body then ngx.status = 500; ngx.say("cannot encode result: " .. eerr); return end
   ngx.header["Content-Length"] = #body -- rawhttp reads Content-Length bodies, not chunked ones
   ngx.print(body)
+end
+
+-- ---------------------------------------------------------------------------------------------
+-- A remote helpscout.resty client: ng:client(opts) returns an object with the client's methods
+-- whose every call runs inside nginx (one worker: the client lives in that worker's Lua VM)
+-- and comes back as plain data: error tables get core.Error again, integral numbers become
+-- integers (as the core's decoder gives them), nil holes survive. So the libcurl client's
+-- specs can run unchanged against the cosocket driver. Iterators run to the end inside nginx
+-- and replay here, raising the error where the loop raised it.
+
+local function to_wire(v)
+  if v == nil then return cjson.null end
+  if type(v) ~= "table" then return v end
+  local out = {}
+  for k, x in pairs(v) do out[k] = to_wire(x) end
+  local mt_ = getmetatable(v)
+  if mt_ and mt_.__tostring then out.__error = true end
+  return out
+end
+
+local function from_wire(v, Error)
+  if v == cjson.null then return nil end
+  if type(v) == "number" and math.tointeger then return math.tointeger(v) or v end
+  if type(v) ~= "table" then return v end
+  for k, x in pairs(v) do v[k] = from_wire(x, Error) end
+  if v.__error then v.__error = nil; setmetatable(v, Error) end
+  return v
+end
+
+local function pack_wire(...)
+  local n, out = select("#", ...), {}
+  for i = 1, n do out[i] = to_wire((select(i, ...))) end
+  return { n = n, values = out }
+end
+
+-- Inside nginx: /_call {op = "new", opts} | {op = "call", id, method, n, args} |
+-- {op = "next", id} (the next values of an iterator started by "call" each/pages).
+-- on_token = "record": the client's tokens are returned with the next answer (`tokens`).
+local clients, recorded = {}, {}
+
+local function new_client(opts)
+  local id = #clients + 1
+  if opts and opts.on_token == "record" then
+    recorded[id] = {}
+    opts.on_token = function(t) recorded[id][#recorded[id] + 1] = to_wire(t) end
+  end
+  clients[id] = require("helpscout.resty").new(opts)
+  return id
+end
+
+local function serve(req, args)
+  local unpack_ = table.unpack or unpack -- luacheck: ignore 113
+  if req.op == "new" then return pack_wire(new_client(args[1])) end
+  local hs = clients[req.id]
+  if req.op == "next" then return pack_wire(hs.iter()) end
+  if req.method == "each" or req.method == "pages" then
+    hs.iter = hs[req.method](hs, unpack_(args, 1, req.n))
+    return pack_wire(true)
+  end
+  return pack_wire(hs[req.method](hs, unpack_(args, 1, req.n)))
+end
+
+function M.serve_call()
+  local ngx = ngx -- luacheck: ignore
+  ngx.req.read_body()
+  local req = cjson.decode(ngx.req.get_body_data() or "")
+  local args = {}
+  for i = 1, req.n or 0 do if req.args[i] ~= cjson.null then args[i] = req.args[i] end end
+  local _, res = xpcall(function() return serve(req, args) end,
+    function(e) return { raised = to_wire(e), traceback = debug.traceback() } end)
+  local rec = req.id and recorded[req.id]
+  if rec and #rec > 0 then res.tokens = rec; recorded[req.id] = {} end
+  local body = cjson.encode(res)
+  ngx.header["Content-Length"] = #body
+  ngx.print(body)
+end
+
+function M:call(op, id, method, ...)
+  local n, args = select("#", ...), {}
+  for i = 1, n do args[i] = to_wire((select(i, ...))) end
+  local body = assert(cjson.encode{ op = op, id = id, method = method, n = n, args = args })
+  local res, err = self:request("POST", "/_call", { body = body, timeout = 60 })
+  if not res or not res.json then
+    error(("nginx /_call %s: %s\n%s"):format(tostring(method), tostring(err or res.body), self:log_tail(20)), 3)
+  end
+  return res.json
+end
+
+-- The answer of one remote call as Lua values (raises what the call raised).
+local function results(res, Error, on_token)
+  for _, t in ipairs(res.tokens or {}) do on_token(from_wire(t, Error)) end
+  if res.raised ~= nil then
+    local e = from_wire(res.raised, Error)
+    if type(e) == "string" then e = e:gsub("^[^\n]-:%d+: ", "") end
+    error(e, type(e) == "string" and 3 or 0)
+  end
+  return (table.unpack or unpack)(from_wire(res.values, Error), 1, res.n) -- luacheck: ignore 113
+end
+
+function M:client(opts)
+  local o, on_token = {}, nil
+  for k, v in pairs(opts or {}) do
+    if k == "on_token" and type(v) == "function" then on_token, v = v, "record"
+    elseif type(v) == "function" then error("remote resty client: option '" .. k .. "' cannot cross into nginx", 2) end
+    o[k] = v
+  end
+  local Error = require("helpscout.core").Error
+  local id = results(self:call("new", nil, nil, o), Error)
+  local ng = self
+  return setmetatable({ close = function() end }, { __index = function(_, method)
+    return function(_, ...)
+      local res = ng:call("call", id, method, ...)
+      if method ~= "each" and method ~= "pages" then return results(res, Error, on_token) end
+      results(res, Error, on_token)
+      return function() return results(ng:call("next", id), Error, on_token) end
+    end
+  end })
 end
 
 return M

@@ -22,14 +22,19 @@ local cjson = require "cjson.safe"
 local core = require "helpscout.core"
 
 local ngx = ngx -- luacheck: ignore
-local type, pairs, pcall, error, select, setmetatable, tostring = type, pairs, pcall, error, select,
-  setmetatable, tostring
+local type, pairs, pcall, error, select, setmetatable, tostring, require = type, pairs, pcall, error,
+  select, setmetatable, tostring, require
 local unpack = table.unpack or unpack -- luacheck: ignore 113
 local running = coroutine.running
 local min = math.min
 
 local _M = {}
 local mt = { __index = _M }
+
+-- The stores' budget rule (helpscout.store, from the token stores); without it this store has
+-- no spend/observe and the driver shares no budget (the engine still paces each client).
+local has_budget, budget_mod = pcall(require, "helpscout.store.budget")
+local budget = has_budget and budget_mod.apply or nil
 
 -- The one error constructor of this module (core.error once the engine provides it).
 local function err(kind, message)
@@ -162,7 +167,6 @@ end
 -- Runs budget(st, op, x, y, now) over the state in the dict under a mutex held for a few
 -- dict operations only (no yield inside).
 local function with_budget(self, op, x, y, t)
-  local budget = require("helpscout.store.budget").apply
   local dict = self.dict
   for _ = 1, 200 do
     if dict:add(self.bmkey, true, 1) then break end
@@ -175,18 +179,20 @@ local function with_budget(self, op, x, y, t)
   return wait
 end
 
-function _M:spend(cost, t)
+local function spend(self, cost, t)
   if type(cost) ~= "number" or cost < 0 then error("bad argument #1 to 'spend' (cost must be a number >= 0)", 2) end
   if type(t) ~= "number" then error("bad argument #2 to 'spend' (now must be epoch seconds)", 2) end
   return with_budget(self, "spend", cost, nil, t)
 end
 
-function _M:observe(o)
+local function observe(self, o)
   if type(o) ~= "table" or type(o.now) ~= "number" then
     error("bad argument #1 to 'observe' (table with now = epoch seconds expected)", 2)
   end
   with_budget(self, "observe", o.remaining, o.reset_at, o.now)
   return true
 end
+
+if budget then _M.spend, _M.observe = spend, observe end
 
 return _M

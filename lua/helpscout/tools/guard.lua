@@ -9,22 +9,16 @@
 local core = require "helpscout.core"
 local json = require "helpscout.sandbox.json"
 
-local type, ipairs, pairs, tostring, tonumber, setmetatable, floor = type, ipairs, pairs, tostring, tonumber,
-  setmetatable, math.floor
+local type, ipairs, pairs, tostring, tonumber, error, floor = type, ipairs, pairs, tostring, tonumber, error,
+  math.floor
 local unpack = table.unpack or unpack
 local concat, sort = table.concat, table.sort
 
 local _M = {}
 
--- The one error constructor. Switch to `core.error` when it lands (doc/engine.md): the kinds
--- used here (invalid, read_only, forbidden, not_found) are in its registry.
-local NOT_RETRYABLE = { invalid = true, read_only = true, forbidden = true, not_found = true, protocol = true }
-function _M.err(kind, message, fields)
-  if core.error then return core.error(kind, message, fields) end
-  local e = { kind = kind, message = message, retryable = not NOT_RETRYABLE[kind] }
-  for k, v in pairs(fields or {}) do e[k] = v end
-  return setmetatable(e, core.Error)
-end
+-- The one error constructor: the engine's registry (doc/engine.md). Kinds used here: invalid,
+-- read_only, forbidden.
+_M.err = core.error
 local err = _M.err
 
 -- The allowlist as a set plus its sorted list, or nil when every mailbox is allowed.
@@ -105,40 +99,53 @@ function _M.check_conversation(hs, id, o)
 end
 
 -- The reply rule (DESIGN §5): a draft unless the catalogue allows sending and the call asks.
+-- Returns true when the call asked to send and was not allowed to (the reply is a draft).
 function _M.draft_rule(a, o)
-  local send = o.allow_send == true and a.send == true
+  local asked = a.send == true
+  local send = o.allow_send == true and asked
   a.send = nil
   a.draft = not send
-  return a
+  return asked and not send
 end
 
--- Stand-in client for helpers that page through list tools themselves: each list call goes
--- through scope(); customers under several allowed mailboxes are searched mailbox by mailbox.
+-- Stand-in client for helpers that page through list tools themselves (triage.customer_summary
+-- calls hs:pages): each walk goes through scope(); a customer search under several allowed
+-- mailboxes walks them one after another. Like hs:pages, it raises on a refusal.
+local function copy(t)
+  local c = {}
+  for k, v in pairs(t or {}) do c[k] = v end
+  return c
+end
+
+local function chain(hs, name, a, mailboxes)
+  local i, f, s, v = 0, nil, nil, nil
+  return function()
+    while true do
+      if f then
+        local items, page = f(s, v)
+        v = items
+        if items ~= nil then return items, page end
+      end
+      i = i + 1
+      if i > #mailboxes then return nil end
+      local q = copy(a)
+      q.mailbox = mailboxes[i]
+      f, s, v = hs:pages(name, q)
+    end
+  end
+end
+
 function _M.scoped_client(hs, o, specs)
   local proxy = {}
-  local function scoped(name, p)
-    local a = {}
-    for k, v in pairs(p or {}) do a[k] = v end
-    local ok, e = _M.scope(specs[name], a, o)
-    if not ok then return nil, e end
-    return hs[name](hs, a)
-  end
-  function proxy.list_conversations(_, p) return scoped("list_conversations", p) end
-  function proxy.list_customers(_, p)
+  function proxy.pages(_, name, p)
+    local a = copy(p)
     local al = _M.allowlist(o)
-    if not al or #al.list <= 1 or (p and p.mailbox) then return scoped("list_customers", p) end
-    local items, seen, last = json.array {}, {}, { totalPages = 0 }
-    for _, mb in ipairs(al.list) do
-      local q = { mailbox = mb }
-      for k, v in pairs(p or {}) do q[k] = v end
-      local got, page = hs:list_customers(q)
-      if not got then return nil, page end
-      for _, c in ipairs(got) do
-        if not seen[c.id] then seen[c.id] = true; items[#items + 1] = c end
-      end
-      if type(page) == "table" and (page.totalPages or 0) > last.totalPages then last = page end
+    if name == "list_customers" and al and #al.list > 1 and a.mailbox == nil then
+      return chain(hs, name, a, al.list)
     end
-    return items, last
+    local ok, e = _M.scope(specs[name], a, o)
+    if not ok then error(e, 0) end
+    return hs:pages(name, a)
   end
   return proxy
 end

@@ -9,18 +9,13 @@ local guard = require "helpscout.tools.guard"
 local shape = require "helpscout.tools.shape"
 
 local type, ipairs, pairs, pcall, tostring, min, floor = type, ipairs, pairs, pcall, tostring, math.min, math.floor
-local getmetatable = getmetatable
+local getmetatable, concat = getmetatable, table.concat
 local Error = require("helpscout.core").Error
 
 local _M = {}
 local err = guard.err
 
 local function arr(t) return json.array(t or {}) end
-
--- triage.report(convs, opts) when helpscout.triage has it; until then the CLI's (same code).
-local function report_fn()
-  return triage.report or require("helpscout.cli").triage_report
-end
 
 ---------------------------------------------------------------------------------------------
 -- Pulling conversations (with threads) page by page: progress after each page, cancellation
@@ -106,7 +101,8 @@ local function project_report(r)
   local out = { total = r.total, generated_at = r.generated_at, levels = r.levels, attention = arr(), groups = arr() }
   for i, a in ipairs(r.attention or {}) do
     out.attention[i] = { id = a.id, number = a.number, subject = shape.cap_text(a.subject, 120), status = a.status,
-      customer = a.customer, level = a.level, score = a.score and floor(a.score), waiting = a.waiting and floor(a.waiting),
+      customer = a.customer, level = a.level, score = a.score and floor(a.score),
+      waiting = a.waiting and floor(a.waiting),
       reasons = arr(a.reasons), topic = a.topic_label or a.topic }
   end
   for i, g in ipairs(r.groups or {}) do
@@ -116,6 +112,23 @@ local function project_report(r)
       levels = g.levels, conversation_ids = ids, top_id = g.top and g.top.id }
   end
   return out
+end
+
+local function render_report(r)
+  local lv = r.levels or {}
+  local out = { ("triage: %d conversations · %d urgent · %d high · %d normal · %d low"):format(r.total or 0,
+    lv.urgent or 0, lv.high or 0, lv.normal or 0, lv.low or 0), "needs attention first:" }
+  for i, a in ipairs(r.attention) do
+    out[#out + 1] = ("%2d. [%s %d] #%s %s — %s — %s (id %s)"):format(i, a.level or "", a.score or 0,
+      tostring(a.number), a.subject or "", a.customer or "", concat(a.reasons or {}, "; "), tostring(a.id))
+  end
+  out[#out + 1] = "by topic:"
+  for _, g in ipairs(r.groups) do
+    out[#out + 1] = ("  %s (%d): %s — first: id %s"):format(g.label or g.topic, g.count or 0,
+      concat(g.keywords or {}, ", "), tostring(g.top_id))
+  end
+  if r.continuation then out[#out + 1] = "more groups: call again with continuation=" .. r.continuation end
+  return concat(out, "\n")
 end
 
 local triage_inbox = {
@@ -134,12 +147,13 @@ local triage_inbox = {
     { name = "groups", type = "array", required = true, items = { type = "object", fields = GROUP_FIELDS } },
   },
   cap = "groups",
+  render = render_report,
   run = function(hs, a, o, api)
     local p, e = list_params(a, api, o)
     if not p then return nil, e end
     local convs, e2 = pull(hs, p, a.limit or 200, o)
     if not convs then return nil, e2 end
-    return project_report(report_fn()(convs, { now = o.now, limit = a.top or 10 }))
+    return project_report(triage.report(convs, { now = o.now, limit = a.top or 10 }))
   end,
 }
 

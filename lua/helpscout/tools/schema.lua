@@ -19,56 +19,9 @@ local _M = {}
 _M.DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _M.MAX_STRING = 65536  -- longest string argument accepted (a reply body is far shorter)
 
----------------------------------------------------------------------------------------------
--- The engine's table. core.schema has the shape of doc/engine.md; until it lands, adapt() turns
--- today's core.tools into that shape. DELETE adapt() and its helpers when core.schema exists.
-
-local ADAPT_TYPE = { string = "string", integer = "integer", boolean = "boolean", date = "string",
-  integers = "array", table = "object" }
-
-local function adapt_field(p)
-  local f = { name = p.name, description = p.description, required = p.required or false,
-    nullable = p.nullable, enum = p.enum, type = ADAPT_TYPE[p.type] or "string" }
-  if p.type == "date" then f.format = "date-time" end
-  if p.type == "integers" then f.items = { type = "integer" }; f.csv = true end
-  if p.array then
-    f.type = "array"
-    f.items = { type = ADAPT_TYPE[p.items] or "object" }
-  end
-  return f
-end
-
-local function adapt_tool(t)
-  local s = { name = t.name, title = t.title, description = t.description, access = t.access,
-    method = t.method, path = t.path, idempotent = t.method ~= "POST", embedded = t.embedded,
-    args = {}, params = {} }
-  for _, a in ipairs(t.args or {}) do
-    s.args[#s.args + 1] = { name = a, type = "integer", required = true, description = "conversation id" }
-  end
-  local fields = {}
-  for i, p in ipairs(t.params or {}) do fields[i] = adapt_field(p) end
-  if t.body == "tags" then
-    s.args[#s.args + 1] = fields[1]
-  elseif t.body then
-    s.args[#s.args + 1] = { name = t.body, type = "object", required = true, fields = fields }
-  else
-    s.params = fields
-  end
-  s.result = t.embedded and "page" or t.access == "read" and "object" or t.body == "tags" and "true" or "id"
-  return s
-end
-
-local function adapt(tools)
-  local out = {}
-  for i, t in ipairs(tools) do out[i] = adapt_tool(t) end
-  return out
-end
-
--- The engine's tool table in the core.schema shape (one copy, built once).
-local engine_table
+-- The engine's tool table (core.schema, doc/engine.md "The tool table as a schema").
 function _M.engine()
-  if not engine_table then engine_table = core.schema or adapt(core.tools) end
-  return engine_table
+  return core.schema
 end
 
 ---------------------------------------------------------------------------------------------
@@ -100,9 +53,12 @@ field_schema = function(f)
   if f.type == "array" then
     s = { type = scalar_type(f), items = f.items and field_schema(f.items) or {} }
     if f.max_items then s.maxItems = f.max_items end
+    if f.nonempty then s.minItems = 1 end
   elseif f.type == "object" then
-    s = f.fields and object_schema(f.fields, false) or { type = "object" }
+    s = f.fields and object_schema(f.fields, not f.open) or { type = "object" }
     if f.nullable then s.type = scalar_type(f) end
+  elseif f.type == "any" then
+    s = {}
   else
     s = { type = scalar_type(f) }
     if f.enum then
@@ -267,6 +223,8 @@ check_value = function(s, v, path, errs)
   if s.type == "array" or (type(s.type) == "table" and s.type[1] == "array") then
     if s.maxItems and #v > s.maxItems then
       errs[#errs + 1] = { path = path, message = format("at most %d items", s.maxItems) }
+    elseif s.minItems and #v < s.minItems then
+      errs[#errs + 1] = { path = path, message = format("at least %d item(s)", s.minItems) }
     end
     local out = json.array {}
     for i, x in ipairs(v) do out[i] = check_value(s.items or {}, x, format("%s[%d]", path, i - 1), errs) end

@@ -11,7 +11,7 @@ local json = require "helpscout.sandbox.json"
 local schema = require "helpscout.tools.schema"
 local triage = require "helpscout.triage"
 
-local type, ipairs, tostring, floor = type, ipairs, tostring, math.floor
+local type, ipairs, pairs, tostring, tonumber, floor = type, ipairs, pairs, tostring, tonumber, math.floor
 local concat, format, char, byte = table.concat, string.format, string.char, string.byte
 
 local _M = {}
@@ -251,12 +251,10 @@ local function render_items(result, kind)
 end
 
 function _M.render(result, kind)
-  if kind and type(result.items) == "table" and not result.detail then return render_items(result, kind) end
-  if type(result.transcript) == "string" and result.conversation then
-    local c = result.conversation
-    local head = format("#%s %s [%s] %s", cell(c.number), cell(c.subject), cell(c.status), cell(c.customer))
+  if kind and type(result.items) == "table" then return render_items(result, kind) end
+  if type(result.transcript) == "string" then
     local tail = result.continuation and ("\n(more: call again with continuation=" .. result.continuation .. ")") or ""
-    return head .. "\n\n" .. result.transcript .. tail
+    return result.transcript .. tail
   end
   return json.encode(result)
 end

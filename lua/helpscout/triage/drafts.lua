@@ -101,52 +101,55 @@ end
 
 local DRAFT_OPTS = { topic = true, agent_name = true, signature = true, templates = true, lexicon = true }
 
-function _M.draft_reply(conv, opts)
-  check_conv("draft_reply", conv)
-  opts = check_opts("draft_reply", 2, opts, DRAFT_OPTS)
+-- The template: the given topic's, else the lexicon's when it is confident (an unconfident
+-- guess would put a topic's template - a shipping answer to an ERP question - in front of the
+-- customer), else the neutral one.
+local function choose_template(conv, opts)
   local topic = opts.topic
   if not topic then
-    -- An unconfident lexicon guess would put a topic's template (a shipping answer to an ERP
-    -- question) in front of the customer: fall back to the neutral template instead.
     local guess, _, _, confident = topics.classify(conv, opts.lexicon and { lexicon = opts.lexicon } or nil)
     if confident then topic = guess end
   end
   local templates = opts.templates or TEMPLATES
-  local tpl = templates[topic or "default"] or TEMPLATES[topic or "default"] or templates.default or TEMPLATES.default
-  -- the customer's latest message
-  local msgs = transcript.messages(conv, { drafts = "drop", max_chars = 4000 })
-  local last_customer, cust_person
-  for i = #msgs, 1, -1 do
-    if msgs[i].role == "customer" then last_customer = msgs[i]; break end
-  end
-  local th = threads_of(conv)
-  if last_customer then
-    for _, t in ipairs(th) do
-      if type(t) == "table" and t.id == last_customer.id then cust_person = t.customer or t.createdBy end
-    end
-  end
-  local first = first_name(conv.primaryCustomer) or first_name(cust_person)
-  local greeting = first and ("Hi " .. first .. ",") or "Hi there,"
-  local question
+  local key = topic or "default"
+  return topic, templates[key] or TEMPLATES[key] or templates.default or TEMPLATES.default
+end
+
+-- The customer's latest message, and the person who wrote it (a thread's customer/createdBy).
+local function latest_customer(conv, msgs)
   for i = #msgs, 1, -1 do
     if msgs[i].role == "customer" then
-      question = extract_question(msgs[i].text, true)
-      if question then break end
+      for _, t in ipairs(threads_of(conv)) do
+        if type(t) == "table" and t.id == msgs[i].id then return msgs[i], t.customer or t.createdBy end
+      end
+      return msgs[i], nil
     end
   end
-  local subject0 = str(conv.subject)
-  if not question and subject0 and subject0:find("%?%s*$") then question = text.cap(subject0, 220) end
-  local wrote
-  if not question then
-    wrote = extract_question(last_customer and last_customer.text or str(conv.preview))
+  return nil, nil
+end
+
+-- What to quote back: the latest question the customer asked (their messages newest first,
+-- then a subject ending in "?"); failing that, what they wrote (question = nil).
+local function quote_back(conv, msgs, last_customer)
+  for i = #msgs, 1, -1 do
+    if msgs[i].role == "customer" then
+      local q = extract_question(msgs[i].text, true)
+      if q then return q, nil end
+    end
   end
   local subject = str(conv.subject)
-  local paras = { greeting }
-  local ack = tpl.ack
+  if subject and subject:find("%?%s*$") then return text.cap(subject, 220), nil end
+  return nil, extract_question(last_customer and last_customer.text or str(conv.preview))
+end
+
+local function paragraphs(conv, opts, topic, tpl, first, question, wrote)
+  local subject = str(conv.subject)
+  local paras = { first and ("Hi " .. first .. ",") or "Hi there," }
   if subject and subject ~= "" and topic == nil then
-    ack = "Thanks for getting in touch about \"" .. text.cap(subject, 80) .. "\"."
+    paras[2] = "Thanks for getting in touch about \"" .. text.cap(subject, 80) .. "\"."
+  else
+    paras[2] = tpl.ack
   end
-  paras[#paras + 1] = ack
   if question then
     paras[#paras + 1] = "You asked: \"" .. question .. "\""
   elseif wrote then
@@ -154,9 +157,19 @@ function _M.draft_reply(conv, opts)
   end
   paras[#paras + 1] = tpl.next
   local agent = opts.agent_name or first_name(conv.assignee)
-  local sign = opts.signature or ("Best regards,\n" .. (agent or "The Support Team"))
-  paras[#paras + 1] = sign
-  local body = concat(paras, "\n\n")
+  paras[#paras + 1] = opts.signature or ("Best regards,\n" .. (agent or "The Support Team"))
+  return paras
+end
+
+function _M.draft_reply(conv, opts)
+  check_conv("draft_reply", conv)
+  opts = check_opts("draft_reply", 2, opts, DRAFT_OPTS)
+  local topic, tpl = choose_template(conv, opts)
+  local msgs = transcript.messages(conv, { drafts = "drop", max_chars = 4000 })
+  local last_customer, cust_person = latest_customer(conv, msgs)
+  local question, wrote = quote_back(conv, msgs, last_customer)
+  local first = first_name(conv.primaryCustomer) or first_name(cust_person)
+  local paras = paragraphs(conv, opts, topic, tpl, first, question, wrote)
   local html = {}
   for i, p in ipairs(paras) do html[i] = "<p>" .. gsub(text.html_escape(p), "\n", "<br>") .. "</p>" end
   local customer = nil
@@ -165,12 +178,8 @@ function _M.draft_reply(conv, opts)
   elseif type(cust_person) == "table" and cust_person.id then
     customer = { id = cust_person.id }
   end
-  return body, { html = concat(html), topic = topic, question = question, customer = customer,
+  return concat(paras, "\n\n"), { html = concat(html), topic = topic, question = question, customer = customer,
     conversation_id = conv.id }
 end
-
----------------------------------------------------------------------------------------------
--- Customer summary
-
 
 return _M

@@ -10,13 +10,13 @@
 --   parse_time(iso)         ISO 8601 / RFC 3339 -> epoch seconds (UTC), pure arithmetic, or nil.
 --   format_time(epoch)      epoch -> "2024-05-02T09:12:44Z".
 --   duration(seconds)       "2d 3h", "5h 10m", "45m", "30s".
---   html_escape(s), to_html(plain)   the one HTML escaper; paragraphs to <p>/<br> markup.
+--   html_to_text, decode_entities, html_escape, to_html: re-exported from triage.html.
 -- Invariants: never raises on odd input (nil, numbers, broken markup); output is valid UTF-8
 -- whenever the input was; no os.time/os.date (no local-time zone pitfalls).
 local hstime = require "helpscout.time"
-local floor, char, byte = math.floor, string.char, string.byte
+local html = require "helpscout.triage.html"
+local floor, byte = math.floor, string.byte
 local find, sub, gsub, lower, gmatch = string.find, string.sub, string.gsub, string.lower, string.gmatch
-local concat = table.concat
 local tostring, type, tonumber = tostring, type, tonumber
 
 local _M = {}
@@ -24,16 +24,7 @@ local _M = {}
 ---------------------------------------------------------------------------------------------
 -- UTF-8 helpers
 
-local function utf8_char(cp)
-  if cp < 0 or cp > 0x10FFFF or (cp >= 0xD800 and cp <= 0xDFFF) or cp == 0 then cp = 0xFFFD end
-  if cp < 0x80 then return char(cp) end
-  if cp < 0x800 then return char(0xC0 + floor(cp / 64), 0x80 + cp % 64) end
-  if cp < 0x10000 then
-    return char(0xE0 + floor(cp / 4096), 0x80 + floor(cp / 64) % 64, 0x80 + cp % 64)
-  end
-  return char(0xF0 + floor(cp / 262144), 0x80 + floor(cp / 4096) % 64,
-    0x80 + floor(cp / 64) % 64, 0x80 + cp % 64)
-end
+local utf8_char = html.utf8_char
 _M.utf8_char = utf8_char
 
 -- Number of code points (continuation bytes 0x80-0xBF are not counted).
@@ -86,248 +77,10 @@ function _M.pad(s, w, right)
   return s .. fill
 end
 
----------------------------------------------------------------------------------------------
--- Entities
-
-local ENTITIES = {
-  amp = "&", lt = "<", gt = ">", quot = '"', apos = "'", nbsp = " ", ensp = " ", emsp = " ",
-  thinsp = " ", ndash = "–", mdash = "—", hellip = "…", lsquo = "‘", rsquo = "’", sbquo = "‚",
-  ldquo = "“", rdquo = "”", bdquo = "„", laquo = "«", raquo = "»", bull = "•", middot = "·",
-  copy = "©", reg = "®", trade = "™", euro = "€", pound = "£", yen = "¥", cent = "¢",
-  sect = "§", para = "¶", deg = "°", plusmn = "±", times = "×", divide = "÷", frac12 = "½",
-  frac14 = "¼", frac34 = "¾", iexcl = "¡", iquest = "¿", shy = "", zwnj = "", zwj = "",
-  lrm = "", rlm = "", dagger = "†", rarr = "→", larr = "←", harr = "↔", uarr = "↑", darr = "↓",
-  check = "✓", hearts = "♥", ordm = "º", ordf = "ª", micro = "µ",
-  aacute = "á", eacute = "é", iacute = "í", oacute = "ó", uacute = "ú", Aacute = "Á",
-  Eacute = "É", Iacute = "Í", Oacute = "Ó", Uacute = "Ú", agrave = "à", egrave = "è",
-  ograve = "ò", ugrave = "ù", Agrave = "À", Egrave = "È", acirc = "â", ecirc = "ê", icirc = "î",
-  ocirc = "ô", ucirc = "û", auml = "ä", euml = "ë", iuml = "ï", ouml = "ö", uuml = "ü",
-  Auml = "Ä", Ouml = "Ö", Uuml = "Ü", szlig = "ß", ntilde = "ñ", Ntilde = "Ñ", ccedil = "ç",
-  Ccedil = "Ç", aring = "å", Aring = "Å", aelig = "æ", AElig = "Æ", oslash = "ø", Oslash = "Ø",
-  atilde = "ã", otilde = "õ", yuml = "ÿ",
-}
-
-local function entity(name)
-  if byte(name, 1) == 35 then -- '#'
-    local cp
-    local x = sub(name, 2, 2)
-    if x == "x" or x == "X" then cp = tonumber(sub(name, 3), 16) else cp = tonumber(sub(name, 2), 10) end
-    if not cp then return nil end
-    if cp == 160 then return " " end
-    return utf8_char(cp)
-  end
-  return ENTITIES[name] or ENTITIES[lower(name)]
-end
-
-function _M.decode_entities(s)
-  if not find(s, "&", 1, true) then return s end
-  return (gsub(s, "&(#?[%w]+);?", function(name)
-    local r = entity(name)
-    if r == nil then return nil end
-    return r
-  end))
-end
-
----------------------------------------------------------------------------------------------
--- HTML -> text
-
-local BLOCK = {
-  p = 2, div = 1, h1 = 2, h2 = 2, h3 = 2, h4 = 2, h5 = 2, h6 = 2, tr = 1, table = 1, pre = 1,
-  section = 1, article = 1, header = 1, footer = 1, dd = 1, dt = 1, ul = 1, ol = 1, hr = 1,
-  address = 1, center = 1, form = 1, fieldset = 1, dl = 1, figure = 1, main = 1, nav = 1,
-  aside = 1, tbody = 0, thead = 0,
-}
--- Elements whose whole content is dropped.
-local SKIP = { script = true, style = true, head = true, title = true, blockquote = true,
-  template = true, noscript = true, iframe = true, object = true, svg = true, xml = true }
--- class/id markers of quoted history and signatures in mail clients' HTML.
-local QUOTE_MARKERS = { "gmail_quote", "gmail_signature", "yahoo_quoted", "divrplyfwdmsg",
-  "moz-cite-prefix", "moz-signature", "appendonsend", "ms-outlook-signature", "signature",
-  "x_gmail_quote", "protonmail_quote", "zmail_extra" }
-local VOID = { br = true, hr = true, img = true, input = true, meta = true, link = true, wbr = true,
-  col = true, area = true, base = true, source = true }
-
--- The one HTML escaper: text for an element's content or a quoted attribute value.
-local ESC = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;" }
-function _M.html_escape(s)
-  return (gsub(tostring(s or ""), '[&<>"]', ESC))
-end
-
--- Plain text -> HTML body: blank lines separate <p> paragraphs, single newlines become <br>.
-function _M.to_html(s)
-  local paras = {}
-  for p in gmatch(tostring(s or "") .. "\n\n", "(.-)\n%s*\n%s*") do
-    if find(p, "%S") then paras[#paras + 1] = "<p>" .. gsub(_M.html_escape(p), "\n", "<br>") .. "</p>" end
-  end
-  return concat(paras)
-end
-
-local function is_quote_attr(attrs)
-  if attrs == "" then return false end
-  local a = lower(attrs)
-  if not (find(a, "class", 1, true) or find(a, "id", 1, true)) then return false end
-  for i = 1, #QUOTE_MARKERS do
-    if find(a, QUOTE_MARKERS[i], 1, true) then
-      return true
-    end
-  end
-  return false
-end
-
-local KNOWN = { p = true, div = true, br = true, span = true, a = true, b = true, i = true, u = true,
-  ul = true, ol = true, li = true, table = true, tr = true, td = true, th = true, html = true,
-  body = true, blockquote = true, strong = true, em = true, font = true, img = true, h1 = true,
-  h2 = true, h3 = true, h4 = true, pre = true, code = true, hr = true, head = true, style = true,
-  small = true, center = true, tbody = true, section = true }
-
-local function looks_like_html(s)
-  if find(s, "<!--", 1, true) then return true end
-  for name in s:gmatch("</?([%a][%w]*)") do
-    if KNOWN[lower(name)] then return true end
-  end
-  return false
-end
-
--- Plain text: keep line structure, decode entities (bodies from the API are HTML-escaped often).
-local function plain_to_text(s)
-  s = gsub(s, "\r\n?", "\n")
-  return _M.decode_entities(s)
-end
-
-function _M.html_to_text(html)
-  if html == nil then return "" end
-  html = tostring(html)
-  if html == "" then return "" end
-  if not looks_like_html(html) then return plain_to_text(html) end
-  local out, n = {}, 0
-  local pending_break = 0 -- newlines owed before the next text
-  local at_start = true
-  local function brk(k)
-    if k > pending_break then pending_break = k end
-  end
-  local function emit(t)
-    if pending_break > 0 then
-      if not at_start then n = n + 1; out[n] = pending_break >= 2 and "\n\n" or "\n" end
-      pending_break = 0
-    end
-    n = n + 1; out[n] = t
-    at_start = false
-  end
-  local lists = {}   -- stack of {ordered=bool, count=int}
-  local skip_name, skip_depth = nil, 0
-  local pre = 0
-  local pos, len = 1, #html
-  while pos <= len do
-    local lt = find(html, "<", pos, true)
-    local stop = (lt or len + 1) - 1
-    if stop >= pos and not skip_name then
-      local t = sub(html, pos, stop)
-      if pre > 0 then
-        t = _M.decode_entities(gsub(t, "\r\n?", "\n"))
-        if t ~= "" then emit(t) end
-      else
-        t = gsub(t, "[ \t\r\n\f]+", " ")
-        t = _M.decode_entities(t)
-        if t ~= "" and t ~= " " then
-          if (at_start or pending_break > 0 or (n > 0 and find(out[n], "[ \n]$"))) then
-            t = gsub(t, "^ +", "")
-          end
-          if t ~= "" then emit(t) end
-        elseif t == " " and n > 0 and pending_break == 0 and not find(out[n], "[ \n]$") then
-          emit(" ")
-        end
-      end
-    end
-    if not lt then break end
-    if sub(html, lt, lt + 3) == "<!--" then
-      local e = find(html, "-->", lt + 4, true)
-      pos = e and e + 3 or len + 1
-    else
-      local name_s, name_e, slash, name = find(html, "^<(/?)([%a][%w:%-]*)", lt)
-      if not name_s then
-        if sub(html, lt, lt + 1) == "<!" or sub(html, lt, lt + 1) == "<?" then
-          local e = find(html, ">", lt + 2, true)
-          pos = e and e + 1 or len + 1
-        else
-          -- a literal "<" in text
-          if not skip_name then emit("<") end
-          pos = lt + 1
-        end
-      else
-        -- find the end of the tag, honouring quoted attribute values
-        local i = name_e + 1
-        local gt
-        while true do
-          local j = find(html, "[>\"']", i)
-          if not j then break end
-          local c = byte(html, j)
-          if c == 62 then gt = j; break end
-          local q = find(html, c == 34 and '"' or "'", j + 1, true)
-          if not q then break end
-          i = q + 1
-        end
-        if not gt then gt = len end
-        local attrs = sub(html, name_e + 1, gt - 1)
-        pos = gt + 1
-        name = lower(name)
-        local closing = slash == "/"
-        local self_closing = find(attrs, "/%s*$") ~= nil
-        if skip_name then
-          if name == skip_name and not VOID[name] and not self_closing then
-            skip_depth = skip_depth + (closing and -1 or 1)
-            if skip_depth <= 0 then skip_name = nil; skip_depth = 0 end
-          end
-        elseif not closing and (SKIP[name] or ((name == "div" or name == "span" or name == "table"
-            or name == "section") and is_quote_attr(attrs))) then
-          if not self_closing then skip_name, skip_depth = name, 1 end
-          brk(1)
-        elseif name == "br" then
-          if pending_break > 0 then pending_break = pending_break + 1
-          elseif at_start then pending_break = 0
-          else n = n + 1; out[n] = "\n" end
-          if pending_break > 2 then pending_break = 2 end
-        elseif name == "li" then
-          if not closing then
-            brk(1)
-            local l = lists[#lists]
-            local bullet = "- "
-            if l and l.ordered then l.count = l.count + 1; bullet = l.count .. ". " end
-            local indent = #lists > 1 and string.rep("  ", #lists - 1) or ""
-            emit(indent .. bullet)
-          else
-            brk(1)
-          end
-        elseif name == "ul" or name == "ol" then
-          if closing then
-            lists[#lists] = nil
-          else
-            local start = tonumber(attrs:match("start%s*=%s*[\"']?(%d+)") or "")
-            lists[#lists + 1] = { ordered = name == "ol", count = start and start - 1 or 0 }
-          end
-          brk(#lists == 0 and 2 or 1)
-        elseif name == "td" or name == "th" then
-          if not closing and n > 0 and pending_break == 0 and not find(out[n], "[ \n]$") then
-            emit(" ")
-          end
-        elseif name == "pre" then
-          pre = closing and math.max(0, pre - 1) or pre + 1
-          brk(1)
-        elseif name == "img" then
-          local alt = attrs:match("alt%s*=%s*\"([^\"]*)\"") or attrs:match("alt%s*=%s*'([^']*)'")
-          if alt and alt ~= "" then emit("[" .. _M.decode_entities(alt) .. "]") end
-        elseif BLOCK[name] then
-          if BLOCK[name] > 0 then brk(BLOCK[name]) end
-        end
-      end
-    end
-  end
-  local s = concat(out)
-  s = gsub(s, "[ \t]+\n", "\n")
-  s = gsub(s, "\n\n\n+", "\n\n")
-  s = gsub(s, "^%s+", "")
-  s = gsub(s, "%s+$", "")
-  return s
-end
+_M.decode_entities = html.decode_entities
+_M.html_to_text = html.to_text
+_M.html_escape = html.escape
+_M.to_html = html.from_text
 
 ---------------------------------------------------------------------------------------------
 -- Quoted history and signatures
@@ -515,61 +268,67 @@ end
 local days_from_civil, civil_from_days, valid_date = hstime.days_from_civil, hstime.civil_from_days,
   hstime.valid_date
 
+-- Help Scout's own form, exactly yyyy-MM-ddTHH:mm:ssZ (20 bytes), read byte by byte: the fast
+-- path for the thousands of timestamps triage reads. nil when s is not exactly that form.
+local function parse_api_form(s)
+  local y1, y2, y3, y4, d1, m1, m2, d2, a1, a2, t, h1, h2, c1, i1, i2, c2, s1, s2, z = byte(s, 1, 20)
+  if not (d1 == 45 and d2 == 45 and t == 84 and c1 == 58 and c2 == 58 and z == 90) then return nil end
+  -- every other byte a digit: (b - 48) % 256 < 10 holds for "0".."9" only
+  if not ((y1 - 48) % 256 < 10 and (y2 - 48) % 256 < 10 and (y3 - 48) % 256 < 10
+      and (y4 - 48) % 256 < 10 and (m1 - 48) % 256 < 10 and (m2 - 48) % 256 < 10
+      and (a1 - 48) % 256 < 10 and (a2 - 48) % 256 < 10 and (h1 - 48) % 256 < 10
+      and (h2 - 48) % 256 < 10 and (i1 - 48) % 256 < 10 and (i2 - 48) % 256 < 10
+      and (s1 - 48) % 256 < 10 and (s2 - 48) % 256 < 10) then
+    return nil
+  end
+  local y = (y1 - 48) * 1000 + (y2 - 48) * 100 + (y3 - 48) * 10 + (y4 - 48)
+  local mo, d = (m1 - 48) * 10 + (m2 - 48), (a1 - 48) * 10 + (a2 - 48)
+  local h, mi, sec = (h1 - 48) * 10 + (h2 - 48), (i1 - 48) * 10 + (i2 - 48), (s1 - 48) * 10 + (s2 - 48)
+  if not valid_date(y, mo, d) or h > 24 or mi > 59 or sec > 60 then return nil end
+  return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec
+end
+
+-- The part after the date: "" or [T ]HH:mm[:ss][.fff][Z|+hh:mm|+hhmm|+hh] -> seconds of the day
+-- minus the offset, or nil.
+local function time_of_day(rest)
+  rest = rest:gsub("%s+$", "")
+  if rest == "" then return 0 end
+  local hh, mm, tail = rest:match("^[Tt ](%d%d):(%d%d)(.*)$")
+  if not hh then return nil end
+  local h, mi, sec = tonumber(hh), tonumber(mm), 0
+  local ss, tail2 = tail:match("^:(%d%d)(.*)$")
+  if ss then sec = tonumber(ss); tail = tail2 end
+  tail = tail:gsub("^[%.,]%d+", "")
+  local off = 0
+  if tail ~= "" and tail ~= "Z" and tail ~= "z" then
+    local sign, oh, om = tail:match("^([%+%-])(%d%d):?(%d%d)$")
+    if not sign then
+      sign, oh = tail:match("^([%+%-])(%d%d)$"); om = "00"
+    end
+    if not sign then return nil end
+    off = (tonumber(oh) * 60 + tonumber(om)) * 60
+    if sign == "-" then off = -off end
+  end
+  if h > 24 or mi > 59 or sec > 60 then return nil end
+  return h * 3600 + mi * 60 + sec - off
+end
+
 -- ISO 8601 / RFC 3339 date-time -> integer epoch seconds (UTC), or nil. Accepts "Z", "+hh:mm",
 -- "+hhmm", fractional seconds (dropped), a space instead of "T", and a bare date.
 function _M.parse_time(s)
   if type(s) == "number" then return floor(s) end
   if type(s) ~= "string" then return nil end
   if #s == 20 then
-    -- fast path for the API's own form, yyyy-MM-ddTHH:mm:ssZ
-    local y1, y2, y3, y4, d1, m1, m2, d2, a1, a2, t, h1, h2, c1, i1, i2, c2, s1, s2, z = byte(s, 1, 20)
-    if d1 == 45 and d2 == 45 and t == 84 and c1 == 58 and c2 == 58 and z == 90 then
-      local y = (y1 - 48) * 1000 + (y2 - 48) * 100 + (y3 - 48) * 10 + (y4 - 48)
-      local mo = (m1 - 48) * 10 + (m2 - 48)
-      local d = (a1 - 48) * 10 + (a2 - 48)
-      local h = (h1 - 48) * 10 + (h2 - 48)
-      local mi = (i1 - 48) * 10 + (i2 - 48)
-      local sec = (s1 - 48) * 10 + (s2 - 48)
-      -- every other byte a digit: (b - 48) % 256 < 10 holds for "0".."9" only
-      if valid_date(y, mo, d) and h <= 24 and mi <= 59 and sec <= 60
-          and (y1 - 48) % 256 < 10 and (y2 - 48) % 256 < 10 and (y3 - 48) % 256 < 10
-          and (y4 - 48) % 256 < 10 and (m1 - 48) % 256 < 10 and (m2 - 48) % 256 < 10
-          and (a1 - 48) % 256 < 10 and (a2 - 48) % 256 < 10 and (h1 - 48) % 256 < 10
-          and (h2 - 48) % 256 < 10 and (i1 - 48) % 256 < 10 and (i2 - 48) % 256 < 10
-          and (s1 - 48) % 256 < 10 and (s2 - 48) % 256 < 10 then
-        return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec
-      end
-    end
+    local t = parse_api_form(s)
+    if t then return t end
   end
   local y, mo, d, rest = s:match("^%s*(%d%d%d%d)%-(%d%d)%-(%d%d)(.*)$")
   if not y then return nil end
   y, mo, d = tonumber(y), tonumber(mo), tonumber(d)
   if not valid_date(y, mo, d) then return nil end
-  local h, mi, sec, off = 0, 0, 0, 0
-  rest = rest:gsub("%s+$", "")
-  if rest ~= "" then
-    local hh, mm, tail = rest:match("^[Tt ](%d%d):(%d%d)(.*)$")
-    if not hh then return nil end
-    h, mi = tonumber(hh), tonumber(mm)
-    local ss, tail2 = tail:match("^:(%d%d)(.*)$")
-    if ss then sec = tonumber(ss); tail = tail2 end
-    tail = tail:gsub("^[%.,]%d+", "")
-    if tail == "" or tail == "Z" or tail == "z" then
-      off = 0
-    else
-      local sign, oh, om = tail:match("^([%+%-])(%d%d):?(%d%d)$")
-      if not sign then
-        sign, oh = tail:match("^([%+%-])(%d%d)$"); om = "00"
-      end
-      if not sign then return nil end
-      off = (tonumber(oh) * 60 + tonumber(om)) * 60
-      if sign == "-" then off = -off end
-    end
-    if h > 24 or mi > 59 or sec > 60 then return nil end
-  end
-  local days = days_from_civil(y, mo, d)
-  local t = days * 86400 + h * 3600 + mi * 60 + sec - off
-  return floor(t)
+  local secs = time_of_day(rest)
+  if not secs then return nil end
+  return floor(days_from_civil(y, mo, d) * 86400 + secs)
 end
 
 function _M.format_time(t, sep)

@@ -16,66 +16,66 @@ local _M = {}
 
 local MSG_OPTS = { max_chars = true, drafts = true, events = true, header = true }
 
+-- The body of one thread as text: an event's action text, else the message cleaned (quoted
+-- history and signatures removed), with its attachments' names appended.
+local function body_text(t, role)
+  local body
+  if role == "event" then
+    body = text.html_to_text(type(t.action) == "table" and str(t.action.text) or str(t.body) or "")
+  else
+    body = text.clean(t.body)
+  end
+  local atts = type(t._embedded) == "table" and t._embedded.attachments
+  if type(atts) == "table" and #atts > 0 then
+    local names = {}
+    for _, a in ipairs(atts) do
+      if type(a) == "table" then names[#names + 1] = str(a.filename) or str(a.fileName) or "file" end
+    end
+    if #names > 0 then
+      body = body .. (body ~= "" and "\n" or "") .. "[attachments: " .. concat(names, ", ") .. "]"
+    end
+  end
+  return body ~= "" and body or "(no text)"
+end
+
+local function author_of(conv, t, role)
+  if role == "customer" then
+    return person_name(t.customer) or person_name(t.createdBy) or person_name(conv.primaryCustomer) or "customer"
+  end
+  return person_name(t.createdBy) or (role == "agent" and "agent" or "system")
+end
+
+-- Oldest first; ties by thread id, then the API's order (newest first) reversed.
+local function by_time(a, b)
+  if a.time and b.time and a.time ~= b.time then return a.time < b.time end
+  if (a.time == nil) ~= (b.time == nil) then return a.time == nil end
+  local ia, ib = tonumber(a.id), tonumber(b.id)
+  if ia and ib and ia ~= ib then return ia < ib end
+  return a.index > b.index
+end
+
 -- Threads as messages, oldest first. opts.drafts: "mark" (default) | "drop" | "keep";
 -- opts.events: false (default: line items dropped) | true (kept as one-line events);
 -- opts.max_chars: cap per message in code points (default 1200).
 function _M.messages(conv, opts)
   check_conv("messages", conv)
   opts = check_opts("messages", 2, opts, MSG_OPTS)
-  local cap = opts.max_chars or 1200
-  local drafts = opts.drafts or "mark"
+  local cap, drafts = opts.max_chars or 1200, opts.drafts or "mark"
   local list = {}
   local th = threads_of(conv)
   for i = 1, #th do
     local t = th[i]
-    if type(t) == "table" then
-      local role = role_of(t)
-      local is_draft = t.state == "draft"
-      local keep = true
-      if role == "event" and not opts.events then keep = false end
-      if is_draft and drafts == "drop" then keep = false end
-      if keep then
-        local body
-        if role == "event" then
-          local a = type(t.action) == "table" and str(t.action.text)
-          body = a or str(t.body) or ""
-          body = text.html_to_text(body)
-        else
-          body = text.clean(t.body)
-        end
-        local atts = type(t._embedded) == "table" and t._embedded.attachments
-        if type(atts) == "table" and #atts > 0 then
-          local names = {}
-          for _, a in ipairs(atts) do
-            if type(a) == "table" then names[#names + 1] = str(a.filename) or str(a.fileName) or "file" end
-          end
-          if #names > 0 then
-            body = body .. (body ~= "" and "\n" or "") .. "[attachments: " .. concat(names, ", ") .. "]"
-          end
-        end
-        if body == "" then body = "(no text)" end
-        local author
-        if role == "customer" then
-          author = person_name(t.customer) or person_name(t.createdBy) or person_name(conv.primaryCustomer)
-            or "customer"
-        else
-          author = person_name(t.createdBy) or (role == "agent" and "agent" or "system")
-        end
-        list[#list + 1] = {
-          role = role, author = author, text = text.cap(body, cap), draft = is_draft or nil,
-          state = t.state, type = t.type, id = t.id, created_at = str(t.createdAt),
-          time = text.parse_time(t.createdAt), index = i,
-        }
-      end
+    local role = type(t) == "table" and role_of(t)
+    local is_draft = role and t.state == "draft"
+    if role and (role ~= "event" or opts.events) and not (is_draft and drafts == "drop") then
+      list[#list + 1] = {
+        role = role, author = author_of(conv, t, role), text = text.cap(body_text(t, role), cap),
+        draft = is_draft or nil, state = t.state, type = t.type, id = t.id, created_at = str(t.createdAt),
+        time = text.parse_time(t.createdAt), index = i,
+      }
     end
   end
-  sort(list, function(a, b)
-    if a.time and b.time and a.time ~= b.time then return a.time < b.time end
-    if (a.time == nil) ~= (b.time == nil) then return a.time == nil end
-    local ia, ib = tonumber(a.id), tonumber(b.id)
-    if ia and ib and ia ~= ib then return ia < ib end
-    return a.index > b.index  -- the API lists threads newest first
-  end)
+  sort(list, by_time)
   return list
 end
 

@@ -66,11 +66,8 @@ local STOP = {}
 for w in gmatch(STOP_LIST, "%S+") do STOP[w] = true; STOP[stem_word(w)] = true end
 _M.STOP = STOP
 
-function _M.new()
-  local stems, ok_cache, name_cache = {}, {}, {}
-  local v = { stems = stems }
-
-  local function tokens(s, arr, n)
+local function tokenizer(stems)
+  return function(s, arr, n)
     s = lower(s)
     if find(s, "'", 1, true) then s = gsub(s, "'", "") end
     if find(s, "\226\128\153", 1, true) then s = gsub(s, "\226\128\153", "") end -- ’
@@ -82,21 +79,27 @@ function _M.new()
     end
     return n
   end
-  v.tokens = tokens
+end
 
-  -- theme terms: at least 3 bytes, no stop word, no number, no symbol or emoji (U+2000.., 4-byte)
-  function v.term_ok(t)
-    local ok = ok_cache[t]
+-- theme terms: at least 3 bytes, no stop word, no number, no symbol or emoji (U+2000.., 4-byte)
+local function term_checker()
+  local cache = {}
+  return function(t)
+    local ok = cache[t]
     if ok == nil then
       local b = byte(t, 1)
       ok = #t >= 3 and not STOP[t] and not (b >= 48 and b <= 57) and b ~= 226 and b < 240
-      ok_cache[t] = ok
+      cache[t] = ok
     end
     return ok
   end
+end
 
-  local function name_stems(s, set, mark)
-    local list = name_cache[s]
+-- People's names split on anything but letters and digits (apostrophes included, unlike text).
+local function name_marker(stems)
+  local cache = {}
+  local function mark_name(s, set, mark)
+    local list = cache[s]
     if not list then
       list = {}
       for w in gmatch(lower(s), "[%w\128-\255]+") do
@@ -104,21 +107,24 @@ function _M.new()
         if not st then st = stem_word(w); stems[w] = st end
         list[#list + 1] = st
       end
-      name_cache[s] = list
+      cache[s] = list
     end
     for i = 1, #list do set[list[i]] = mark end
   end
-
-  function v.names(p, set, mark)
-    if type(p) ~= "table" then return end
-    local s = p.first or p.firstName
-    if type(s) == "string" and s ~= "" then name_stems(s, set, mark) end
-    s = p.last or p.lastName
-    if type(s) == "string" and s ~= "" then name_stems(s, set, mark) end
-    s = p.email
-    if type(s) == "string" and s ~= "" then name_stems(s, set, mark) end
+  local function one(s, set, mark)
+    if type(s) == "string" and s ~= "" then mark_name(s, set, mark) end
   end
-  return v
+  return function(p, set, mark)
+    if type(p) ~= "table" then return end
+    one(p.first or p.firstName, set, mark)
+    one(p.last or p.lastName, set, mark)
+    one(p.email, set, mark)
+  end
+end
+
+function _M.new()
+  local stems = {}
+  return { stems = stems, tokens = tokenizer(stems), term_ok = term_checker(), names = name_marker(stems) }
 end
 
 return _M
