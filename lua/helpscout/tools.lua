@@ -218,7 +218,7 @@ local function page_result(spec, items, page, a, o)
       out[#out + 1] = a.detail and it or shape.slim(kind, it)
     end
   end
-  return { detail = a.detail or nil, items = out, page = page }
+  return { detail = a.detail or nil, items = out, page = type(page) == "table" and page or {} }
 end
 
 -- Before a write addressed by conversation id: the allowlist (one GET, no threads) and the
