@@ -12,7 +12,7 @@
 -- Invariants: one request runs at a time; while a tool pulls pages, stdin is polled between pages
 -- so a cancellation for it is seen (other lines are queued and served afterwards); a cancelled
 -- request gets no response.
-local json = require "helpscout.sandbox.json"
+local json = require "helpscout.tools.json"
 local tools = require "helpscout.tools"
 local core = require "helpscout.core"
 

@@ -13,7 +13,7 @@
 -- without threads learns a conversation's mailbox, never a write); a reply is a draft unless
 -- allow_send AND send = true; dry_run describes the request and sends nothing. call() never raises.
 local core = require "helpscout.core"
-local json = require "helpscout.sandbox.json"
+local json = require "helpscout.tools.json"
 local schema = require "helpscout.tools.schema"
 local shape = require "helpscout.tools.shape"
 local guard = require "helpscout.tools.guard"
