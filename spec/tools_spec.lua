@@ -263,6 +263,14 @@ describe("the jobs", function()
     for _, q in ipairs(api_log()) do assert.equal("GET", q.method) end
   end)
 
+  it("answers a failed page with the error, never with a partial triage", function()
+    sb:fault { method = "GET", path = "/v2/conversations", action = "garbage" }
+    local r, e = tools.call(hs, "triage_inbox", { limit = 60 })
+    assert.is_nil(r)
+    assert.equal("protocol", e.kind)
+    assert.equal("protocol", tools.error_result(e).error.kind)
+  end)
+
   it("stops a pull when cancelled", function()
     local cat = tools.new {}
     local stop = function() return true end

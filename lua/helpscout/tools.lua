@@ -20,8 +20,8 @@ local guard = require "helpscout.tools.guard"
 local jobs = require "helpscout.tools.jobs"
 local triage = require "helpscout.triage"
 
-local type, ipairs, pairs, pcall, tostring, tonumber, setmetatable, getmetatable, error = type, ipairs, pairs, pcall,
-  tostring, tonumber, setmetatable, getmetatable, error
+local type, ipairs, pairs, pcall, tostring, tonumber, setmetatable, error = type, ipairs, pairs, pcall,
+  tostring, tonumber, setmetatable, error
 local unpack = table.unpack or unpack
 local concat, sort, floor = table.concat, table.sort, math.floor
 
@@ -437,7 +437,7 @@ end
 function Catalogue:call(hs, name, args, extra)
   local ok, res, e = pcall(call, self, hs, name, args, extra)
   if not ok then
-    if type(res) == "table" and getmetatable(res) == core.Error then return nil, res end
+    if core.is_error(res) then return nil, res end
     return nil, err("invalid", "internal error: " .. tostring(res))
   end
   return res, e

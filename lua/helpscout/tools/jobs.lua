@@ -9,8 +9,8 @@ local guard = require "helpscout.tools.guard"
 local shape = require "helpscout.tools.shape"
 
 local type, ipairs, pairs, pcall, tostring, min, floor = type, ipairs, pairs, pcall, tostring, math.min, math.floor
-local getmetatable, concat = getmetatable, table.concat
-local Error = require("helpscout.core").Error
+local concat = table.concat
+local is_error = require("helpscout.core").is_error
 
 local _M = {}
 local err = guard.err
@@ -35,7 +35,7 @@ local function pull(hs, params, limit, o)
     end
   end)
   if not ok then
-    if type(e) == "table" and getmetatable(e) == Error then return nil, e end
+    if is_error(e) then return nil, e end
     return nil, err("invalid", tostring(e))
   end
   return convs
