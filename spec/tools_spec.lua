@@ -60,7 +60,13 @@ describe("tools.list", function()
       assert.equal("https://json-schema.org/draft/2020-12/schema", s["$schema"])
       assert.equal("object", s.type)
       assert.is_false(s.additionalProperties)
-      for _, p in ipairs(spec.params or {}) do assert.truthy(s.properties[p.name], spec.name .. "." .. p.name) end
+      for _, p in ipairs(spec.params or {}) do
+        local ps = s.properties[p.name]
+        assert.truthy(ps, spec.name .. "." .. p.name)
+        if p.enum then assert.same(p.enum, ps.enum) end
+        if p.format then assert.equal(p.format, ps.format) end
+        if not p.csv then assert.equal(p.type, ps.type) end
+      end
       for _, a in ipairs(spec.args or {}) do
         for _, f in ipairs(a.fields or { a }) do
           if not (spec.name == "reply" and f.name == "draft") then
