@@ -22,7 +22,7 @@
 #include "hs.h"
 
 enum { K_IDLE, K_SENT, K_TOKEN, K_WAIT, K_DONE };
-#define PROBE_POLL 0.05   /* how often a call waiting on a probe looks again */
+#define PROBE_POLL 0.01   /* how often a call waiting on answers in flight looks again */
 #define PROBE_SPACING 1.0 /* a 429 that names no reset: probe again after this long */
 
 void hs_call_init(hs_call *k, const hs_tool *t) {
