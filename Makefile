@@ -48,7 +48,7 @@ DEB_PKGS := lua5.4 liblua5.4-dev luajit2 libluajit2-5.1-dev libcurl4-openssl-dev
 # helpscout.resty: nginx with the lua module (OpenResty's) and its Lua half; openssl for test certificates
 DEB_PKGS += nginx libnginx-mod-http-lua lua-resty-core openssl
 
-.PHONY: all deps build build-jit test test-54 test-jit test-valgrind test-asan test-mcp fuzz lint demo demo-nginx bench install clean check-rock
+.PHONY: all deps build build-jit test test-54 test-jit test-valgrind test-asan test-mcp fuzz lint demo demo-nginx bench install clean check-rock check-deps
 
 all: $(SO54)
 
@@ -84,9 +84,9 @@ deps:
 	fi
 
 lint:
-	luacheck -q lua bin/helpscout bin/helpscout-sandbox bin/helpscout-mcp spec examples bench
+	luacheck -q lua bin/helpscout bin/helpscout-sandbox bin/helpscout-mcp spec examples bench fuzz
 
-test-54: $(SO54)
+test-54: $(SO54) $(SOJIT) # the nginx specs load build/jit into nginx
 	$(ENV54) $(LUA) spec/support/run.lua $(LUA) $(BUSTED_ARGS)
 
 test-jit: $(SOJIT)
@@ -117,6 +117,7 @@ test:
 	@$(MAKE) --no-print-directory -B CFLAGS="$(CFLAGS) -Werror" $(SO54) $(SOJIT)
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory check-rock
+	@$(MAKE) --no-print-directory check-deps
 	@$(LUA) spec/support/summary.lua --reset
 	@rc=0; \
 	$(MAKE) --no-print-directory test-54 || rc=1; \
@@ -150,6 +151,12 @@ install: $(SO54)
 	cd lua && for f in $$(find helpscout -name '*.lua'); do \
 	  install -D -m 0644 $$f $(DESTDIR)$(INST_LUADIR)/$$f; done
 	for b in $(BINS); do install -m 0755 $$b $(DESTDIR)$(INST_BINDIR)/; done
+
+# The C files' call graph from their objects' symbols: fails on a circle (DESIGN §3).
+check-deps:
+	@mkdir -p .tmp/objs && rm -f .tmp/objs/*.o
+	@for f in $(SRCS); do $(CC) -c $(HS_CFLAGS) -I$(LUA_INCDIR) -o .tmp/objs/$$(basename $$f .c).o $$f || exit 1; done
+	@$(LUA) spec/support/check-deps.lua .tmp/objs
 
 # Proves the rockspec installs a working module offline into a throw-away tree.
 check-rock:

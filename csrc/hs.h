@@ -378,7 +378,7 @@ long long hs_pager_next_page(hs_pager *pg, long long window); /* 0: none to star
 void hs_pager_page_req(lua_State *L, int p, const hs_engine *e, hs_req *q, long long n);
 int hs_pager_accept_page(lua_State *L, int p, long long n, const hs_req *q, const hs_resp *r);
 int hs_pager_take(lua_State *L, int p, int out); /* appends joinable items to out; 1 when done */
-void hs_pager_open(lua_State *L);
+void hs_pager_open(lua_State *L); /* the pager's metatable, and eng:pager */
 
 /* ---- drivers ---- */
 typedef struct hs_slot {
@@ -393,6 +393,7 @@ typedef struct hs_slot {
 
 typedef struct hs_client {
   int closed, busy;
+  int budget;       /* the store shares a rate budget (spend/observe): see hs_budget */
   hs_engine *e;     /* owned by the engine userdata in the client's user value */
   CURL *easy;
   CURLM *multi;
@@ -413,6 +414,9 @@ void hs_client_close(hs_client *c);                 /* idempotent */
  * with a token error pushed. */
 int hs_client_run(lua_State *L, int client, hs_client *c, hs_call *k, hs_action *a);
 int hs_renew(lua_State *L, int client, hs_client *c, const hs_action *a); /* 1 ok, 0 err pushed */
+/* The store's shared rate budget (helpscout.store.budget): "gate" before a SEND of cost, "share"
+ * after a response. No-ops unless the store has one. Never raises. */
+void hs_budget(lua_State *L, int client, hs_client *c, const char *what, long cost);
 
 int hs_curl_setup(hs_client *c, CURL *h, hs_resp *resp);
 int hs_curl_prepare(CURL *h, const char *auth, const hs_req *q, hs_resp *resp,
@@ -424,6 +428,7 @@ void hs_curl_perform(hs_client *c, const hs_req *q, hs_resp *resp);
 int hs_l_each(lua_State *L);
 int hs_l_pages(lua_State *L);
 int hs_l_fetch_all(lua_State *L);
+void hs_iter_open(lua_State *L); /* adds them to the client's methods */
 
 /* ---- OAuth helpers (hs_token.c) ---- */
 int hs_l_authorize_url(lua_State *L);

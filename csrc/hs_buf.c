@@ -114,3 +114,26 @@ void *hs_new_object(lua_State *L, size_t n, const char *mt) {
   lua_setmetatable(L, -2);
   return p;
 }
+
+/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no surrogates), or 0. */
+size_t hs_utf8_len(const unsigned char *s, size_t left) {
+  unsigned char c = s[0];
+  size_t need, i;
+  unsigned char lo = 0x80, hi = 0xBF;
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF) need = 1;
+  else if (c >= 0xE0 && c <= 0xEF) {
+    need = 2;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    need = 3;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else return 0;
+  if (left < need + 1) return 0;
+  if (s[1] < lo || s[1] > hi) return 0;
+  for (i = 2; i <= need; i++)
+    if (s[i] < 0x80 || s[i] > 0xBF) return 0;
+  return need + 1;
+}

@@ -123,6 +123,14 @@ static hs_client *client_new(lua_State *L, int opts) {
   lua_setfield(L, -2, "engine");
   hs_setuservalue(L, -2);
   c->closed = 0;
+  lua_getfield(L, opts, "store");
+  if (!lua_isnil(L, -1)) {
+    lua_getfield(L, -1, "spend");
+    lua_getfield(L, -2, "observe");
+    c->budget = lua_isfunction(L, -1) && lua_isfunction(L, -2);
+    lua_pop(L, 2);
+  }
+  lua_pop(L, 1);
   c->timeout_ms = (long)(hs_opt_number(L, opts, "timeout", 30) * 1000);
   c->connect_timeout_ms = (long)(hs_opt_number(L, opts, "connect_timeout", 10) * 1000);
   c->easy = curl_easy_init();
@@ -261,12 +269,49 @@ int hs_renew(lua_State *L, int client, hs_client *c, const hs_action *a) {
   return 0;
 }
 
+void hs_budget(lua_State *L, int client, hs_client *c, const char *what, long cost) {
+  int top = lua_gettop(L);
+  if (!c->budget) return;
+  lua_getglobal(L, "require");
+  lua_pushliteral(L, "helpscout.store.budget");
+  if (lua_pcall(L, 1, 1, 0) != 0) goto done;
+  lua_getfield(L, -1, what);
+  hs_getuservalue(L, client);
+  lua_getfield(L, -1, "store");
+  lua_replace(L, -2);
+  if (strcmp(what, "gate") == 0) {
+    lua_pushinteger(L, cost);
+    lua_getglobal(L, "require");
+    lua_pushliteral(L, "helpscout.core");
+    if (lua_pcall(L, 1, 1, 0) != 0) goto done;
+    lua_getfield(L, -1, "sys");
+    lua_getfield(L, -1, "sleep");
+    lua_getfield(L, -2, "now");
+    lua_remove(L, -3);
+    lua_remove(L, -3);
+    lua_pcall(L, 4, 0, 0);
+  } else {
+    hs_getuservalue(L, client);
+    lua_getfield(L, -1, "engine");
+    lua_replace(L, -2);
+    lua_getfield(L, -1, "rate");
+    lua_insert(L, -2);
+    if (lua_pcall(L, 1, 1, 0) != 0) goto done;
+    lua_pushnumber(L, (lua_Number)hs_epoch());
+    lua_pcall(L, 3, 0, 0);
+  }
+done:
+  lua_settop(L, top); /* a budget is an optimisation: its failures never fail the call */
+}
+
 int hs_client_run(lua_State *L, int client, hs_client *c, hs_call *k, hs_action *a) {
   int input = HS_IN_START, ok = 1;
   for (;;) {
     hs_call_step(c->e, k, input, &c->resp, hs_epoch(), hs_random(c->e), a);
+    if (input == HS_IN_RESPONSE && c->resp.transport == HS_TX_OK) hs_budget(L, client, c, "share", 0);
     switch (a->type) {
     case HS_SEND:
+      hs_budget(L, client, c, "gate", k->cost);
       hs_curl_perform(c, &k->req, &c->resp);
       input = HS_IN_RESPONSE;
       break;
@@ -380,8 +425,7 @@ int hs_client_open(lua_State *L) {
 #endif
     {NULL, NULL}};
   static const luaL_Reg methods[] = {
-    {"close", l_close}, {"token", l_token}, {"each", hs_l_each},
-    {"pages", hs_l_pages}, {"fetch_all", hs_l_fetch_all}, {NULL, NULL}};
+    {"close", l_close}, {"token", l_token}, {NULL, NULL}}; /* + each, pages, fetch_all: hs_iter.c */
   int i;
   if (luaL_newmetatable(L, HS_CLIENT_MT)) {
     luaL_setfuncs(L, meta, 0);

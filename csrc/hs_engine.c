@@ -6,7 +6,7 @@
  *   eng = core.engine.new(opts)         an engine: configuration, token and pacing state
  *   call = eng:call(tool, ...)          one call; action = call:step(outcome)
  *   eng:token() / set_token(t) / generation() / due(t?, now) / grant_request(now, code?) /
- *   grant_answer(outcome) / rate() / set_rate(t) / pager(tool, opts)
+ *   grant_answer(outcome) / rate() / set_rate(t); eng:pager(tool, opts) comes from hs_pager.c
  *
  * doc/engine.md is the contract of these tables.
  */
@@ -471,13 +471,6 @@ static int l_set_rate(lua_State *L) {
   return 0;
 }
 
-/* eng:pager(tool, opts?, call_opts?) -> pager (list tools; call_opts: {fields =}) */
-static int l_pager(lua_State *L) {
-  hs_engine_check(L, 1);
-  lua_settop(L, 4);
-  hs_pager_new(L, 1, hs_tool_check(L, 2, 1), 3, 4, NULL, 0);
-  return 1;
-}
 
 /* tostring(action): one line, never a header or a body (they may hold secrets) */
 static int l_action_tostring(lua_State *L) {
@@ -513,7 +506,7 @@ static void new_mt(lua_State *L, const char *name, const luaL_Reg *methods, lua_
 
 void hs_engine_open(lua_State *L) {
   static const luaL_Reg engine_methods[] = {
-    {"call", l_call}, {"pager", l_pager}, {"token", l_token}, {"set_token", l_set_token},
+    {"call", l_call}, {"token", l_token}, {"set_token", l_set_token},
     {"generation", l_generation}, {"due", l_due}, {"grant_request", l_grant_request},
     {"grant_answer", l_grant_answer}, {"rate", l_rate}, {"set_rate", l_set_rate}, {NULL, NULL}};
   static const luaL_Reg call_methods[] = {{"step", l_step}, {NULL, NULL}};
@@ -524,7 +517,6 @@ void hs_engine_open(lua_State *L) {
   lua_pushcfunction(L, l_action_tostring);
   lua_setfield(L, -2, "__tostring");
   lua_pop(L, 1);
-  hs_pager_open(L);
   lua_createtable(L, 0, 1);
   lua_pushcfunction(L, l_engine_new);
   lua_setfield(L, -2, "new");

@@ -127,9 +127,11 @@ static int drive(lua_State *L, int client, hs_client *c, int p, hs_slot *s, int 
   hs_action a;
   for (;;) {
     hs_call_step(c->e, &s->call, input, &s->resp, hs_epoch(), hs_random(c->e), &a);
+    if (input == HS_IN_RESPONSE && s->resp.transport == HS_TX_OK) hs_budget(L, client, c, "share", 0);
     switch (a.type) {
     case HS_SEND: {
       const char *auth = s->call.req.token ? NULL : c->e->tok.auth.p;
+      hs_budget(L, client, c, "gate", s->call.cost);
       if (hs_curl_prepare(s->easy, auth, &s->call.req, &s->resp, &s->hdrs) != 0 ||
           curl_multi_add_handle(c->multi, s->easy) != CURLM_OK)
         luaL_error(L, "helpscout: could not start a transfer");
@@ -258,4 +260,14 @@ int hs_l_fetch_all(lua_State *L) {
   lua_pushnil(L);
   lua_insert(L, -2);
   return 2;
+}
+
+/* Adds each, pages and fetch_all to the client's methods (after hs_client_open). */
+void hs_iter_open(lua_State *L) {
+  static const luaL_Reg methods[] = {
+    {"each", hs_l_each}, {"pages", hs_l_pages}, {"fetch_all", hs_l_fetch_all}, {NULL, NULL}};
+  luaL_getmetatable(L, HS_CLIENT_MT);
+  lua_getfield(L, -1, "__index");
+  luaL_setfuncs(L, methods, 0);
+  lua_pop(L, 2);
 }

@@ -31,29 +31,6 @@ static int has_array_mt(lua_State *L, int idx) {
   return yes;
 }
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no surrogates), or 0. */
-size_t hs_utf8_len(const unsigned char *s, size_t left) {
-  unsigned char c = s[0];
-  size_t need, i;
-  unsigned char lo = 0x80, hi = 0xBF;
-  if (c < 0x80) return 1;
-  if (c >= 0xC2 && c <= 0xDF) need = 1;
-  else if (c >= 0xE0 && c <= 0xEF) {
-    need = 2;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    need = 3;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else return 0;
-  if (left < need + 1) return 0;
-  if (s[1] < lo || s[1] > hi) return 0;
-  for (i = 2; i <= need; i++)
-    if (s[i] < 0x80 || s[i] > 0xBF) return 0;
-  return need + 1;
-}
-
 static void enc_string(lua_State *L, hs_buf *out, const char *s, size_t n, const char *key,
                        int arg) {
   static const char hex[] = "0123456789abcdef";

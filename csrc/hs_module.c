@@ -39,6 +39,7 @@ HS_EXPORT int luaopen_helpscout_core(lua_State *L) {
   hs_error_export(L);
   hs_client_open(L);
   lua_setfield(L, -2, "new");
+  hs_iter_open(L);
   hs_schema_push(L);
   lua_setfield(L, -2, "schema");
   lua_pushcfunction(L, hs_l_authorize_url);
@@ -51,6 +52,7 @@ HS_EXPORT int luaopen_helpscout_core(lua_State *L) {
   lua_setfield(L, -2, "VERSION");
   hs_engine_open(L);
   lua_setfield(L, -2, "engine");
+  hs_pager_open(L);
   hs_sys_open(L);
   lua_setfield(L, -2, "sys");
   hs_json_open(L); /* core.json_decode, core.json_encode, core.array */

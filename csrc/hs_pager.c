@@ -375,6 +375,16 @@ static int l_take(lua_State *L) {
   return 2;
 }
 
+/* eng:pager(tool, opts?, call_opts?) -> pager (list tools; call_opts: {fields =}) */
+static int l_pager(lua_State *L) {
+  hs_engine_check(L, 1);
+  lua_settop(L, 4);
+  hs_pager_new(L, 1, hs_tool_check(L, 2, 1), 3, 4, NULL, 0);
+  return 1;
+}
+
+/* Creates the pager's metatable and adds `pager` to the engine's methods (after
+ * hs_engine_open: the engine knows nothing of paging). */
 void hs_pager_open(lua_State *L) {
   static const luaL_Reg methods[] = {
     {"next_call", l_next_call}, {"accept", l_accept}, {"parallel", l_parallel},
@@ -388,4 +398,9 @@ void hs_pager_open(lua_State *L) {
     lua_setfield(L, -2, "__gc");
   }
   lua_pop(L, 1);
+  luaL_getmetatable(L, HS_ENGINE_MT);
+  lua_getfield(L, -1, "__index");
+  lua_pushcfunction(L, l_pager);
+  lua_setfield(L, -2, "pager");
+  lua_pop(L, 2);
 }

@@ -188,12 +188,12 @@ int hs_token_answer(lua_State *L, hs_engine *e, const hs_req *q, hs_resp *r, dou
     ok = lua_type(L, -4) == LUA_TSTRING && hs_rawlen(L, -4) > 0;
     if (ok) {
       double in = lua_type(L, -1) == LUA_TNUMBER ? (double)lua_tonumber(L, -1) : 0;
-      double at = floor(now);
+      double at = now; /* not rounded: a 2 s token must live 1.5 s, not 0.5 to 1.5 */
       msg = hs_token_set(&e->tok, lua_tostring(L, -4),
                          lua_type(L, -3) == LUA_TSTRING && hs_rawlen(L, -3) ? lua_tostring(L, -3)
                                                                              : NULL,
                          lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "bearer",
-                         in > 0 && in < 1e10 ? at + floor(in) : 0, in > 0 ? at : 0);
+                         in > 0 && in < 1e10 ? at + in : 0, in > 0 ? at : 0);
     }
   }
   hs_buf_wipe(&r->body); /* it held the new tokens */

@@ -30,8 +30,9 @@ local function rule(s) io.write("\n", s, "\n", ("="):rep(#s), "\n") end
 
 local function start_sandbox()
   local pid = sh("echo $PPID"):match("%d+")
-  local p = assert(io.popen(("sh -c 'echo $$; exec lua5.4 bin/helpscout-sandbox --port 0 --parent %s' "
-    .. "2>.tmp/nginx-demo/sandbox.log"):format(pid)))
+  local p = assert(io.popen(("sh -c 'echo $$; exec lua5.4 bin/helpscout-sandbox --port 0 --parent %s "
+    .. "--redirect-url http://127.0.0.1:%d/oauth/callback/help-scout' 2>.tmp/nginx-demo/sandbox.log")
+    :format(pid, PORT)))
   local spid = p:read("*l")
   local url = (p:read("*l") or ""):match("(http://%S+)")
   assert(url, "the sandbox did not start (see .tmp/nginx-demo/sandbox.log)")
@@ -56,26 +57,24 @@ local function triage()
   rule("GET /triage (fetch_all on cosockets inside nginx, then helpscout.triage)")
   local status, _, body = request("GET", "http://127.0.0.1:" .. PORT .. "/triage")
   local r = cjson.decode(body) or {}
-  print(("status %s: %s active conversations"):format(status, tostring(r.conversations)))
+  print(("status %s: %d active conversations"):format(status, r.conversations or 0))
   for _, g in ipairs(r.groups or {}) do print(("  %-28s %3d"):format(g.label or g.topic, g.count)) end
   for _, a in ipairs(r.attention or {}) do print(("  [%-6s %3d] %s"):format(a.level, a.score, a.subject)) end
   return status == 200
 end
 
--- The browser's part: /connect -> consent screen -> callback. The sandbox's consent stand-in
--- answers POST /_sandbox/authorize with a code for the state (the user clicking "Allow").
-local function connect(sandbox_url)
-  rule("GET /connect, consent, GET /oauth/callback/help-scout")
+-- The browser's part: /connect -> the sandbox's consent stand-in (it answers as a user who
+-- clicks "Allow": 302 to the Redirection URL with code and state) -> /oauth/callback/help-scout.
+local function connect()
+  rule("GET /connect, consent screen, GET /oauth/callback/help-scout")
   local base = "http://127.0.0.1:" .. PORT
   local status, h = request("GET", base .. "/connect")
   local cookie = (h["set-cookie"] or ""):match("^([^;]+)")
-  local state = (h.location or ""):match("state=([%w%-_]+)")
-  print(("/connect: %s -> %s"):format(status, tostring(h.location):gsub("state=[%w%-_]+", "state=...")))
-  local _, _, grant = request("POST", sandbox_url .. "/_sandbox/authorize", { ["content-type"] = "application/json",
-    ["content-length"] = 60 }, cjson.encode{ client_id = "sandbox-client-id", state = state })
-  local code = (cjson.decode(grant) or {}).code
-  local cb_status, _, text = request("GET", ("%s/oauth/callback/help-scout?code=%s&state=%s"):format(base, code, state),
-    { cookie = cookie })
+  print(("/connect: %s -> %s"):format(status, (tostring(h.location):gsub("state=[%w%-_]+", "state=..."))))
+  local consent_status, consent = request("GET", h.location)
+  local back = consent.location or ""
+  print(("consent screen: %s -> %s"):format(consent_status, (back:gsub("%?.*", "?code=...&state=..."))))
+  local cb_status, _, text = request("GET", back, { cookie = cookie })
   print(("callback: %s %s"):format(cb_status, text:gsub("\n$", "")))
   local bad = request("GET", base .. "/oauth/callback/help-scout?code=x&state=forged", { cookie = cookie })
   print(("callback with a forged state: %s"):format(bad))
@@ -105,7 +104,7 @@ os.execute("mkdir -p .tmp/nginx-demo")
 local sandbox_url, stop_sandbox = start_sandbox()
 local stop_nginx = start_nginx(sandbox_url)
 print("nginx on http://127.0.0.1:" .. PORT .. " with examples/nginx.conf, sandbox at " .. sandbox_url)
-local ok = triage() and connect(sandbox_url) and webhook() and triage()
+local ok = triage() and connect() and webhook() and triage()
 stop_nginx()
 stop_sandbox()
 if not ok then

@@ -76,7 +76,9 @@ end
 -- part is skipped); a step or interpret that raises is a contract break.
 local STATUS = { 200, 201, 204, 400, 401, 404, 429, 500, 503 }
 local TOOLS = { { "list_conversations" }, { "get_conversation", 7 }, { "add_note", 7, "x" },
-                { "update_tags", 7, { "a" } }, { "list_users" } }
+                { "update_tags", 7, { "a" } }, { "list_users" },
+                { "list_conversations", {}, { fields = M.fields } },
+                { "get_conversation", 7, {}, { fields = M.fields } } }
 local HEADERS = { ["content-type"] = "application/json", ["resource-id"] = "12" }
 local unpack = table.unpack or unpack
 local drift

@@ -202,4 +202,52 @@ describe("bin/helpscout", function()
     assert.are.equal(1, rc2)
     assert.are.equal(1, select(2, err2:gsub("\n", "")))
   end)
+  it("prints one command's help from its spec, and checks values against it", function()
+    local rc, out = run { "reply", "--help" }
+    assert.are.equal(0, rc)
+    assert.truthy(out:find("^Usage: helpscout reply ID TEXT %-%-draft | %-%-send"), out)
+    assert.truthy(out:find("\n  %-%-draft +save as a draft"), out)
+    assert.truthy(out:find("Global options", 1, true))
+    -- every command named in the main help has its own help
+    local _, all = run { "--help" }
+    for name in all:gmatch("\n  (%l+)") do
+      local rc2, o2 = run { name, "--help" }
+      assert.are.equal(0, rc2, name)
+      assert.truthy(o2:find("Usage: helpscout " .. name, 1, true), name)
+    end
+    for _, a in ipairs { { "customers", "--mailbox", "abc" }, { "conversations", "--page", "2x" },
+      { "tags", "1" }, { "customer", "not-an-email" }, { "conversation", "1", "2" }, { "tools", "x" },
+      { "conversations", "--limit", "0" }, { "auth" }, { "listen", "--port", "1" } } do
+      local rc3, o3, e3 = run(a)
+      assert.are.equal(2, rc3, table.concat(a, " "))
+      assert.are.equal("", o3)
+      assert.truthy(e3:find("Try 'helpscout %-%-help' or 'helpscout " .. a[1] .. " %-%-help'"), e3)
+    end
+  end)
+
+  it("keeps empty arrays as [] in --json output", function()
+    local rc, out = run { "conversations", "--json", "--status", "all" }
+    assert.are.equal(0, rc)
+    assert.truthy(out:find('"cc":[]', 1, true), "no empty cc array in the output")
+    assert.is_nil(out:find('"cc":{}', 1, true))
+    local rc2, out2 = run { "triage", "--json", "--limit", "0" }
+    assert.are.equal(0, rc2)
+    assert.truthy(out2:find('"attention":[]', 1, true), out2:sub(1, 200))
+  end)
+
+  it("aligns table columns by display width (CJK, emoji, combining marks)", function()
+    local _, mbs = run { "mailboxes", "--json" }
+    local mb = string.format("%d", cjson.decode(mbs).items[1].id)
+    local email = "yamada.cjk@example.test"
+    assert.are.equal(0, (run { "create", "--mailbox", mb, "--subject", "請求書 🎉 Rechnung", "--customer", email,
+      "--first-name", "山田", "--last-name", "太郎 🍣", "--text", "こんにちは" }))
+    local rc, out = run { "customers", "--email", email }
+    assert.are.equal(0, rc)
+    local head, row = out:match("^([^\n]+)\n([^\n]+)")
+    assert.truthy(row:find("山田 太郎 🍣", 1, true), out)
+    -- the EMAIL column starts at the same display column in the header and in the row
+    local width = require("helpscout.cli.out").width
+    local function col(line, s) return width(line:sub(1, line:find(s, 1, true) - 1)) end
+    assert.are.equal(col(head, "EMAIL"), col(row, email))
+  end)
 end)

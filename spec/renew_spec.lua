@@ -166,6 +166,23 @@ describe("renew.run", function()
     assert.equal(0, grants())
   end)
 
+  it("an unreachable store while the token is due but not expired: the held token serves on", function()
+    local r2 = redis.start()
+    local s = store.redis{ port = r2.port, key = "blip", timeout = 1 }
+    local t = consented()
+    t.obtained_at, t.expires_at = core.sys.now() - 100, core.sys.now() + 20 -- due (margin 30 s)
+    s:save(t)
+    r2:stop()
+    sb:clear_log()
+    local eng = engine(sb, t)
+    assert.is_true(eng:due(nil, core.sys.now()))
+    assert.same(eng:token(), renew.run(eng, s, { action = "TOKEN", need = "due" }, sender()))
+    assert.equal(0, grants())
+    local tok, err = renew.run(eng, s, { action = "TOKEN", need = "rejected" }, sender())
+    assert.is_nil(tok)                        -- a rejected token is no use: the store error shows
+    assert.equal("store", err.kind)
+  end)
+
   it("a store that fails while saving: a store error, but on_token and the engine hold the new token", function()
     local r2 = redis.start()
     local s = store.redis{ port = r2.port, key = "dies", timeout = 1 }

@@ -41,7 +41,7 @@ describe("resty handlers", function()
         } }
         location = /oauth/start { content_by_lua_block {
           require("helpscout.resty").oauth_handler{ client_id = "app-1", client_secret = "s",
-            base_url = %q, shdict = "hs", authorize_base = "https://consent.test/authorize" }.start()
+            base_url = %q, shdict = "hs", authorize_url = "https://consent.test/authorize" }.start()
         } }
         location = /oauth/callback/help-scout { content_by_lua_block {
           require("helpscout.resty").oauth_handler{ client_id = "app-1", client_secret = "s",

@@ -159,3 +159,76 @@ describe("resty shdict store", function()
     assert.equal("held", b()[1])
   end)
 end)
+
+describe("resty shdict store with a durable file store", function()
+  it("writes a token through to the file (0600) and finds it again after nginx restarts", function()
+    local p = io.popen("mktemp -d /tmp/hs-durable.XXXXXX")
+    local dir = p:read("*l")
+    p:close()
+    local path = dir .. "/tokens/token.json"
+    local code = ([[
+      local st = require("helpscout.resty").store.shdict("hs", {
+        durable = require("helpscout.store").file(%q) })
+      local tok = ...
+      if tok then assert(st:save(tok)) end
+      return st:load()
+    ]]):format(path)
+    local ng = nginx.start{ workers = 2, http = "lua_shared_dict hs 1m;" }
+    local saved = ng:run(code, { access_token = "at-9", refresh_token = "rt-9", token_type = "bearer",
+      expires_at = 2000000000, obtained_at = 1999990000 })
+    ng:stop()
+    local mode = io.popen("stat -c %a " .. path):read("*l")
+    local f = assert(io.open(path))
+    local on_disk = f:read("*a")
+    f:close()
+    local again = nginx.start{ workers = 2, http = "lua_shared_dict hs 1m;" } -- an empty dict
+    local loaded = again:run(code)
+    again:stop()
+    os.execute("rm -rf " .. dir)
+    assert.equal("rt-9", saved.refresh_token)
+    assert.equal("600", mode)
+    assert.matches('"refresh_token":"rt%-9"', on_disk)
+    assert.equal("rt-9", loaded.refresh_token)
+    assert.equal(2000000000, loaded.expires_at)
+  end)
+end)
+
+describe("resty shdict rate budget", function()
+  local ng
+  setup(function() ng = nginx.start{ workers = 4, reuseport = true, http = "lua_shared_dict hs 1m;" } end)
+  teardown(function() if ng then ng:stop() end end)
+
+  local STORE = "local st = require('helpscout.resty').store.shdict('hs', { key = 'budget' }); local now = ... "
+
+  it("spends what the server said is left, across workers, and then answers how long to wait", function()
+    local r = ng:run(STORE .. [[
+      local unknown = st:spend(1, now)                 -- nothing observed yet: go
+      assert(st:observe{ remaining = 5, reset_at = now + 10, now = now })
+      return { unknown = unknown, a = st:spend(2, now), b = st:spend(2, now) }
+    ]], 1000)
+    assert.same({ unknown = 0, a = 0, b = 0 }, r)
+    local seen, waits = {}, {}
+    for i = 1, 12 do
+      local w = ng:run(STORE .. "return { wait = st:spend(1, now), worker = ngx.worker.id() }", 1000 + i * 0.01)
+      seen[w.worker] = true
+      waits[i] = w.wait
+    end
+    assert.equal(0, waits[1], "one unit was left")
+    for i = 2, 12 do assert.is_true(waits[i] > 9 and waits[i] <= 10, "wait " .. tostring(waits[i])) end
+    local n = 0
+    for _ in pairs(seen) do n = n + 1 end
+    assert.is_true(n >= 2, "one worker only")
+    -- the window passed: the budget is unknown again
+    assert.equal(0, ng:run(STORE .. "return st:spend(1, now)", 1011))
+  end)
+
+  it("refuses bad arguments like every store", function()
+    local r = ng:run(STORE .. [[
+      local a = select(2, pcall(st.spend, st, -1, now))
+      local b = select(2, pcall(st.observe, st, { remaining = 1 }))
+      return { a = a, b = b }
+    ]], 1000)
+    assert.matches("cost must be a number >= 0", r.a)
+    assert.matches("now = epoch seconds", r.b)
+  end)
+end)

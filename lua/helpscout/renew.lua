@@ -14,8 +14,10 @@
 --      ever used after it is persisted;
 --   4. a refresh answered invalid_request/invalid_grant (reconsent) loads the store once more
 --      before reporting: another process (or a person logging in) may have rotated it.
--- A store failure is returned (kind "store"); the engine keeps the token it holds, so nothing
--- held is lost, and a token granted but not saved still reaches on_token.
+--   5. a store that fails before any new token (unreachable, lock timeout) does not stop calls
+--      while the engine's token is merely due, not expired: it is returned and used as is.
+-- Otherwise a store failure is returned (kind "store"); the engine keeps the token it holds, so
+-- nothing held is lost, and a token granted but not saved still reaches on_token.
 local core = require "helpscout.core"
 
 local now = core.sys.now
@@ -96,13 +98,40 @@ local function locked(eng, store, action, send, on_token)
   return grant(eng, store, send, on_token)
 end
 
--- run(eng, store, action, send, on_token) -> token | nil, err
-function _M.run(eng, store, action, send, on_token)
-  if not store then return grant(eng, nil, send, on_token) end
+local function shared(eng, store, action, send, on_token)
   local stored, err = store:load()
   if err then return nil, err end
   if adopt_fresh(eng, stored) then return stored end
   return store:lock(function() return locked(eng, store, action, send, on_token) end)
+end
+
+-- The engine's token when the store failed before anything changed and the token, though due,
+-- has not expired yet (a Redis restart must not fail calls that hold a working token).
+local function still_usable(eng, gen, action, err)
+  if not (err and err.kind == "store" and action.need == "due" and eng:generation() == gen) then
+    return nil
+  end
+  local held = eng:token()
+  if held and held.access_token and held.expires_at and now() < held.expires_at then return held end
+end
+
+-- run(eng, store, action, send, on_token) -> token | nil, err
+function _M.run(eng, store, action, send, on_token)
+  -- the token changed since this action was asked for (another call of the same engine renewed
+  -- meanwhile, e.g. a light thread in OpenResty): use it, no grant
+  local cur = eng:token()
+  if action and action.generation and action.generation ~= eng:generation() and cur
+    and cur.access_token and not eng:due(cur, now()) then
+    return cur
+  end
+  if not store then return grant(eng, nil, send, on_token) end
+  local gen = eng:generation()
+  local tok, err = shared(eng, store, action, send, on_token)
+  if tok == nil then
+    local held = still_usable(eng, gen, action, err)
+    if held then return held end
+  end
+  return tok, err
 end
 
 return _M

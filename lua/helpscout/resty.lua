@@ -213,9 +213,9 @@ for _, tool in ipairs(core.schema or core.tools or {}) do
   end
 end
 
-local function pager(self, fname, tool, opts)
+local function pager(self, fname, tool, opts, callopts)
   check_phase(fname)
-  local ok, p = pcall(self.eng.pager, self.eng, tool, opts)
+  local ok, p = pcall(self.eng.pager, self.eng, tool, opts, callopts)
   if not ok then reraise(p, fname, 1) end
   return p
 end
@@ -225,9 +225,10 @@ local function page_of(self, p, call)
   return p:accept(call, self:drive(call))
 end
 
--- hs:pages(tool, opts?) -> iterator of items, page; raises the error table on a failure.
-function mt:pages(tool, opts)
-  local p = pager(self, "pages", tool, opts)
+-- hs:pages(tool, opts?, {fields =}?) -> iterator of items, page; raises the error table on a
+-- failure.
+function mt:pages(tool, opts, callopts)
+  local p = pager(self, "pages", tool, opts, callopts)
   return function()
     local call = p:next_call()
     if not call then return nil end
@@ -237,9 +238,10 @@ function mt:pages(tool, opts)
   end
 end
 
--- hs:each(tool, opts?) -> iterator of items over every page; raises the error table on a failure.
-function mt:each(tool, opts)
-  local p = pager(self, "each", tool, opts)
+-- hs:each(tool, opts?, {fields =}?) -> iterator of items over every page; raises the error table
+-- on a failure.
+function mt:each(tool, opts, callopts)
+  local p = pager(self, "each", tool, opts, callopts)
   local items, i = {}, 0
   return function()
     while i >= #items do
@@ -274,7 +276,12 @@ local function fetch_parallel(self, p, conc, all)
     end
     local items, finished = p:take()
     append(all, items)
-    if n then wake:post(conc) elseif not finished then wake:wait(0.05) end
+    if n then
+      local waiting = -wake:count() -- wake the threads waiting for the window to move
+      if waiting > 0 then wake:post(waiting) end
+    elseif not finished then
+      wake:wait(0.05)
+    end
     return finished
   end
   local function worker()
@@ -291,15 +298,15 @@ local function fetch_parallel(self, p, conc, all)
   return failure
 end
 
--- hs:fetch_all(tool, opts?, {concurrency = 1..8 (default 4)}) -> every item in page order (ids
--- deduplicated), or nil, err. Page 1 first; then pages by number on light threads when the
--- pager allows a parallel walk, else the next links one by one.
+-- hs:fetch_all(tool, opts?, {concurrency = 1..8 (default 4), fields =}) -> every item in page
+-- order (ids deduplicated), or nil, err. Page 1 first; then pages by number on light threads when
+-- the pager allows a parallel walk, else the next links one by one.
 function mt:fetch_all(tool, opts, fopts)
-  local ok, fo = pcall(core.check_options, { concurrency = { type = "integer", min = 1, max = 8 } },
-    fopts, "fetch_all", 3)
+  local ok, fo = pcall(core.check_options, { concurrency = { type = "integer", min = 1, max = 8 },
+    fields = { type = "any" } }, fopts, "fetch_all", 3)
   if not ok then reraise(fo, "fetch_all") end
   local conc = fo.concurrency or 4
-  local p = pager(self, "fetch_all", tool, opts)
+  local p = pager(self, "fetch_all", tool, opts, fo.fields ~= nil and { fields = fo.fields } or nil)
   local all, call = {}, p:next_call()
   if not call then return all end
   local items, page = page_of(self, p, call)

@@ -97,7 +97,8 @@ local function success_of(spec)
       obj({ "detail", "conversation" }, { detail = { const = true }, conversation = { type = "object" } }) }
   elseif r == "id" then
     return { obj({ "id" }, { id = { type = "integer" }, conversation_id = { type = "integer" },
-      draft = { type = "boolean", description = "true: saved as a draft, nothing e-mailed" } }) }
+      draft = { type = "boolean", description = "true: saved as a draft, nothing e-mailed" },
+      note = { type = "string" } }) }
   end
   return { obj({ "ok" }, { ok = { const = true }, conversation_id = { type = "integer" },
     tags = { type = "array", items = { type = "string" } } }) }
@@ -148,7 +149,7 @@ local function job_entry(job)
     outputSchema = output_schema { schema.object_schema(job.output, false) }, write = false, cap = job.cap,
     annotations = { title = job.title, readOnlyHint = true, idempotentHint = true, destructiveHint = false,
       openWorldHint = true },
-    run = job.run, job = true }
+    run = job.run, render = job.render, job = true }
 end
 
 ---------------------------------------------------------------------------------------------
@@ -181,7 +182,7 @@ end
 -- with a placeholder token answers SEND at once; its headers (the Authorization) are dropped.
 local DRY_BASE = "https://api.helpscout.net"
 
-local function dry_run(spec, pos)
+local function dry_run(spec, pos, o)
   local ok, req = pcall(function()
     local eng = core.engine.new { base_url = DRY_BASE, access_token = "dry-run", expires_at = os.time() + 3600 }
     return eng:call(spec.name, unpack(pos, 1, pos.n)):step { now = os.time() }
@@ -192,6 +193,9 @@ local function dry_run(spec, pos)
   local note = "nothing was sent"
   if spec.name == "reply" and type(body) == "table" then
     note = body.draft and "would save a draft: nothing e-mailed" or "would e-mail the customer"
+  end
+  if guard.allowlist(o) and pos[1] and spec.args[1] and spec.args[1].name == "conversation_id" then
+    note = note .. "; the conversation's mailbox was not checked (a dry run reads nothing)"
   end
   return { dry_run = { method = req.method, path = req.url:sub(#DRY_BASE + 1), body = body, note = note } }
 end
@@ -246,12 +250,15 @@ local function shape_result(spec, a, o, r1, r2)
     if a.detail then return { detail = true, conversation = r1 } end
     return { conversation = shape.slim("conversation", r1), transcript = triage.transcript(r1) }
   end
-  if res == "id" then return { id = r1, conversation_id = a.conversation_id, draft = a.draft } end
+  if res == "id" then
+    return { id = r1, conversation_id = a.conversation_id, draft = a.draft,
+      note = a.send_refused and "saved as a draft: this server does not allow sending" or nil }
+  end
   return { ok = true, conversation_id = a.conversation_id, tags = a.tags }
 end
 
 run_api = function(spec, hs, a, o)
-  if spec.name == "reply" then guard.draft_rule(a, o) end
+  if spec.name == "reply" then a.send_refused = guard.draft_rule(a, o) end
   local ok, e = guard.scope(spec, a, o)
   if not ok then return nil, e end
   local dry = o.dry_run or a.dry_run
@@ -264,7 +271,7 @@ run_api = function(spec, hs, a, o)
       { path = "customer", message = "is required in a dry run" } } })
   end
   local pos = positional(spec, a)
-  if dry then return dry_run(spec, pos) end
+  if dry then return dry_run(spec, pos, o) end
   local r1, r2 = client_call(hs, spec.name, pos)
   if r1 == nil then return nil, r2 end
   return shape_result(spec, a, o, r1, r2)
@@ -439,6 +446,7 @@ end
 -- cat:render(name, result) -> the text a model reads for a result
 function Catalogue:render(name, result)
   local t = self.by_name[name]
+  if t and t.render and not result.error and not result.dry_run then return t.render(result) end
   return shape.render(result, t and not result.detail and t.kind or nil)
 end
 

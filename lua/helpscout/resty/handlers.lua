@@ -21,26 +21,20 @@ local core = require "helpscout.core"
 local cjson = require "cjson.safe"
 local http = require "helpscout.resty.http"
 local shdict = require "helpscout.resty.shdict"
-local bit = require "bit" -- LuaJIT (nginx's lua module runs on it)
 
 local ngx = ngx -- luacheck: ignore
 local type, pairs, pcall, error, tostring, setmetatable = type, pairs, pcall, error, tostring, setmetatable
-local byte = string.byte
-local bor, bxor = bit.bor, bit.bxor
 
 local _M = {}
 
 local COOKIE = "hs_oauth_state"
 local STATE_TTL = 600
 
--- Constant-time equality of two strings (time depends only on the length).
+-- Constant-time equality of two non-empty strings (core.sys.equal: time depends on the length only).
 local function equal(a, b)
-  if type(a) ~= "string" or type(b) ~= "string" or #a ~= #b or #a == 0 then return false end
-  local diff = 0
-  for i = 1, #a do diff = bor(diff, bxor(byte(a, i), byte(b, i))) end
-  return diff == 0
+  if type(a) ~= "string" or type(b) ~= "string" or a == "" or b == "" then return false end
+  return core.sys.equal(a, b)
 end
-_M.equal = equal
 
 -- Ends the request with a short plain-text answer.
 local function answer(status, text)
@@ -61,7 +55,7 @@ local function check_table(fname, opts, spec)
 end
 
 local OAUTH = { client_id = "string", client_secret = "string", base_url = "string",
-  authorize_base = "string", store = "table", shdict = "string", on_token = "function",
+  authorize_url = "string", store = "table", shdict = "string", on_token = "function",
   done = "function", timeout = "number", connect_timeout = "number" }
 
 local function state_cookie(value, max_age)
@@ -103,8 +97,7 @@ local function callback(o, store)
   end
   if type(args.code) ~= "string" or args.code == "" then return answer(400, "No authorization code.") end
   local tok, e = exchange(o, args.code)
-  if not tok then
-    ngx.log(ngx.ERR, "helpscout oauth callback: ", e.kind, ": ", e.message)
+  if not tok then -- not logged: nginx would add the request line, and with it the code
     return answer(e.kind == "reconsent" and 400 or 502,
       "The authorization code could not be exchanged (" .. e.kind .. ").")
   end
@@ -119,17 +112,18 @@ local function callback(o, store)
 end
 
 -- oauth(opts) -> { start = function(), callback = function() }. opts: client_id, client_secret,
--- base_url (token endpoint root; env HELPSCOUT_* as defaults), authorize_base (the consent
--- screen; default Help Scout's), store or shdict (where the token is saved), on_token,
--- done(token) (answers the browser instead of the default text), timeout, connect_timeout.
+-- base_url (token endpoint root; env HELPSCOUT_* as defaults), authorize_url (the consent
+-- screen, as helpscout.oauth.start: default env HELPSCOUT_AUTHORIZE_URL, else Help Scout's),
+-- store or shdict (where the token is saved), on_token, done(token) (answers the browser
+-- instead of the default text), timeout, connect_timeout.
 function _M.oauth(opts)
   check_table("oauth_handler", opts, OAUTH)
   local store = opts.store or (opts.shdict and shdict.new(opts.shdict))
   if not store then error("bad argument #1 to 'oauth_handler' (a 'store' or 'shdict' is required)", 2) end
   local h = {}
   function h.start()
-    local url, state = core.authorize_url{ client_id = opts.client_id or os.getenv("HELPSCOUT_CLIENT_ID"),
-      authorize_base = opts.authorize_base }
+    local url, state = require("helpscout.oauth").start{ client_id = opts.client_id,
+      authorize_url = opts.authorize_url }
     ngx.header["Set-Cookie"] = state_cookie(state, STATE_TTL)
     ngx.header["Cache-Control"] = "no-store"
     return ngx.redirect(url, 302)

@@ -8,12 +8,14 @@
 --  5. a row that writes drops the cached renderings it touches before its handler runs, and all of
 --     them when the handler grew a shared registry (a new customer or tag: store.registry moved);
 --  6. the handler runs with ctx = { q, params, body, conversation | mailbox | customer | user };
---     the rate-limit headers are added to whatever it answers.
+--     the rate-limit headers are added to whatever it answers;
+--  7. a write that succeeded and reported ctx.event = { name, conversation } queues its webhook.
 -- handle(S, req) returns an http.lua response table.
 local render = require "helpscout.sandbox.render"
 local wire = require "helpscout.sandbox.wire"
 local check = require "helpscout.sandbox.check"
 local oauth = require "helpscout.sandbox.oauth"
+local webhooks = require "helpscout.sandbox.webhooks"
 
 local ipairs, tonumber = ipairs, tonumber
 local ceil, max = math.ceil, math.max
@@ -90,7 +92,7 @@ local function find_path(p)
   end
 end
 
--- Runs route r: invalidation around writes (rule 5), then the handler.
+-- Runs route r: invalidation around writes (rule 5), the handler, its webhook (rule 7).
 local function run(S, r, req, ctx)
   local writes = r.writes
   if not writes then return r[3](S, req, ctx) end
@@ -98,6 +100,7 @@ local function run(S, r, req, ctx)
   local registry = S.store.registry
   local res = r[3](S, req, ctx)
   if S.store.registry ~= registry then render.changed_all(S) end
+  if ctx.event and res.status >= 200 and res.status < 300 then webhooks.emit(S, ctx.event) end
   return res
 end
 

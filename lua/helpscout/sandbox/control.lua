@@ -1,10 +1,11 @@
 -- The /_sandbox/ control endpoints (doc/sandbox.md): health, reset, config, expire_tokens,
--- authorize, faults, log, truth. Not authenticated, not logged, not rate limited: they belong to
+-- authorize, faults, log, truth, webhooks. Not authenticated, not logged, not rate limited: they belong to
 -- the test harness, not to the API. A route table like api.lua's: { method, name, handler }.
 -- Handlers take (S, body) with body the decoded JSON object ({} when empty) and return
 -- (status, table); bad input fails through wire.fail.
 local json = require "helpscout.sandbox.json"
 local wire = require "helpscout.sandbox.wire"
+local webhooks = require "helpscout.sandbox.webhooks"
 
 local pairs, ipairs, type, tonumber, tostring = pairs, ipairs, type, tonumber, tostring
 local format, match, find, upper = string.format, string.match, string.find, string.upper
@@ -142,6 +143,8 @@ local ROUTES = {
   { "GET", "log", function(S) return 200, { requests = S.reqlog:entries() } end },
   { "DELETE", "log", function(S) S.reqlog:clear(); return 200, { ok = true } end },
   { "GET", "truth", truth },
+  { "GET", "webhooks", function(S) return 200, webhooks.list(S) end },
+  { "DELETE", "webhooks", function(S) S.webhooks = webhooks.new(); return 200, { ok = true } end },
 }
 _M.ROUTES = ROUTES
 

@@ -392,156 +392,182 @@ local function pick_mailbox(rng, topic)
   return r < 0.85 and 4821 or (r < 0.93 and 6142 or 5307)
 end
 
-local function gen_conversations(store, rng, now, count)
-  local convs = {}
+-- Conversations are generated in stages, each drawing from the one PRNG in a fixed order (the
+-- order is the data: moving a draw changes every seed's conversations). g: the generation state
+-- { rng, now, store, agents_for, thread_seq }; c: one conversation in the making.
+
+local function agents_by_mailbox(store)
   local agents_for = {}
   for _, mb in ipairs(store.mailboxes) do
-    agents_for[mb.id] = {}
+    local list = {}
     for _, u in ipairs(store.users) do
-      for _, m in ipairs(u.mailboxes) do if m == mb.id then agents_for[mb.id][#agents_for[mb.id] + 1] = u end end
+      for _, m in ipairs(u.mailboxes) do if m == mb.id then list[#list + 1] = u end end
     end
+    agents_for[mb.id] = list
   end
-  local ncust = #store.customers
-  local thread_seq = 0
-  for _ = 1, count do
-    local topic = weighted_topic(rng)
-    local cust
-    if rng.chance(0.3) then cust = store.customers[rng.int(40)] else cust = store.customers[rng.int(ncust)] end
-    local mbid = pick_mailbox(rng, topic)
-    local mailbox = store.mailbox_by_id[mbid]
-    local u = rng.float()
-    local created = now - floor(60 * 86400 * u * u) - rng.int(60, 3600)
-    local agent = rng.pick(agents_for[mbid])
-    local vars = make_vars(rng, cust, agent, mailbox, now)
-    local second
-    if rng.chance(0.05) then
-      repeat second = rng.pick(corpus.topic_order) until second ~= topic
-    end
-    local subject = fill(rng.pick(corpus.topics[topic].subjects), vars)
-    if rng.chance(0.08) then subject = lower(subject) end
-    if rng.chance(0.06) then subject = "Re: " .. subject end
-    if rng.chance(0.04) then subject = "Fwd: " .. subject end
-    local conv = {
-      topic = topic, second_topic = second, customer_id = cust.id, mailboxId = mbid, subject = subject,
-      createdAt = created, type = rng.chance(0.9) and "email" or rng.pick { "chat", "phone" },
-      tags = {}, cc = {}, bcc = {}, threads = {}, state = "published",
-    }
-    if rng.chance(0.08) then
-      conv.cc[1] = rng.pick { "accounts@", "office@", "dev@", "info@" } .. (vars.domain or "example.com")
-    end
-    -- threads
-    local nthreads = rng.pick { 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 5, 6 }
-    local t = created
-    local last_customer, last_agent_msg
-    local outbound = rng.chance(0.04)
-    local function add(th)
-      thread_seq = thread_seq + 1
-      th.seq = thread_seq
-      conv.threads[#conv.threads + 1] = th
-      return th
-    end
-    local closing_status = nil
-    for k = 1, nthreads do
-      if k == 1 then
-        if outbound then
-          last_agent_msg = add { type = "message", by_user = agent.id, createdAt = t, state = "published",
-            body = agent_reply(rng, topic, vars, agent, nil), to = { cust.emails[1].value } }
-        else
-          last_customer = add { type = "customer", createdAt = t, state = "published",
-            body = customer_message(rng, topic, vars, second), to = { mailbox.email }, cc = conv.cc }
-        end
-      else
-        local prev_t = t
-        t = t + rng.int(120, 20 * 3600)
-        if t > now - 30 then
-          -- squeeze the thread into the time left before `now`, after the previous one (the draw
-          -- is kept so the rest of the data stays as it was for a seed)
-          local back = rng.int(30, 600)
-          t = prev_t + floor((now - prev_t) * back / 1200)
-        end
-        local prev = conv.threads[#conv.threads]
-        local r = rng.float()
-        if k == nthreads and rng.chance(0.12) then
-          add { type = "message", by_user = agent.id, createdAt = t, state = "draft",
-            body = agent_reply(rng, topic, vars, agent, last_customer), to = { cust.emails[1].value } }
-        elseif r < 0.14 then
-          add { type = "note", by_user = rng.pick(agents_for[mbid]).id, createdAt = t, state = "published",
-            body = "<p>" .. html_escape(fill(rng.pick(corpus.topics[topic].notes), vars)) .. "</p>" }
-        elseif r < 0.24 then
-          local text = fill(rng.pick(corpus.lineitems), vars)
-          if text:find("Closed") then closing_status = "closed" end
-          add { type = "lineitem", by_user = agent.id, createdAt = t, state = "published", action_text = text }
-        elseif prev.type == "customer" or (prev.type ~= "message" and last_customer and not last_agent_msg) then
-          last_agent_msg = add { type = "message", by_user = agent.id, createdAt = t, state = "published",
-            body = agent_reply(rng, topic, vars, agent, last_customer), to = { cust.emails[1].value } }
-        else
-          last_customer = add { type = "customer", createdAt = t, state = "published",
-            body = customer_followup(rng, topic, vars, last_agent_msg, agent), to = { mailbox.email } }
-        end
-      end
-    end
-    -- status, assignee, waiting time
-    local last_pub
-    for i = #conv.threads, 1, -1 do
-      local th = conv.threads[i]
-      if th.state == "published" and (th.type == "customer" or th.type == "message") then last_pub = th; break end
-    end
-    local age = now - created
-    local status
-    if last_pub and last_pub.type == "customer" then
-      status = (age > 20 * 86400 and rng.chance(0.5)) and "closed" or "active"
-    else
-      status = rng.chance(age > 5 * 86400 and 0.7 or 0.3) and "closed" or "pending"
-    end
-    if closing_status then status = closing_status end
-    if rng.chance(0.03) then status = "spam" end
-    conv.status = status
-    if rng.chance(status == "active" and 0.6 or 0.85) then conv.assignee_id = agent.id end
-    conv.modifiedAt = conv.threads[#conv.threads].createdAt
-    conv.waitingSince = last_customer and last_customer.createdAt or created
-    conv.latestReplyFrom = (last_pub and last_pub.type == "message") and "user" or "customer"
-    if status == "closed" then
-      conv.closedAt = conv.modifiedAt
-      conv.closedBy = conv.assignee_id or agent.id
-    end
-    -- tags: plausible, not always right
-    if rng.chance(0.55) then
-      local src = rng.chance(0.8) and topic or rng.pick(corpus.topic_order)
-      conv.tags[#conv.tags + 1] = rng.pick(corpus.topic_tags[src])
-    end
-    if rng.chance(0.18) then
-      local g = rng.pick(corpus.generic_tags)
-      if conv.tags[1] ~= g then conv.tags[#conv.tags + 1] = g end
-    end
-    if mbid == 4821 then
-      local p = rng.int(3)
-      conv.customFields = { { id = 8801, name = "Plan", value = tostring(33074 + p),
-        text = ({ "Starter", "Growth", "Pro" })[p] } }
-    end
-    conv.source = { type = conv.type == "email" and "email" or (conv.type == "chat" and "chat" or "phone"),
-      via = outbound and "user" or "customer" }
-    conv.created_by = outbound and { kind = "user", id = agent.id } or { kind = "customer", id = cust.id }
-    convs[#convs + 1] = conv
+  return agents_for
+end
+
+-- Stage 1: topic, customer, mailbox, time, agent, subject, type, cc.
+local function new_conversation(g)
+  local rng, store = g.rng, g.store
+  local c = { topic = weighted_topic(rng) }
+  -- a few regulars write often
+  if rng.chance(0.3) then c.cust = store.customers[rng.int(40)]
+  else c.cust = store.customers[rng.int(#store.customers)] end
+  c.mbid = pick_mailbox(rng, c.topic)
+  c.mailbox = store.mailbox_by_id[c.mbid]
+  local u = rng.float()
+  c.created = g.now - floor(60 * 86400 * u * u) - rng.int(60, 3600)
+  c.agent = rng.pick(g.agents_for[c.mbid])
+  c.vars = make_vars(rng, c.cust, c.agent, c.mailbox, g.now)
+  if rng.chance(0.05) then
+    repeat c.second = rng.pick(corpus.topic_order) until c.second ~= c.topic
   end
-  -- ids and numbers grow with creation time, like the real thing
+  local subject = fill(rng.pick(corpus.topics[c.topic].subjects), c.vars)
+  if rng.chance(0.08) then subject = lower(subject) end
+  if rng.chance(0.06) then subject = "Re: " .. subject end
+  if rng.chance(0.04) then subject = "Fwd: " .. subject end
+  c.conv = {
+    topic = c.topic, second_topic = c.second, customer_id = c.cust.id, mailboxId = c.mbid, subject = subject,
+    createdAt = c.created, type = rng.chance(0.9) and "email" or rng.pick { "chat", "phone" },
+    tags = {}, cc = {}, bcc = {}, threads = {}, state = "published",
+  }
+  if rng.chance(0.08) then
+    c.conv.cc[1] = rng.pick { "accounts@", "office@", "dev@", "info@" } .. (c.vars.domain or "example.com")
+  end
+  return c
+end
+
+local function add_thread(g, c, th)
+  g.thread_seq = g.thread_seq + 1
+  th.seq = g.thread_seq
+  c.conv.threads[#c.conv.threads + 1] = th
+  return th
+end
+
+-- Stage 2, for threads after the first: the next thread at time t, depending on the previous ones.
+local function next_thread(g, c, k, nthreads, t)
+  local rng, topic, vars, agent, cust = g.rng, c.topic, c.vars, c.agent, c.cust
+  local prev = c.conv.threads[#c.conv.threads]
+  local r = rng.float()
+  if k == nthreads and rng.chance(0.12) then
+    add_thread(g, c, { type = "message", by_user = agent.id, createdAt = t, state = "draft",
+      body = agent_reply(rng, topic, vars, agent, c.last_customer), to = { cust.emails[1].value } })
+  elseif r < 0.14 then
+    add_thread(g, c, { type = "note", by_user = rng.pick(g.agents_for[c.mbid]).id, createdAt = t,
+      state = "published", body = "<p>" .. html_escape(fill(rng.pick(corpus.topics[topic].notes), vars)) .. "</p>" })
+  elseif r < 0.24 then
+    local text = fill(rng.pick(corpus.lineitems), vars)
+    if text:find("Closed") then c.closing_status = "closed" end
+    add_thread(g, c, { type = "lineitem", by_user = agent.id, createdAt = t, state = "published", action_text = text })
+  elseif prev.type == "customer" or (prev.type ~= "message" and c.last_customer and not c.last_agent_msg) then
+    c.last_agent_msg = add_thread(g, c, { type = "message", by_user = agent.id, createdAt = t, state = "published",
+      body = agent_reply(rng, topic, vars, agent, c.last_customer), to = { cust.emails[1].value } })
+  else
+    c.last_customer = add_thread(g, c, { type = "customer", createdAt = t, state = "published",
+      body = customer_followup(rng, topic, vars, c.last_agent_msg, agent), to = { c.mailbox.email } })
+  end
+end
+
+-- Stage 2: the threads, oldest first, never after `now`.
+local function gen_threads(g, c)
+  local rng, now = g.rng, g.now
+  local nthreads = rng.pick { 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 5, 6 }
+  local t = c.created
+  c.outbound = rng.chance(0.04)
+  if c.outbound then
+    c.last_agent_msg = add_thread(g, c, { type = "message", by_user = c.agent.id, createdAt = t, state = "published",
+      body = agent_reply(rng, c.topic, c.vars, c.agent, nil), to = { c.cust.emails[1].value } })
+  else
+    c.last_customer = add_thread(g, c, { type = "customer", createdAt = t, state = "published",
+      body = customer_message(rng, c.topic, c.vars, c.second), to = { c.mailbox.email }, cc = c.conv.cc })
+  end
+  for k = 2, nthreads do
+    local prev_t = t
+    t = t + rng.int(120, 20 * 3600)
+    if t > now - 30 then
+      -- squeeze the thread into the time left before `now`, after the previous one (the draw
+      -- is kept so the rest of the data stays as it was for a seed)
+      local back = rng.int(30, 600)
+      t = prev_t + floor((now - prev_t) * back / 1200)
+    end
+    next_thread(g, c, k, nthreads, t)
+  end
+end
+
+-- Stage 3: status consistent with who wrote last, assignee, waiting time, closing.
+local function settle(g, c)
+  local rng, conv = g.rng, c.conv
+  local last_pub
+  for i = #conv.threads, 1, -1 do
+    local th = conv.threads[i]
+    if th.state == "published" and (th.type == "customer" or th.type == "message") then last_pub = th; break end
+  end
+  local age = g.now - c.created
+  local status
+  if last_pub and last_pub.type == "customer" then
+    status = (age > 20 * 86400 and rng.chance(0.5)) and "closed" or "active"
+  else
+    status = rng.chance(age > 5 * 86400 and 0.7 or 0.3) and "closed" or "pending"
+  end
+  if c.closing_status then status = c.closing_status end
+  if rng.chance(0.03) then status = "spam" end
+  conv.status = status
+  if rng.chance(status == "active" and 0.6 or 0.85) then conv.assignee_id = c.agent.id end
+  conv.modifiedAt = conv.threads[#conv.threads].createdAt
+  conv.waitingSince = c.last_customer and c.last_customer.createdAt or c.created
+  conv.latestReplyFrom = (last_pub and last_pub.type == "message") and "user" or "customer"
+  if status == "closed" then
+    conv.closedAt = conv.modifiedAt
+    conv.closedBy = conv.assignee_id or c.agent.id
+  end
+end
+
+-- Stage 4: tags (plausible, not always right), custom fields, source and creator.
+local function label(g, c)
+  local rng, conv = g.rng, c.conv
+  if rng.chance(0.55) then
+    local src = rng.chance(0.8) and c.topic or rng.pick(corpus.topic_order)
+    conv.tags[#conv.tags + 1] = rng.pick(corpus.topic_tags[src])
+  end
+  if rng.chance(0.18) then
+    local tag = rng.pick(corpus.generic_tags)
+    if conv.tags[1] ~= tag then conv.tags[#conv.tags + 1] = tag end
+  end
+  if c.mbid == 4821 then
+    local p = rng.int(3)
+    conv.customFields = { { id = 8801, name = "Plan", value = tostring(33074 + p),
+      text = ({ "Starter", "Growth", "Pro" })[p] } }
+  end
+  conv.source = { type = conv.type == "email" and "email" or (conv.type == "chat" and "chat" or "phone"),
+    via = c.outbound and "user" or "customer" }
+  conv.created_by = c.outbound and { kind = "user", id = c.agent.id } or { kind = "customer", id = c.cust.id }
+end
+
+-- Stage 5: ids and numbers growing with creation time, like the real thing; the store's counters.
+local function number(store, rng, convs)
   sort(convs, function(a, b) return a.createdAt < b.createdAt end)
   local all_threads = {}
   for i, conv in ipairs(convs) do
     conv.id = _M.CONVERSATION_BASE + 7000000 + i * 1013 + rng.int(900)
     conv.number = 10000 + i * 3 + rng.int(2)
-    for _, th in ipairs(conv.threads) do all_threads[#all_threads + 1] = th; th.conv = conv end
+    for _, th in ipairs(conv.threads) do all_threads[#all_threads + 1] = th end
   end
   -- (createdAt, seq) as one number, exact below 2^53: times < 2^31, seq < 2^22 (new() caps the size)
   for _, th in ipairs(all_threads) do th.seq = th.createdAt * 4194304 + th.seq end
   sort(all_threads, function(a, b) return a.seq < b.seq end)
   for i, th in ipairs(all_threads) do
     th.id = _M.THREAD_BASE + 100000 + i * 7 + rng.int(6)
-    th.conv = nil
     th.seq = nil
   end
   store.next_thread_id = _M.THREAD_BASE + 100000 + (#all_threads + 10) * 7
   store.next_conversation_id = _M.CONVERSATION_BASE + 7000000 + (#convs + 10) * 1013
   store.next_number = 10000 + (#convs + 10) * 3
+end
+
+-- Stage 6: previews, and the conversations into the store (with their true topics).
+local function publish(store, convs)
   for _, conv in ipairs(convs) do
     local th = conv.threads
     conv.preview = ""
@@ -557,6 +583,20 @@ local function gen_conversations(store, rng, now, count)
     store.conversation_by_id[conv.id] = conv
     store.truth[conv.id] = conv.topic
   end
+end
+
+local function gen_conversations(store, rng, now, count)
+  local g = { rng = rng, now = now, store = store, agents_for = agents_by_mailbox(store), thread_seq = 0 }
+  local convs = {}
+  for i = 1, count do
+    local c = new_conversation(g)
+    gen_threads(g, c)
+    settle(g, c)
+    label(g, c)
+    convs[i] = c.conv
+  end
+  number(store, rng, convs)
+  publish(store, convs)
 end
 
 -- Builds a fresh store from seed and now (epoch seconds); conversations: how many to generate

@@ -36,6 +36,7 @@ function _M.new(opts)
   return setmetatable({
     host = opts.host or "127.0.0.1", port = opts.port or 0, handler = opts.handler,
     on_tick = opts.on_tick, conns = {}, nconns = 0, timers = {}, stopping = false, last_tick = 0,
+    watched = {},
   }, mt)
 end
 
@@ -65,6 +66,17 @@ end
 -- Runs fn at time `at` (socket.gettime() seconds).
 function _M:timer(at, fn)
   self.timers[#self.timers + 1] = { at = at, fn = fn }
+end
+
+-- Calls fn(sock) from the loop when the (non-blocking) socket sock is readable (mode "r") or
+-- writable ("w"), until unwatch(sock) or another watch() for it: outgoing connections (the
+-- sandbox's webhooks) share the loop with the server's and never block it.
+function _M:watch(sock, mode, fn)
+  self.watched[sock] = { mode = mode, fn = fn }
+end
+
+function _M:unwatch(sock)
+  self.watched[sock] = nil
 end
 
 local function close_conn(self, c)
@@ -275,6 +287,9 @@ function _M:step(max_wait)
     if c.state == "read" then readers[#readers + 1] = sock end
     if c.out then writers[#writers + 1] = sock end
   end
+  for sock, wt in pairs(self.watched) do
+    if wt.mode == "r" then readers[#readers + 1] = sock else writers[#writers + 1] = sock end
+  end
   local r, w = select(readers, writers, wait)
   for _, sock in ipairs(w) do
     local c = self.conns[sock]
@@ -285,6 +300,13 @@ function _M:step(max_wait)
     else
       local c = self.conns[sock]
       if c and not c.closed then read(self, c) end
+    end
+  end
+  -- watched sockets last: a watcher may watch or unwatch sockets (never a server connection)
+  for _, list in ipairs { w, r } do
+    for _, sock in ipairs(list) do
+      local wt = self.watched[sock]
+      if wt then wt.fn(sock) end
     end
   end
 end

@@ -14,6 +14,7 @@ local json = require "helpscout.sandbox.json"
 local data = require "helpscout.sandbox.data"
 local api = require "helpscout.sandbox.api"
 local oauth = require "helpscout.sandbox.oauth"
+local webhooks = require "helpscout.sandbox.webhooks"
 local control = require "helpscout.sandbox.control"
 local reqlog = require "helpscout.sandbox.reqlog"
 
@@ -81,6 +82,7 @@ function _M:reset()
   self.owner_id = self.store.users[1].id
   self.tokens, self.refresh, self.codes = {}, {}, {}
   self.reqlog = reqlog.new(cfg.log_limit)
+  self.webhooks = webhooks.new()
   self.faults = {}
   self.rate = {}
 end

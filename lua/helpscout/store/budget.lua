@@ -35,7 +35,7 @@ end
 local load_chunk = loadstring or load -- luacheck: ignore 113 (loadstring exists under LuaJIT)
 _M.apply = assert(load_chunk(_M.source .. "\nreturn budget", "=budget"))()
 
-local type, error = type, error
+local type, error, pcall = type, error, pcall
 
 -- Argument checks shared by every store's spend/observe (programmer errors raise).
 function _M.check_spend(cost, now)
@@ -50,6 +50,32 @@ function _M.check_observe(o)
   if o.remaining ~= nil and type(o.remaining) ~= "number" or o.reset_at ~= nil and type(o.reset_at) ~= "number" then
     error("bad argument #1 to 'observe' (remaining and reset_at must be numbers)", 3)
   end
+end
+
+
+-- The driver's side of a shared budget, the same for every driver (the libcurl client calls it
+-- from C with core.sys.sleep, OpenResty with ngx.sleep):
+--   budget.gate(store, cost, sleep, clock)  before a SEND: waits until the shared budget allows
+--                                           it (store:spend), then returns; a store error is
+--                                           returned (the request goes ahead on the engine's
+--                                           own pacing: a budget is an optimisation, not a lock)
+--   budget.share(store, rate, now)          after a response: the engine's view (eng:rate())
+--                                           becomes every process's (store:observe)
+function _M.gate(store, cost, sleep, clock)
+  local waited = 0
+  while true do
+    local ok, wait = pcall(store.spend, store, cost, clock())
+    if not ok then return nil, wait end
+    if not wait or wait <= 0 or waited >= 120 then return true end
+    sleep(wait)
+    waited = waited + wait
+  end
+end
+
+function _M.share(store, rate, now)
+  if not (rate.remaining or rate.reset_at) then return true end
+  local ok, err = pcall(store.observe, store, { remaining = rate.remaining, reset_at = rate.reset_at, now = now })
+  return ok or nil, err
 end
 
 return _M

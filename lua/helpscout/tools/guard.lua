@@ -99,11 +99,13 @@ function _M.check_conversation(hs, id, o)
 end
 
 -- The reply rule (DESIGN §5): a draft unless the catalogue allows sending and the call asks.
+-- Returns true when the call asked to send and was not allowed to (the reply is a draft).
 function _M.draft_rule(a, o)
-  local send = o.allow_send == true and a.send == true
+  local asked = a.send == true
+  local send = o.allow_send == true and asked
   a.send = nil
   a.draft = not send
-  return a
+  return asked and not send
 end
 
 -- Stand-in client for helpers that page through list tools themselves (triage.customer_summary

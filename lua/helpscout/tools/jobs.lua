@@ -9,7 +9,7 @@ local guard = require "helpscout.tools.guard"
 local shape = require "helpscout.tools.shape"
 
 local type, ipairs, pairs, pcall, tostring, min, floor = type, ipairs, pairs, pcall, tostring, math.min, math.floor
-local getmetatable = getmetatable
+local getmetatable, concat = getmetatable, table.concat
 local Error = require("helpscout.core").Error
 
 local _M = {}
@@ -114,6 +114,23 @@ local function project_report(r)
   return out
 end
 
+local function render_report(r)
+  local lv = r.levels or {}
+  local out = { ("triage: %d conversations · %d urgent · %d high · %d normal · %d low"):format(r.total or 0,
+    lv.urgent or 0, lv.high or 0, lv.normal or 0, lv.low or 0), "needs attention first:" }
+  for i, a in ipairs(r.attention) do
+    out[#out + 1] = ("%2d. [%s %d] #%s %s — %s — %s (id %s)"):format(i, a.level or "", a.score or 0,
+      tostring(a.number), a.subject or "", a.customer or "", concat(a.reasons or {}, "; "), tostring(a.id))
+  end
+  out[#out + 1] = "by topic:"
+  for _, g in ipairs(r.groups) do
+    out[#out + 1] = ("  %s (%d): %s — first: id %s"):format(g.label or g.topic, g.count or 0,
+      concat(g.keywords or {}, ", "), tostring(g.top_id))
+  end
+  if r.continuation then out[#out + 1] = "more groups: call again with continuation=" .. r.continuation end
+  return concat(out, "\n")
+end
+
 local triage_inbox = {
   name = "triage_inbox", title = "Triage an inbox",
   description = "Reads the conversations of an inbox (active by default) and answers what needs attention " ..
@@ -130,6 +147,7 @@ local triage_inbox = {
     { name = "groups", type = "array", required = true, items = { type = "object", fields = GROUP_FIELDS } },
   },
   cap = "groups",
+  render = render_report,
   run = function(hs, a, o, api)
     local p, e = list_params(a, api, o)
     if not p then return nil, e end

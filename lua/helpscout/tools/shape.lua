@@ -252,11 +252,9 @@ end
 
 function _M.render(result, kind)
   if kind and type(result.items) == "table" then return render_items(result, kind) end
-  if type(result.transcript) == "string" and result.conversation then
-    local c = result.conversation
-    local head = format("#%s %s [%s] %s", cell(c.number), cell(c.subject), cell(c.status), cell(c.customer))
+  if type(result.transcript) == "string" then
     local tail = result.continuation and ("\n(more: call again with continuation=" .. result.continuation .. ")") or ""
-    return head .. "\n\n" .. result.transcript .. tail
+    return result.transcript .. tail
   end
   return json.encode(result)
 end

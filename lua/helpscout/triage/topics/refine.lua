@@ -82,8 +82,8 @@ local function associations(C, key)
   return assoc, aw
 end
 
--- One round: every conversation's votes (sc, reused) against its current group.
-local function refine_round(C, key)
+-- One round: every conversation's votes (sc, reused; groups 1..G) against its current group.
+local function refine_round(C, key, G)
   local assoc, aw = associations(C, key)
   local AT, as, SC, ntop = C.AT, C.as, C.SC, C.ntop
   local nkey, sc = {}, {}
@@ -97,15 +97,15 @@ local function refine_round(C, key)
       local v = SC[base + ti]
       if v then sc[ti] = (sc[ti] or 0) + 0.5 * v end
     end
-    -- the best group (ties: lowest index, so hash order never matters); move only when it beats
-    -- the current group clearly
+    -- the best group (ties: the lowest index); move only when it beats the current group clearly
     local cur = key[d]
     local bg, bv = nil, -1
-    for g, v in pairs(sc) do
-      if v > bv or (v == bv and g < bg) then bg, bv = g, v end
+    for g = 1, G do
+      local v = sc[g]
+      if v and v > bv then bg, bv = g, v end
     end
     if bg and bg ~= cur and bv > (sc[cur] or 0) + 0.5 then nkey[d] = bg else nkey[d] = cur end
-    for g in pairs(sc) do sc[g] = nil end
+    for g = 1, G do sc[g] = nil end
   end
   return nkey
 end
@@ -114,7 +114,7 @@ function _M.assign(C, cl, opts)
   local min_size = clusters.min_size(C.N, opts)
   local key = claim(C, cl, min_size)
   if opts.refine ~= false and C.N >= 20 then
-    for _ = 1, 2 do key = refine_round(C, key) end
+    for _ = 1, 2 do key = refine_round(C, key, C.ntop + #cl.list) end
   end
   local size = {}
   for d = 1, C.N do size[key[d]] = (size[key[d]] or 0) + 1 end

@@ -10,7 +10,7 @@ local H = require "client_helper"
 
 local SKIP = {
   -- userdata life cycle of the libcurl client (resty clients are plain tables)
-  ["closes at the end of a <close> scope"] = "libcurl userdata",
+  ["closes at the end of a <close> scope"] = "libcurl userdata (a Lua 5.4 only test)",
   ["close is idempotent and a closed client raises"] = "libcurl userdata",
   -- re-entering the client from on_token: the remote harness calls on_token after the call
   -- returns (tokens recorded in nginx), so there is no call in flight to re-enter
@@ -55,10 +55,10 @@ describe("resty driver under the client specs", function()
   setup(function() ng = nginx.start{ workers = 1 } end)
   teardown(function()
     if ng then ng:stop() end
-    local n = 0
-    for _ in pairs(skipped) do n = n + 1 end
-    assert.equal(n, #(function() local t = {} for k in pairs(SKIP) do t[#t + 1] = k end return t end)(),
-      "a SKIP entry names no test any more")
+    for name, why in pairs(SKIP) do
+      assert.is_true(skipped[name] or (why:find("5.4 only", 1, true) and _VERSION ~= "Lua 5.4"),
+        "SKIP names no test any more: " .. name)
+    end
   end)
 
   local env = setmetatable({
