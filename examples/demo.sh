@@ -28,6 +28,8 @@ esac
 export HELPSCOUT_BASE_URL="$url"
 export HELPSCOUT_CLIENT_ID=sandbox-client-id
 export HELPSCOUT_CLIENT_SECRET=sandbox-client-secret
+# a token file from `helpscout auth login` (a real account) must not be used against the sandbox
+export XDG_CONFIG_HOME="$tmp/config"
 hs() { "$LUA" "$here/bin/helpscout" "$@"; }
 
 rule() { printf '\n%s\n%s\n\n' "$1" "================================================================================"; }

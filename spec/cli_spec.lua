@@ -30,6 +30,7 @@ describe("bin/helpscout", function()
       "HELPSCOUT_BASE_URL=" .. shq(env.base_url or sb.url),
       "HELPSCOUT_CLIENT_ID=" .. shq(env.client_id or "sandbox-client-id"),
       "HELPSCOUT_CLIENT_SECRET=" .. shq(env.client_secret or "sandbox-client-secret"),
+      "XDG_CONFIG_HOME=" .. shq(tmp .. ".config"), -- no token file of the machine's own login
     }
     local quoted = {}
     for i, a in ipairs(args) do quoted[i] = shq(a) end
