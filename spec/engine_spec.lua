@@ -208,6 +208,19 @@ local scenarios = {
       assert.equal("SEND", eng:call("list_users"):step{ now = T0 + 5 }.action)
       assert.equal("SEND", eng:call("list_users"):step{ now = T0 + 5 }.action)
     end },
+  { name = "pacing: a rise beyond what overtaken answers explain is a new window", steps = { { nil, SEND },
+    { status(200, { ["content-type"] = "application/json", ["x-ratelimit-remaining-minute"] = "5" }, PAGE), DONE } },
+    after = function(eng)
+      local function answer(n)
+        local k = eng:call("list_users")
+        assert.equal("SEND", k:step{ now = T0 + 3 }.action)
+        k:step{ now = T0 + 3, status = 200, headers = { ["content-type"] = "application/json",
+          ["x-ratelimit-remaining-minute"] = n }, body = PAGE }
+        return eng:rate().remaining
+      end
+      assert.equal(5, answer("12")) -- could be an answer overtaken by 7 of ours: kept low
+      assert.equal(199, answer("199")) -- no answer of ours is overtaken by 194 others
+    end },
   { name = "pacing: a write costs 2", steps = { { nil, SEND },
     { status(200, { ["content-type"] = "application/json", ["x-ratelimit-remaining-minute"] = "1" }, PAGE), DONE } },
     after = function(eng)
