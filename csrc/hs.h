@@ -266,6 +266,7 @@ typedef struct hs_rate {
   double reset_at;   /* epoch seconds when the window resets; 0 unknown */
   long inflight;     /* cost of requests sent and not answered yet */
   int probing;       /* one request is out to learn the reset from its 429 */
+  long seen;         /* the count the latest answer named (-1: none yet) */
 } hs_rate;
 
 typedef struct hs_engine {

@@ -74,6 +74,7 @@ static void note_rate(hs_engine *e, hs_call *k, const hs_resp *r, double now) {
   /* only a plain count: a malformed value must not read as "0 left" and stall every request */
   if (isdigit((unsigned char)r->remaining[0])) {
     n = strtol(r->remaining, NULL, 10);
+    rt->seen = n; /* the latest answer's count as it is, for a budget shared with others */
     if (rt->remaining < 0 || probe || n < rt->remaining || n > rt->remaining + STALE_RISE)
       rt->remaining = n;
   }

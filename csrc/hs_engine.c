@@ -101,7 +101,7 @@ void hs_engine_config(lua_State *L, hs_engine *e, int opts, int have_store) {
   e->user_agent = dup_opt(L, opts, "user_agent", ua);
   e->retries = (int)hs_opt_number(L, opts, "retries", 3);
   e->read_only = hs_opt_number(L, opts, "read_only", 0) != 0;
-  e->rate.remaining = -1;
+  e->rate.remaining = e->rate.seen = -1;
   seed(e);
   msg = hs_token_set(&e->tok, access, refresh, hs_opt_string(L, opts, "token_type"),
                      access ? hs_opt_number(L, opts, "expires_at", 0) : 0,
@@ -449,7 +449,8 @@ static int l_grant_answer(lua_State *L) {
   return 1;
 }
 
-/* eng:rate() -> {remaining =, reset_at =, inflight =}; eng:set_rate{remaining =, reset_at =}
+/* eng:rate() -> {remaining =, reset_at =, inflight =, seen =} (seen: the latest answer's own
+ * count; remaining: the engine's pacing view); eng:set_rate{remaining =, reset_at =}
  * lets a shared budget (a store's) inform this engine's pacing. */
 static int l_rate(lua_State *L) {
   hs_engine *e = hs_engine_check(L, 1);
@@ -458,6 +459,7 @@ static int l_rate(lua_State *L) {
   if (e->rate.reset_at > 0) lua_pushnumber(L, e->rate.reset_at), lua_setfield(L, -2, "reset_at");
   lua_pushinteger(L, e->rate.inflight);
   lua_setfield(L, -2, "inflight");
+  if (e->rate.seen >= 0) lua_pushinteger(L, e->rate.seen), lua_setfield(L, -2, "seen");
   return 1;
 }
 

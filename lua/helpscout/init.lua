@@ -66,14 +66,19 @@ end
 
 -- helpscout.new(opts?) -> client. Without client_id/client_secret/base_url in opts, the
 -- HELPSCOUT_* environment variables are used. Raises on bad options.
-function _M.new(opts)
-  local o = copy_opts("new", opts)
+-- helpscout.defaults(o) -> o: the HELPSCOUT_* environment applied to the option table o (in place)
+-- where o leaves them out; the one place of that rule for every driver (libcurl, OpenResty).
+function _M.defaults(o)
   if o.access_token == nil or o.refresh_token ~= nil then
     if o.client_id == nil then o.client_id = env("HELPSCOUT_CLIENT_ID") end
     if o.client_secret == nil then o.client_secret = env("HELPSCOUT_CLIENT_SECRET") end
   end
   if o.base_url == nil then o.base_url = env("HELPSCOUT_BASE_URL") end
-  return call_core("new", core.new, o)
+  return o
+end
+
+function _M.new(opts)
+  return call_core("new", core.new, _M.defaults(copy_opts("new", opts)))
 end
 
 -- helpscout.authorize_url{client_id=, state=?, authorize_base=?} -> url, state

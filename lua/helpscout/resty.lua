@@ -28,7 +28,6 @@ local type, pairs, ipairs, error, pcall, setmetatable, tostring, tonumber, requi
   type, pairs, ipairs, error, pcall, setmetatable, tostring, tonumber, require, select
 local unpack = table.unpack or unpack -- luacheck: ignore 113
 local random = math.random
-local getenv = os.getenv
 
 local _M = { VERSION = core.VERSION, store = { shdict = shdict.new } }
 local mt = {}
@@ -89,19 +88,9 @@ local function split_options(opts)
   return drv, eng
 end
 
--- The HELPSCOUT_* environment defaults, as helpscout.new applies them (in nginx a variable is
+-- The HELPSCOUT_* environment defaults, by helpscout.new's own rule (in nginx a variable is
 -- only visible when the configuration names it: `env HELPSCOUT_CLIENT_ID;`).
-local function env_defaults(o)
-  local function env(name)
-    local v = getenv(name)
-    if v ~= "" then return v end
-  end
-  if o.access_token == nil or o.refresh_token ~= nil then
-    if o.client_id == nil then o.client_id = env("HELPSCOUT_CLIENT_ID") end
-    if o.client_secret == nil then o.client_secret = env("HELPSCOUT_CLIENT_SECRET") end
-  end
-  if o.base_url == nil then o.base_url = env("HELPSCOUT_BASE_URL") end
-end
+local function env_defaults(o) return require("helpscout").defaults(o) end
 
 -- Raises an argument error from a core function at the caller's caller (level 3), without this
 -- file's position, under the public name: the engine numbers the arguments of eng:call(tool,

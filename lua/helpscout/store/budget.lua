@@ -3,11 +3,14 @@
 -- atomically inside Redis (EVAL). Help Scout counts per account and per minute; writes cost 2.
 --
 -- State: { remaining = requests left in the window (nil: unknown), reset_at = epoch seconds the
--- window ends (nil: unknown), seen_at = when remaining was last observed }.
+-- window ends (nil: unknown), seen_at = when remaining was last observed, probe_at = when the
+-- last probe left }.
 --   budget(st, "spend", cost, nil, now)            -> seconds to wait (0: go, budget decremented)
 --   budget(st, "observe", remaining, reset_at, now) -> 0
--- Rules: unknown remaining means go. Out of budget with no known reset waits 1 s (a synthetic
--- window all processes share), at most 60 s. Observations within 1 s of the last one keep the
+-- Rules: unknown remaining means go. Out of budget: wait for the known reset (at most 60 s);
+-- with no known reset, one request of all processes (the probe) goes to learn it from its 429,
+-- at most once a second, and the others wait for what its answer shares.
+-- Observations within 1 s of the last one keep the
 -- smaller count (answers arrive out of order; local spending is newer than a slow answer).
 local _M = {}
 
@@ -16,7 +19,8 @@ local function budget(st, op, x, y, now)
   if st.reset_at and now >= st.reset_at then st.remaining, st.reset_at = nil, nil end
   if op == "observe" then
     if x then
-      if st.remaining and st.seen_at and now - st.seen_at < 1 and st.remaining < x then x = st.remaining end
+      local recent = st.seen_at and now - st.seen_at < 1
+      if st.remaining and recent and st.remaining < x then x = st.remaining end
       st.remaining, st.seen_at = x, now
     end
     if y and y > now then st.reset_at = y end
@@ -27,10 +31,19 @@ local function budget(st, op, x, y, now)
     st.remaining = st.remaining - x
     return 0
   end
-  if not st.reset_at then st.reset_at = now + 1 end
-  return math.min(st.reset_at - now, 60)
+  if st.reset_at then return math.min(st.reset_at - now, 60) end
+  -- spent, and only a 429 tells when the window resets: one request of all (the probe) goes to
+  -- learn it, at most once a second; every other waits for what the probe's answer shares
+  if not st.probe_at or now - st.probe_at >= 1 then
+    st.probe_at = now
+    return 0
+  end
+  return 0.02
 end
 ]]
+
+-- The state's fields (a store that keeps them one by one, like Redis's hash, lists these).
+_M.fields = { "remaining", "reset_at", "seen_at", "probe_at" }
 
 local load_chunk = loadstring or load -- luacheck: ignore 113 (loadstring exists under LuaJIT)
 _M.apply = assert(load_chunk(_M.source .. "\nreturn budget", "=budget"))()
@@ -73,8 +86,11 @@ function _M.gate(store, cost, sleep, clock)
 end
 
 function _M.share(store, rate, now)
-  if not (rate.remaining or rate.reset_at) then return true end
-  local ok, err = pcall(store.observe, store, { remaining = rate.remaining, reset_at = rate.reset_at, now = now })
+  -- the latest answer's own count, not the engine's pacing view: an engine that drew no 429
+  -- keeps a low count into a new window, and the store would keep the smaller one for everyone
+  local remaining = rate.seen or rate.remaining
+  if not (remaining or rate.reset_at) then return true end
+  local ok, err = pcall(store.observe, store, { remaining = remaining, reset_at = rate.reset_at, now = now })
   return ok or nil, err
 end
 

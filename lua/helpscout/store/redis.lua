@@ -35,12 +35,15 @@ return 0]]
 
 -- KEYS[1] = budget hash, ARGV = op, x, y, now ("" for nil); returns the wait as a string
 -- (Redis would truncate a Lua number to an integer).
+local FIELDS = '"' .. table.concat(budget.fields, '", "') .. '"'
 local BUDGET = budget.source .. [[
-local h = redis.call("HMGET", KEYS[1], "remaining", "reset_at", "seen_at")
-local st = { remaining = tonumber(h[1]), reset_at = tonumber(h[2]), seen_at = tonumber(h[3]) }
+local fields = { ]] .. FIELDS .. [[ }
+local h = redis.call("HMGET", KEYS[1], unpack(fields))
+local st = {}
+for i, k in ipairs(fields) do st[k] = tonumber(h[i]) end
 local wait = budget(st, ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]))
 redis.call("DEL", KEYS[1])
-for _, k in ipairs({ "remaining", "reset_at", "seen_at" }) do
+for _, k in ipairs(fields) do
   if st[k] then redis.call("HSET", KEYS[1], k, string.format("%.17g", st[k])) end
 end
 redis.call("PEXPIRE", KEYS[1], 120000)
