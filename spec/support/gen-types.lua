@@ -173,6 +173,49 @@ function helpscout.authorize_url(opts) end
 ---@param opts {client_id: string?, client_secret: string?, code: string, base_url: string?, store: helpscout.Store?}
 ---@return helpscout.Token? token, helpscout.Error? err
 function helpscout.exchange_code(opts) end
+---@param o helpscout.Options
+---@return helpscout.Options o  the HELPSCOUT_* environment applied where o leaves options out
+function helpscout.defaults(o) end
+
+---@class helpscout.store
+helpscout.store = {}
+---@return helpscout.Store
+function helpscout.store.memory() end
+---@param path string
+---@param opts {lock_timeout: number?, budget_timeout: number?}?
+---@return helpscout.Store
+function helpscout.store.file(path, opts) end
+---@param opts {host: string?, port: integer?, key: string?, password: string?, db: integer?, socket: function?}
+---@return helpscout.Store
+function helpscout.store.redis(opts) end
+
+---@class helpscout.webhook
+helpscout.webhook = {}
+---@return boolean
+function helpscout.webhook.verify(body, signature, secret) end
+---@return {event: string, data: table}? event, helpscout.Error? err
+function helpscout.webhook.parse(headers, body, secret) end
+
+---@class helpscout.oauth
+helpscout.oauth = {}
+---@param opts {client_id: string?, state: string?, authorize_url: string?}
+---@return string url, string state
+function helpscout.oauth.start(opts) end
+---@param query table  the callback's query: code, state or error
+---@param opts {client_id: string?, client_secret: string?, state: string, store: helpscout.Store?, base_url: string?}
+---@return helpscout.Token? token, helpscout.Error? err
+function helpscout.oauth.callback(query, opts) end
+
+---@class helpscout.tools
+helpscout.tools = {}
+---@param opts {read_only: boolean?, allow_send: boolean?, mailboxes: integer[]?, dry_run: boolean?, max_output: integer?}?
+---@return table[] tools  name, title, description, inputSchema, outputSchema, annotations
+function helpscout.tools.list(opts) end
+---@param hs helpscout.Client
+---@param name string
+---@param args table
+---@return table? result, helpscout.Error? err
+function helpscout.tools.call(hs, name, args, opts) end
 
 return helpscout]])
 io.write(table.concat(out, "\n"), "\n")
