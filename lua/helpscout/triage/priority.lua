@@ -10,7 +10,7 @@ local check_opts, check_conv, plural = common.check_opts, common.check_conv, com
 
 local type, pairs, ipairs, tostring, tonumber, error = type, pairs, ipairs, tostring, tonumber, error
 local setmetatable = setmetatable
-local lower, find, sub, gmatch, byte = string.lower, string.find, string.sub, string.gmatch, string.byte
+local lower, find, sub, gsub, byte = string.lower, string.find, string.sub, string.gsub, string.byte
 local floor, min, max, log = math.floor, math.min, math.max, math.log
 local sort, concat = table.sort, table.concat
 
@@ -132,14 +132,22 @@ local function word_hits(s, c, found, nfound)
 end
 
 -- The distinct words of s that begin an entry (firsts): into ctx.found; returns their number.
+-- gsub with a callback (ctx.visit, made once per context), not gmatch: see topics.vocab.
 local function scan_words(s, ctx)
+  ctx.gen, ctx.nfound = ctx.gen + 1, 0
+  gsub(s, "[%w']+", ctx.visit)
+  return ctx.nfound
+end
+
+local function word_visitor(ctx)
   local firsts, found, seen = ctx.firsts, ctx.found, ctx.seen
-  ctx.gen = ctx.gen + 1
-  local gen, n = ctx.gen, 0
-  for w in gmatch(s, "[%w']+") do
-    if firsts[w] and seen[w] ~= gen then seen[w] = gen; n = n + 1; found[n] = w end
+  return function(w)
+    if firsts[w] and seen[w] ~= ctx.gen then
+      seen[w] = ctx.gen
+      local n = ctx.nfound + 1
+      ctx.nfound, found[n] = n, w
+    end
   end
-  return n
 end
 
 ---------------------------------------------------------------------------------------------
@@ -413,6 +421,7 @@ local function new_ctx(fname, opts)
   for _, c in ipairs { ctx.urgent, ctx.follow } do
     for first in pairs(c.by_first) do ctx.firsts[first] = true end
   end
+  ctx.visit = word_visitor(ctx)
   return ctx
 end
 
