@@ -433,30 +433,33 @@ end
 local RANK_OPTS = { limit = true }
 for k in pairs(PRIO_OPTS) do RANK_OPTS[k] = true end
 
--- Within one score: the longer wait first, then the lower id.
-local function by_wait(a, b)
-  local wa, wb = a.waiting or -1, b.waiting or -1
-  if wa ~= wb then return wa > wb end
-  return a.nid < b.nid
-end
-
--- Most urgent first. Scores are integers 0..100: bucketed by score, each bucket sorted by
--- wait: on the bench's 10,000 conversations 40% fewer comparisons than one sort (15 ms, not 20).
+-- Most urgent first: the score, then the longer wait, then the lower id. The sort keys are read
+-- once into arrays indexed like list (wait, nid), never stored on the results: a ninth field
+-- on every result table doubled its hash part (about 3 MB more for 10,000 conversations, and
+-- the collector's work with it). Scores are integers 0..100: bucketed by score, each bucket
+-- sorted by wait: on the bench's 10,000 conversations 40% fewer comparisons than one sort.
 local function sort_by_urgency(list)
-  local buckets = {}
-  for _, p in ipairs(list) do
+  local wait, nid, buckets = {}, {}, {}
+  for i = 1, #list do
+    local p = list[i]
+    wait[i], nid[i] = p.waiting or -1, tonumber(p.id) or 0
     local b = buckets[p.score]
     if not b then b = {}; buckets[p.score] = b end
-    b[#b + 1] = p
+    b[#b + 1] = i
   end
-  local n = 0
+  local function by_wait(x, y)
+    if wait[x] ~= wait[y] then return wait[x] > wait[y] end
+    return nid[x] < nid[y]
+  end
+  local sorted, n = {}, 0
   for score = 100, 0, -1 do
     local b = buckets[score]
     if b then
       sort(b, by_wait)
-      for i = 1, #b do n = n + 1; list[n] = b[i] end
+      for i = 1, #b do n = n + 1; sorted[n] = list[b[i]] end
     end
   end
+  return sorted
 end
 
 function _M.rank(convs, opts)
@@ -471,11 +474,10 @@ function _M.rank(convs, opts)
       error(("bad argument #1 to 'rank' (conversation #%d is a %s)"):format(i, type(conv)), 2)
     end
     local p = priority(conv, ctx)
-    p.conversation, p.id, p.nid = conv, conv.id, tonumber(conv.id) or 0
+    p.conversation, p.id = conv, conv.id
     out[#out + 1] = p
   end
-  sort_by_urgency(out)
-  for _, p in ipairs(out) do p.nid = nil end
+  out = sort_by_urgency(out)
   for i = #out, (opts.limit or #out) + 1, -1 do out[i] = nil end
   return out
 end
