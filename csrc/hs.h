@@ -33,7 +33,6 @@
 #define HS_PAGER_MT "helpscout.Pager"
 #define HS_ERROR_MT "helpscout.Error"
 #define HS_ACTION_MT "helpscout.Action"
-#define HS_DECODE_KEY "helpscout.json_decode"
 #define HS_RENEW_KEY "helpscout.renew"
 #define HS_DEFAULT_BASE "https://api.helpscout.net"
 #define HS_AUTHORIZE_BASE "https://secure.helpscout.net/authentication/authorizeClientApplication"

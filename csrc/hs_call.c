@@ -22,8 +22,9 @@
 #include "hs.h"
 
 enum { K_IDLE, K_SENT, K_TOKEN, K_WAIT, K_DONE };
-#define PROBE_POLL 0.05   /* how often a call waiting on a probe looks again */
+#define PROBE_POLL 0.01   /* how often a call waiting on answers in flight looks again */
 #define PROBE_SPACING 1.0 /* a 429 that names no reset: probe again after this long */
+#define STALE_RISE (2 * HS_MAX_CONCURRENCY) /* the most an overtaken answer's count can be high */
 
 void hs_call_init(hs_call *k, const hs_tool *t) {
   k->tool = t;
@@ -51,18 +52,31 @@ static double pace(hs_engine *e, const hs_call *k, double now, int *probe) {
   return 0;
 }
 
+/* Learns from an answer. Answers of concurrent requests arrive in any order, and within a window
+ * the count only falls: an answer overtaken by later ones of ours names a count higher than the
+ * truth by at most what those cost (STALE_RISE bounds it), and taking it would let requests out
+ * into 429s. So an answer lowers the known count, and sets it afresh only when the count is
+ * unknown (a new window), when it answers the probe (sent once the count was spent), or when it
+ * rises by more than an overtaken answer can (a window that reset unseen: the count must not
+ * stay low, it is shared with other processes through a store). */
 static void note_rate(hs_engine *e, hs_call *k, const hs_resp *r, double now) {
   hs_rate *rt = &e->rate;
   double ra;
+  int probe = k->probe;
+  long n;
   if (k->in_flight) {
     rt->inflight -= k->cost;
     if (rt->inflight < 0) rt->inflight = 0;
     k->in_flight = 0;
   }
-  if (k->probe) rt->probing = k->probe = 0;
+  if (probe) rt->probing = k->probe = 0;
   if (r->transport != HS_TX_OK || k->req.token) return;
   /* only a plain count: a malformed value must not read as "0 left" and stall every request */
-  if (isdigit((unsigned char)r->remaining[0])) rt->remaining = strtol(r->remaining, NULL, 10);
+  if (isdigit((unsigned char)r->remaining[0])) {
+    n = strtol(r->remaining, NULL, 10);
+    if (rt->remaining < 0 || probe || n < rt->remaining || n > rt->remaining + STALE_RISE)
+      rt->remaining = n;
+  }
   ra = hs_resp_retry_after(r);
   if (r->status == 429) {
     rt->remaining = 0;

@@ -1,28 +1,15 @@
 /*
- * hs_module.c — luaopen_helpscout_core: registration and the private cjson instance.
+ * hs_module.c — luaopen_helpscout_core: registration. JSON is the core's own (hs_decode.c,
+ * hs_json.c): the core no longer calls lua-cjson.
  *
  * core = { new, schema, authorize_url, exchange_code, check_options, VERSION,
  *          error, is_error, kinds, Error,         -- the one error registry (hs_error.c)
- *          engine = { new } }                     -- the sans-I/O engine (hs_engine.c)
+ *          engine = { new },                      -- the sans-I/O engine (hs_engine.c)
+ *          json_decode, json_encode, array,       -- JSON (hs_decode.c, hs_json.c)
+ *          sys }                                  -- crypto, files, clocks (hs_sys.c)
  */
 #include <string.h>
 #include "hs.h"
-
-/* Takes a private cjson instance (cjson.new()) and keeps its decode function in the registry. */
-static void json_open(lua_State *L) {
-  lua_getglobal(L, "require");
-  lua_pushliteral(L, "cjson");
-  lua_call(L, 1, 1);
-  lua_getfield(L, -1, "new");
-  if (lua_isfunction(L, -1)) {
-    lua_call(L, 0, 1);
-    lua_remove(L, -2);
-  } else lua_pop(L, 1);
-  lua_getfield(L, -1, "decode");
-  if (!lua_isfunction(L, -1)) luaL_error(L, "helpscout: cjson has no decode function");
-  lua_setfield(L, LUA_REGISTRYINDEX, HS_DECODE_KEY);
-  lua_pop(L, 1);
-}
 
 HS_EXPORT int luaopen_helpscout_core(lua_State *L);
 
@@ -33,7 +20,6 @@ HS_EXPORT int luaopen_helpscout_core(lua_State *L) {
       return luaL_error(L, "helpscout: curl_global_init failed");
     curl_ready = 1;
   }
-  json_open(L);
   hs_error_open(L);
   lua_newtable(L);
   hs_error_export(L);

@@ -231,8 +231,10 @@ static int check_options(lua_State *L) {
     if (lua_isstring(L, -1)) ty = lua_tostring(L, -1);
     fs[i].type = type_code(L, ty);
     lua_pop(L, 1);
-    fs[i].min = hs_opt_number(L, e, "min", 0);
-    fs[i].max = hs_opt_number(L, e, "max", 0);
+    /* a bound alone is a half-open range (range_check applies when min < max) */
+    fs[i].min = hs_opt_number(L, e, "min", -HUGE_VAL);
+    fs[i].max = hs_opt_number(L, e, "max", HUGE_VAL);
+    if (fs[i].min == -HUGE_VAL && fs[i].max == HUGE_VAL) fs[i].min = fs[i].max = 0;
     if (hs_opt_number(L, e, "nonempty", 0)) fs[i].flags |= HS_NONEMPTY;
     if (hs_opt_number(L, e, "required", 0)) fs[i].flags |= HS_REQUIRED;
     i++;

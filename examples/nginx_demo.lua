@@ -57,7 +57,7 @@ local function triage()
   rule("GET /triage (fetch_all on cosockets inside nginx, then helpscout.triage)")
   local status, _, body = request("GET", "http://127.0.0.1:" .. PORT .. "/triage")
   local r = cjson.decode(body) or {}
-  print(("status %s: %d active conversations"):format(status, r.conversations or 0))
+  print(("status %s: %d active conversations"):format(status, r.total or 0))
   for _, g in ipairs(r.groups or {}) do print(("  %-28s %3d"):format(g.label or g.topic, g.count)) end
   for _, a in ipairs(r.attention or {}) do print(("  [%-6s %3d] %s"):format(a.level, a.score, a.subject)) end
   return status == 200

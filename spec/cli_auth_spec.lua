@@ -2,20 +2,16 @@
 -- bin/helpscout auth login|status|logout and listen, as subprocesses against the sandbox: the
 -- spec plays the browser (follows the printed consent URL to the CLI's one-shot listener) and
 -- the webhook sender (bodies signed with the openssl command, not with this library).
+local proc = require "support.proc"
 local sandbox = require "support.sandbox"
 local socket = require "socket"
 local http = require "socket.http"
 local ltn12 = require "ltn12"
 local cjson = require "cjson"
 
-local function shq(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+local shq = proc.shq
 
-local function free_port()
-  local s = assert(socket.bind("127.0.0.1", 0))
-  local _, port = s:getsockname()
-  s:close()
-  return tonumber(port)
-end
+local free_port = proc.free_port
 
 local function slurp(path)
   local f = io.open(path, "rb")

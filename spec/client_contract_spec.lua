@@ -129,4 +129,12 @@ describe("client contract", function()
     assert.equal("/x", e.path)
     assert.has_error(function() helpscout.error("nope", "x") end)
   end)
+
+  it("one option checker: core.check_options honours a lone bound", function()
+    local spec = { n = { type = "integer", min = 2048 } }
+    assert.has_error(function() core.check_options(spec, { n = 10 }, "f") end)
+    assert.equal(4096, core.check_options(spec, { n = 4096 }, "f").n)
+    assert.has_error(function() core.check_options({ m = { type = "number", max = 1 } }, { m = 2 }, "f") end)
+    assert.has_error(function() core.check_options(spec, { bogus = 1 }, "f") end)
+  end)
 end)

@@ -179,6 +179,48 @@ local scenarios = {
       assert.equal("WAIT", c:step{ now = T0 + 3 }.action)
       assert.equal(2, eng:rate().inflight)
     end },
+  { name = "pacing: answers that arrive out of order never raise the count", steps = { { nil, SEND },
+    { status(200, { ["content-type"] = "application/json", ["x-ratelimit-remaining-minute"] = "3" }, PAGE), DONE } },
+    after = function(eng)
+      local a, b, c = eng:call("list_users"), eng:call("list_users"), eng:call("list_users")
+      for _, k in ipairs { a, b, c } do assert.equal("SEND", k:step{ now = T0 + 3 }.action) end
+      local function left(n)
+        return status(200, { ["content-type"] = "application/json", ["x-ratelimit-remaining-minute"] = n }, PAGE)
+      end
+      for _, kn in ipairs { { c, "0" }, { b, "1" }, { a, "2" } } do -- the server answered a, b, c
+        local out = left(kn[2])
+        out.now = T0 + 4
+        assert.equal("DONE", kn[1]:step(out).action)
+      end
+      assert.equal(0, eng:rate().remaining)
+      assert.equal("SEND", eng:call("list_users"):step{ now = T0 + 4 }.action) -- the probe
+      assert.equal("WAIT", eng:call("list_users"):step{ now = T0 + 4 }.action)
+    end },
+  { name = "pacing: the probe's answer sets the count afresh (the window reset unseen)", steps = {
+    { nil, SEND },
+    { status(200, { ["content-type"] = "application/json", ["x-ratelimit-remaining-minute"] = "0" }, PAGE), DONE } },
+    after = function(eng)
+      local probe = eng:call("list_users")
+      assert.equal("SEND", probe:step{ now = T0 + 5 }.action)
+      assert.equal("DONE", probe:step{ now = T0 + 5, status = 200, headers = {
+        ["content-type"] = "application/json", ["x-ratelimit-remaining-minute"] = "19" }, body = PAGE }.action)
+      assert.equal(19, eng:rate().remaining)
+      assert.equal("SEND", eng:call("list_users"):step{ now = T0 + 5 }.action)
+      assert.equal("SEND", eng:call("list_users"):step{ now = T0 + 5 }.action)
+    end },
+  { name = "pacing: a rise beyond what overtaken answers explain is a new window", steps = { { nil, SEND },
+    { status(200, { ["content-type"] = "application/json", ["x-ratelimit-remaining-minute"] = "5" }, PAGE), DONE } },
+    after = function(eng)
+      local function answer(n)
+        local k = eng:call("list_users")
+        assert.equal("SEND", k:step{ now = T0 + 3 }.action)
+        k:step{ now = T0 + 3, status = 200, headers = { ["content-type"] = "application/json",
+          ["x-ratelimit-remaining-minute"] = n }, body = PAGE }
+        return eng:rate().remaining
+      end
+      assert.equal(5, answer("12")) -- could be an answer overtaken by 7 of ours: kept low
+      assert.equal(199, answer("199")) -- no answer of ours is overtaken by 194 others
+    end },
   { name = "pacing: a write costs 2", steps = { { nil, SEND },
     { status(200, { ["content-type"] = "application/json", ["x-ratelimit-remaining-minute"] = "1" }, PAGE), DONE } },
     after = function(eng)

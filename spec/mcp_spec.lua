@@ -4,7 +4,7 @@
 -- same server is spec/mcp/client.mjs (make test-mcp).
 local sandbox = require "support.sandbox"
 local rawhttp = require "support.rawhttp"
-local json = require "helpscout.sandbox.json"
+local json = require "helpscout.tools.json"
 
 local sb, tmp
 local interp = jit and "luajit" or "lua5.4"

@@ -90,21 +90,27 @@ describe("resty driver in nginx", function()
       sb:fault{ method = "GET", path = "/v2/users", action = "delay", delay = 1, count = 8 }
       local wait = background(ng.url .. "/users", 8)
       socket.sleep(0.3)
-      local worst = 0
-      for _ = 1, 5 do
+      -- 9 unrelated requests while the 8 calls wait: a blocked worker would hold every one of
+      -- them for up to a second; the median is judged (the machine is shared: one slow ping is
+      -- the scheduler, not the worker)
+      local times = {}
+      for i = 1, 9 do
         local t0 = socket.gettime()
         local res = ng:request("GET", "/ping")
-        worst = math.max(worst, socket.gettime() - t0)
+        times[i] = socket.gettime() - t0
         assert.equal("pong\n", res.body)
-        socket.sleep(0.05)
+        socket.sleep(0.03)
       end
+      table.sort(times)
+      local median, worst = times[5], times[9]
       local bodies, took = wait()
       for i = 1, 8 do assert.matches("^users %d+", bodies[i] or "(no answer)") end
       assert.equal(8, #sb:log{ method = "GET", path = "/v2/users" })
-      print(("\n  one worker: 8 calls to a 1 s upstream in %.2f s; /ping meanwhile at most %.2f ms")
-        :format(took, worst * 1000))
+      print(("\n  one worker: 8 calls to a 1 s upstream in %.2f s; /ping meanwhile: median %.2f ms, "
+        .. "worst %.2f ms"):format(took, median * 1000, worst * 1000))
       assert.is_true(took < 2.0, ("8 delayed calls took %.2f s (serialised would be 8 s)"):format(took))
-      assert.is_true(worst < 0.005, ("an unrelated request waited %.1f ms"):format(worst * 1000))
+      assert.is_true(median < 0.005, ("unrelated requests waited %.1f ms (median)"):format(median * 1000))
+      assert.is_true(worst < 0.25, ("an unrelated request waited %.1f ms"):format(worst * 1000))
     end)
 
     it("raises a clear error in phases without cosockets", function()

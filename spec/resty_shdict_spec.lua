@@ -137,7 +137,7 @@ describe("resty shdict store", function()
     assert.equal(1, p.max)
     assert.equal(8, p.done)
     assert.equal(200, res.status)
-    assert.is_true(quick < 0.05, ("an unrelated request waited %.3f s"):format(quick))
+    assert.is_true(quick < 0.25, ("an unrelated request waited %.3f s (the holders sleep 0.8 s in all)"):format(quick))
   end)
 
   it("gives up waiting with a store error", function()

@@ -5,7 +5,7 @@ local sandbox = require "support.sandbox"
 local helpscout = require "helpscout"
 local core = require "helpscout.core"
 local tools = require "helpscout.tools"
-local json = require "helpscout.sandbox.json"
+local json = require "helpscout.tools.json"
 
 local sb, hs
 
@@ -60,7 +60,13 @@ describe("tools.list", function()
       assert.equal("https://json-schema.org/draft/2020-12/schema", s["$schema"])
       assert.equal("object", s.type)
       assert.is_false(s.additionalProperties)
-      for _, p in ipairs(spec.params or {}) do assert.truthy(s.properties[p.name], spec.name .. "." .. p.name) end
+      for _, p in ipairs(spec.params or {}) do
+        local ps = s.properties[p.name]
+        assert.truthy(ps, spec.name .. "." .. p.name)
+        if p.enum then assert.same(p.enum, ps.enum) end
+        if p.format then assert.equal(p.format, ps.format) end
+        if not p.csv then assert.equal(p.type, ps.type) end
+      end
       for _, a in ipairs(spec.args or {}) do
         for _, f in ipairs(a.fields or { a }) do
           if not (spec.name == "reply" and f.name == "draft") then
@@ -261,6 +267,14 @@ describe("the jobs", function()
     for i = 2, #r.attention do assert.truthy(r.attention[i - 1].score >= r.attention[i].score) end
     assert.truthy(#r.groups > 1)
     for _, q in ipairs(api_log()) do assert.equal("GET", q.method) end
+  end)
+
+  it("answers a failed page with the error, never with a partial triage", function()
+    sb:fault { method = "GET", path = "/v2/conversations", action = "garbage" }
+    local r, e = tools.call(hs, "triage_inbox", { limit = 60 })
+    assert.is_nil(r)
+    assert.equal("protocol", e.kind)
+    assert.equal("protocol", tools.error_result(e).error.kind)
   end)
 
   it("stops a pull when cancelled", function()

@@ -12,7 +12,7 @@
 -- Invariants: one request runs at a time; while a tool pulls pages, stdin is polled between pages
 -- so a cancellation for it is seen (other lines are queued and served afterwards); a cancelled
 -- request gets no response.
-local json = require "helpscout.sandbox.json"
+local json = require "helpscout.tools.json"
 local tools = require "helpscout.tools"
 local core = require "helpscout.core"
 
@@ -73,6 +73,17 @@ function Server:read_line()
   return line
 end
 
+-- A cancelled request still waiting in the queue is never started.
+function Server:drop_queued(id)
+  for i = #self.queue, 1, -1 do
+    local m = json.decode(self.queue[i])
+    if type(m) == "table" and m.id == id then
+      remove(self.queue, i)
+      self:log("request %s cancelled before it started", tostring(id))
+    end
+  end
+end
+
 -- Between pages of a long pull: read what is waiting; a cancellation of the running request
 -- sets the flag, anything else waits in the queue.
 function Server:check_input()
@@ -80,10 +91,13 @@ function Server:check_input()
     local line = self.input:read("*l")
     if line == nil then self.eof = true; break end
     local msg = json.decode(line)
-    if type(msg) == "table" and msg.method == "notifications/cancelled" and type(msg.params) == "table"
-        and self.running ~= nil and msg.params.requestId == self.running then
+    local cancel = type(msg) == "table" and msg.method == "notifications/cancelled" and type(msg.params) == "table"
+      and msg.params.requestId
+    if cancel ~= nil and cancel == self.running then
       self.cancelled = true
       self:log("request %s cancelled", tostring(self.running))
+    elseif cancel then
+      self:drop_queued(cancel)
     else
       self.queue[#self.queue + 1] = line
     end

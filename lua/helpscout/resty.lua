@@ -134,17 +134,12 @@ function _M.new(opts)
     keepalive = drv.keepalive, pool_size = drv.pool_size }, mt)
 end
 
--- Executes a SEND action. Returns the engine's outcome.
+-- Executes a SEND action. Returns the engine's outcome. With a store that carries a rate budget,
+-- helpscout.store.budget.gate first waits what the store answers (as the libcurl client does).
 function mt:send(a)
   local store = self.store
-  if store and store.spend then
-    -- the store answers how long to wait before this request fits the shared budget (writes
-    -- count double, as the API counts them)
-    local wait = store:spend(a.write and 2 or 1, now())
-    while wait and wait > 0 do
-      ngx.sleep(wait)
-      wait = store:spend(a.write and 2 or 1, now())
-    end
+  if store and store.spend and store.observe then
+    require("helpscout.store.budget").gate(store, a.write and 2 or 1, ngx.sleep, now) -- writes cost 2
   end
   local out = http.request{ method = a.method, url = a.url, headers = a.headers, body = a.body,
     fresh_connection = a.fresh_connection, timeout = self.timeout,
@@ -177,17 +172,14 @@ function mt:renew(a)
 end
 
 -- Runs one engine call to DONE and returns the DONE action. After each response the engine's
--- view of the rate budget (parsed from the headers) is handed to the store, for the other workers.
+-- view of the rate budget goes to the store (helpscout.store.budget.share, as the libcurl client).
 function mt:drive(call)
   local store = self.store
-  local share = store and store.observe and self.eng.rate
+  local share = store and store.spend and store.observe and require("helpscout.store.budget").share
   local outcome = { now = now(), rnd = random() }
   while true do
     local a = call:step(outcome)
-    if share and outcome.status then
-      local r = self.eng:rate()
-      store:observe{ remaining = r.remaining, reset_at = r.reset_at, now = outcome.now }
-    end
+    if share and outcome.status then share(store, self.eng:rate(), outcome.now) end
     local kind = a.action
     if kind == "SEND" then outcome = self:send(a)
     elseif kind == "WAIT" then ngx.sleep(a.seconds); outcome = { now = now(), rnd = random() }

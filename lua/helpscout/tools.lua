@@ -13,17 +13,17 @@
 -- without threads learns a conversation's mailbox, never a write); a reply is a draft unless
 -- allow_send AND send = true; dry_run describes the request and sends nothing. call() never raises.
 local core = require "helpscout.core"
-local json = require "helpscout.sandbox.json"
+local json = require "helpscout.tools.json"
 local schema = require "helpscout.tools.schema"
 local shape = require "helpscout.tools.shape"
 local guard = require "helpscout.tools.guard"
 local jobs = require "helpscout.tools.jobs"
 local triage = require "helpscout.triage"
 
-local type, ipairs, pairs, pcall, tostring, tonumber, setmetatable, getmetatable, error = type, ipairs, pairs, pcall,
-  tostring, tonumber, setmetatable, getmetatable, error
+local type, ipairs, pairs, pcall, tostring, tonumber, setmetatable, error = type, ipairs, pairs, pcall,
+  tostring, tonumber, setmetatable, error
 local unpack = table.unpack or unpack
-local concat, sort, floor = table.concat, table.sort, math.floor
+local concat, floor = table.concat, math.floor
 
 local _M = { MAX_OUTPUT = 16384 }
 local err = guard.err
@@ -218,7 +218,7 @@ local function page_result(spec, items, page, a, o)
       out[#out + 1] = a.detail and it or shape.slim(kind, it)
     end
   end
-  return { detail = a.detail or nil, items = out, page = page }
+  return { detail = a.detail or nil, items = out, page = type(page) == "table" and page or {} }
 end
 
 -- Before a write addressed by conversation id: the allowlist (one GET, no threads) and the
@@ -308,10 +308,13 @@ end
 ---------------------------------------------------------------------------------------------
 -- Options and the catalogue
 
-local OPTS = { read_only = "boolean", allow_send = "boolean", mailboxes = "any", max_output = "number",
-  dry_run = "boolean", now = "any", progress = "function", cancelled = "function" }
+-- Catalogue options, checked by the engine's one option checker (unknown keys and wrong types
+-- raise); mailboxes and max_output get their own checks below.
+local OPTS = { read_only = { type = "boolean" }, allow_send = { type = "boolean" }, mailboxes = { type = "any" },
+  max_output = { type = "integer" }, dry_run = { type = "boolean" }, now = { type = "any" },
+  progress = { type = "function" }, cancelled = { type = "function" } }
 
-local function bad(msg) error("bad argument to 'helpscout.tools' (" .. msg .. ")", 0) end
+local function bad(msg) error("bad argument #1 to 'helpscout.tools.new' (" .. msg .. ")", 0) end
 
 local function mailbox_list(v)
   if v == nil then return nil end
@@ -334,20 +337,7 @@ local function mailbox_list(v)
 end
 
 local function check_options(opts)
-  if opts == nil then opts = {} end
-  if type(opts) ~= "table" then bad("options must be a table") end
-  local o = {}
-  for k, v in pairs(opts) do
-    local want = OPTS[k]
-    if not want then
-      local names = {}
-      for n in pairs(OPTS) do names[#names + 1] = n end
-      sort(names)
-      bad(("unknown option '%s'; valid: %s"):format(tostring(k), concat(names, ", ")))
-    end
-    if want ~= "any" and type(v) ~= want then bad(("option '%s' must be a %s"):format(k, want)) end
-    o[k] = v
-  end
+  local o = core.check_options(OPTS, opts, "helpscout.tools.new", 1)
   o.mailboxes = mailbox_list(o.mailboxes)
   o.max_output = o.max_output or _M.MAX_OUTPUT
   if o.max_output < 2048 then bad("option 'max_output' must be at least 2048") end
@@ -437,7 +427,7 @@ end
 function Catalogue:call(hs, name, args, extra)
   local ok, res, e = pcall(call, self, hs, name, args, extra)
   if not ok then
-    if type(res) == "table" and getmetatable(res) == core.Error then return nil, res end
+    if core.is_error(res) then return nil, res end
     return nil, err("invalid", "internal error: " .. tostring(res))
   end
   return res, e

@@ -13,6 +13,7 @@
 -- The checkout's lua/ and spec/ come first on lua_package_path, build/jit/?.so (`make build-jit`)
 -- first on lua_package_cpath, then Debian's /usr/share/lua/5.1 (resty/core.lua, needed by the
 -- lua module) and the defaults. A watchdog stops nginx when the test process is gone.
+local proc = require "support.proc"
 local socket = require "socket"
 local cjson = require "cjson.safe"
 local rawhttp = require "support.rawhttp"
@@ -30,22 +31,11 @@ local function root()
   return dir or os.getenv("PWD")
 end
 
-local function shq(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+local shq = proc.shq
 
-local function self_pid()
-  local f = io.open("/proc/self/stat", "r")
-  if not f then return nil end
-  local pid = f:read("*n")
-  f:close()
-  return pid
-end
+local self_pid = proc.self_pid
 
-local function free_port()
-  local s = assert(socket.bind("127.0.0.1", 0))
-  local _, port = s:getsockname()
-  s:close()
-  return tonumber(port)
-end
+local free_port = proc.free_port
 
 local function is_root()
   local p = io.popen("id -u")

@@ -4,27 +4,17 @@
 --   local redis = require "support.redis"
 --   local r = redis.start{ password = "pw" }   -- r.port, r.pid
 --   r:stop()
+local proc = require "support.proc"
 local socket = require "socket"
 
 local M = {}
 local mt = { __index = M }
 
-local function shq(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+local shq = proc.shq
 
-local function self_pid()
-  local f = io.open("/proc/self/stat", "r")
-  if not f then return nil end
-  local pid = f:read("*n")
-  f:close()
-  return pid
-end
+local self_pid = proc.self_pid
 
-local function free_port()
-  local s = assert(socket.bind("127.0.0.1", 0))
-  local _, port = s:getsockname()
-  s:close()
-  return tonumber(port)
-end
+local free_port = proc.free_port
 
 local function ping(port, password)
   local c = socket.tcp()

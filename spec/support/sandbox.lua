@@ -10,6 +10,7 @@
 --   sb:config{ consent = "deny", redirect_url = "http://127.0.0.1:9/cb" }   -- the consent stand-in
 --
 -- The sandbox watches our pid (--parent) and exits by itself if the test process dies.
+local proc = require "support.proc"
 local http = require "socket.http"
 local ltn12 = require "ltn12"
 local cjson = require "cjson.safe"
@@ -23,15 +24,9 @@ local function root()
   return dir or "."
 end
 
-local function self_pid()
-  local f = io.open("/proc/self/stat", "r")
-  if not f then return nil end
-  local pid = f:read("*n")
-  f:close()
-  return pid
-end
+local self_pid = proc.self_pid
 
-local function shq(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+local shq = proc.shq
 
 -- opts: seed, token_ttl, rate_limit, rate_window, client_id, client_secret, conversations,
 -- redirect_url, consent ("allow" | "deny"), webhook_url, webhook_secret, args (array of extra flags)

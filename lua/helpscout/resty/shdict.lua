@@ -22,8 +22,8 @@ local cjson = require "cjson.safe"
 local core = require "helpscout.core"
 
 local ngx = ngx -- luacheck: ignore
-local type, pairs, pcall, error, select, setmetatable, tostring, require = type, pairs, pcall, error,
-  select, setmetatable, tostring, require
+local type, pairs, pcall, error, select, setmetatable, tostring = type, pairs, pcall, error, select,
+  setmetatable, tostring
 local unpack = table.unpack or unpack -- luacheck: ignore 113
 local running = coroutine.running
 local min = math.min
@@ -31,10 +31,9 @@ local min = math.min
 local _M = {}
 local mt = { __index = _M }
 
--- The stores' budget rule (helpscout.store, from the token stores); without it this store has
--- no spend/observe and the driver shares no budget (the engine still paces each client).
-local has_budget, budget_mod = pcall(require, "helpscout.store.budget")
-local budget = has_budget and budget_mod.apply or nil
+-- The stores' one budget rule (helpscout.store.budget), applied to a state kept in the dict.
+local budget_mod = require "helpscout.store.budget"
+local budget = budget_mod.apply
 
 -- The one error constructor of this module (core.error once the engine provides it).
 local function err(kind, message)
@@ -179,20 +178,15 @@ local function with_budget(self, op, x, y, t)
   return wait
 end
 
-local function spend(self, cost, t)
-  if type(cost) ~= "number" or cost < 0 then error("bad argument #1 to 'spend' (cost must be a number >= 0)", 2) end
-  if type(t) ~= "number" then error("bad argument #2 to 'spend' (now must be epoch seconds)", 2) end
+function _M:spend(cost, t)
+  budget_mod.check_spend(cost, t)
   return with_budget(self, "spend", cost, nil, t)
 end
 
-local function observe(self, o)
-  if type(o) ~= "table" or type(o.now) ~= "number" then
-    error("bad argument #1 to 'observe' (table with now = epoch seconds expected)", 2)
-  end
+function _M:observe(o)
+  budget_mod.check_observe(o)
   with_budget(self, "observe", o.remaining, o.reset_at, o.now)
   return true
 end
-
-if budget then _M.spend, _M.observe = spend, observe end
 
 return _M

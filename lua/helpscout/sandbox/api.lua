@@ -43,8 +43,9 @@ local PATH_PARAMS = {
   userId = { "user", "user_by_id", me = true },
 }
 
--- Paths, in table order: { lpattern, names = {param...}, methods = {GET = route}, allow = "GET, POST" }.
-local PATHS = {}
+-- Paths, in table order: { lpattern, names = {param...}, methods = {GET = route}, allow = "GET, POST" },
+-- bucketed by their first segment after /v2/ (a request is matched against its bucket only).
+local PATHS, BUCKETS = {}, {}
 do
   local by_pattern = {}
   for _, r in ipairs(ROUTES) do
@@ -58,6 +59,9 @@ do
       p = { lp, names = names, methods = {}, allow = {} }
       by_pattern[r[2]] = p
       PATHS[#PATHS + 1] = p
+      local seg = assert(match(r[2], "^/v2/([^/{]+)"), "a route pattern starts with /v2/<name>")
+      BUCKETS[seg] = BUCKETS[seg] or {}
+      BUCKETS[seg][#BUCKETS[seg] + 1] = p
     end
     p.methods[r[1]] = r
     p.allow[#p.allow + 1] = r[1]
@@ -83,7 +87,7 @@ local function load(S, name, s, ctx, check_only)
 end
 
 local function find_path(p)
-  for _, path in ipairs(PATHS) do
+  for _, path in ipairs(BUCKETS[match(p, "^/v2/([^/]+)")] or PATHS) do
     local a, b = match(p, path[1])
     if a then
       if not path.names[1] then return path end -- a pattern without captures matches as a whole

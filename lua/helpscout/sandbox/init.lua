@@ -177,7 +177,7 @@ function _M:handle(req)
   elseif req.path ~= "/v2" and req.path:sub(1, 4) ~= "/v2/" then
     return control.ctl(404, { message = "Not found: the API lives under /v2 (see doc/sandbox.md)" })
   end
-  local entry = self.reqlog:add(req, self:now(), { self.cfg.client_secret, self.cfg.webhook_secret })
+  local entry = self.reqlog:add(req, self:now(), self.cfg.client_secret, self.cfg.webhook_secret)
   local f = match_fault(self, req)
   local res
   if f then

@@ -25,14 +25,22 @@ local SECRET_FIELDS = { clientsecret = true, refreshtoken = true, code = true, a
 local SECRET_HEADERS = { authorization = true, ["proxy-authorization"] = true, cookie = true,
   ["set-cookie"] = true }
 
-local function secret_name(k)
-  k = lower(gsub(k, "[%-_%s]", ""))
-  return SECRET_FIELDS[k] or find(k, "secret", 1, true) or find(k, "password", 1, true)
-    or find(k, "token$") ~= nil
+local judged = {} -- name -> is it a secret's name (names repeat: every request has the same few)
+local njudged = 0
+
+local function secret_name(name)
+  local v = judged[name]
+  if v ~= nil then return v end
+  local k = lower(gsub(name, "[%-_%s]", ""))
+  v = (SECRET_FIELDS[k] or find(k, "secret", 1, true) or find(k, "password", 1, true) or find(k, "token$")) ~= nil
+  if njudged > 10000 then judged, njudged = {}, 0 end -- bounded: names are client input
+  judged[name], njudged = v, njudged + 1
+  return v
 end
 _M.secret_name = secret_name
 
 local function redact_form(s)
+  if s == "" or not find(s, "=", 1, true) then return s end
   return (gsub(s, "([^&=]+)=([^&]*)", function(k, v)
     if v ~= "" and secret_name(wire.url_decode(k)) then return k .. "=" .. R end
     return k .. "=" .. v
@@ -59,7 +67,7 @@ local function redact_text(s)
 end
 
 local function redact_values(s, secrets)
-  if type(s) ~= "string" then return s end
+  if type(s) ~= "string" or s == "" then return s end
   for _, v in ipairs(secrets) do
     if find(s, v, 1, true) then s = gsub(s, gsub(v, "%p", "%%%0"), R) end
   end
@@ -81,15 +89,21 @@ local function redact_headers(req, secrets)
   return headers
 end
 
-local function query_map(qs)
+-- The query as logged: a map (an array for a repeated name) and the raw string, secrets redacted.
+-- One parse; the raw string is rewritten only when a secret-named parameter is in it.
+local function log_query(qs, secrets)
   local query = {}
+  if qs == "" then return query, qs end
+  local hit = false
   for _, p in ipairs((wire.parse_qs(qs))) do
-    local cur = query[p[1]]
-    if cur == nil then query[p[1]] = p[2]
-    elseif type(cur) == "table" then cur[#cur + 1] = p[2]
-    else query[p[1]] = json.array { cur, p[2] } end
+    local k, v = p[1], p[2]
+    if v ~= "" and secret_name(k) then v, hit = R, true else v = redact_values(v, secrets) end
+    local cur = query[k]
+    if cur == nil then query[k] = v
+    elseif type(cur) == "table" then cur[#cur + 1] = v
+    else query[k] = json.array { cur, v } end
   end
-  return query
+  return query, redact_values(hit and redact_form(qs) or qs, secrets)
 end
 
 -- The body as logged and its decoded form (JSON or form fields), secrets redacted.
@@ -114,23 +128,26 @@ local function log_body(req, secrets)
   return redact_values(redact_text(body), secrets), nil
 end
 
--- The values of configured secrets worth scanning for (long enough not to blank common text).
-local function scan_list(secrets)
+-- The values of configured secrets worth scanning for (long enough not to blank common text),
+-- kept while the configuration is the same.
+local function scan_list(self, a, b)
+  if self.scan_a == a and self.scan_b == b and self.scan then return self.scan end
   local out = {}
-  for _, v in pairs(secrets or {}) do
+  for _, v in ipairs { a or false, b or false } do
     if type(v) == "string" and #v >= 6 then out[#out + 1] = v end
   end
+  self.scan, self.scan_a, self.scan_b = out, a, b
   return out
 end
 
--- Logs req at time now; secrets: values to blank wherever they occur (the client secret, the
--- webhook secret). Returns the entry (the caller sets entry.status and entry.fault).
-function _M:add(req, now, secrets)
-  secrets = scan_list(secrets)
-  local qs = redact_values(redact_form(req.query_string or ""), secrets)
+-- Logs req at time now; secret1, secret2: values to blank wherever they occur (the client
+-- secret, the webhook secret). Returns the entry (the caller sets entry.status and entry.fault).
+function _M:add(req, now, secret1, secret2)
+  local secrets = scan_list(self, secret1, secret2)
+  local query, qs = log_query(req.query_string or "", secrets)
   local body, decoded = log_body(req, secrets)
   self.seq = self.seq + 1
-  local e = { seq = self.seq, method = req.method, path = redact_values(req.path, secrets), query = query_map(qs),
+  local e = { seq = self.seq, method = req.method, path = redact_values(req.path, secrets), query = query,
     raw_query = qs, headers = redact_headers(req, secrets), body = body ~= "" and body or nil,
     json = type(decoded) == "table" and decoded or nil, time = now, status = 0 }
   self.entries_[self.seq] = e

@@ -8,7 +8,7 @@ local json = require "helpscout.sandbox.json"
 
 local ipairs, type, tonumber, pcall, error = ipairs, type, tonumber, pcall, error
 local setmetatable, getmetatable, tostring = setmetatable, getmetatable, tostring
-local format, match, gsub, char = string.format, string.match, string.gsub, string.char
+local format, match, gsub, char, find = string.format, string.match, string.gsub, string.char, string.find
 local concat = table.concat
 local arr = json.array
 
@@ -46,6 +46,7 @@ end
 -- Query strings ----------------------------------------------------------------------------------
 
 function _M.url_decode(s)
+  if not find(s, "[%%+]") then return s end
   s = gsub(s, "+", " ")
   return (gsub(s, "%%(%x%x)", function(h) return char(tonumber(h, 16)) end))
 end

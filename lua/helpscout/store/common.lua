@@ -4,12 +4,11 @@
 local core = require "helpscout.core"
 local cjson = require "cjson.safe"
 
-local type, pairs, ipairs, pcall, error, select, setmetatable, tostring = type, pairs, ipairs, pcall, error, select,
-  setmetatable, tostring
+local type, pairs, ipairs, pcall, error, select, setmetatable = type, pairs, ipairs, pcall, error, select,
+  setmetatable
 local unpack = table.unpack or unpack
 local concat, sort = table.concat, table.sort
-local huge, floor = math.huge, math.floor
-local tointeger = math.tointeger or function(v) return v end
+local huge = math.huge
 
 local _M = {}
 
@@ -24,38 +23,9 @@ _M.error = new_error
 
 function _M.fail(message, fields) return nil, new_error("store", message, fields) end
 
-local TYPES = { string = "string", number = "number", integer = "number", boolean = "boolean",
-                ["function"] = "function", table = "table" }
-
--- options(fname, spec, opts) -> a copy with defaults applied; raises like the client on an
--- unknown name or a wrong type. spec = { name = {type =, default =, min =, nonempty =} }.
-local function check_options(spec, opts, fname)
-  if opts ~= nil and type(opts) ~= "table" then
-    error(("bad argument #1 to '%s' (table expected, got %s)"):format(fname, type(opts)), 3)
-  end
-  local out, names = {}, {}
-  for k in pairs(spec) do names[#names + 1] = k end
-  sort(names)
-  for k, v in pairs(opts or {}) do
-    local s = spec[k]
-    if not s then
-      error(("bad argument #1 to '%s' (unknown option '%s'; valid: %s)"):format(fname, tostring(k),
-        concat(names, ", ")), 3)
-    end
-    if s.type == "integer" and type(v) == "number" and v == floor(v) then v = tointeger(v) or v end
-    if type(v) ~= TYPES[s.type] or (s.min and v < s.min) or (s.nonempty and v == "")
-      or (s.type == "integer" and v ~= floor(v)) then
-      error(("bad argument #1 to '%s' (option '%s' must be a%s %s)"):format(fname, k,
-        s.nonempty and " non-empty" or "", s.type .. (s.min and " >= " .. s.min or "")), 3)
-    end
-    out[k] = v
-  end
-  for k, s in pairs(spec) do
-    if out[k] == nil then out[k] = s.default end
-  end
-  return out
-end
-_M.options = check_options
+-- options(spec, opts, fname) -> a copy with defaults applied; the Lua layer's one checker.
+local options = require "helpscout.options"
+function _M.options(spec, opts, fname) return options.check(spec, opts, fname, 1, 2) end
 
 local FIELDS = { access_token = "string", refresh_token = "string", token_type = "string",
                  expires_at = "number", obtained_at = "number" }

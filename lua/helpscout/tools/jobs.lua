@@ -4,13 +4,13 @@
 -- may cut) and run(hs, args, o, api) -> result | nil, err. Jobs suggest; they never write (saving
 -- a suggested reply is a `reply` call, which makes a draft by default).
 local triage = require "helpscout.triage"
-local json = require "helpscout.sandbox.json"
+local json = require "helpscout.tools.json"
 local guard = require "helpscout.tools.guard"
 local shape = require "helpscout.tools.shape"
 
 local type, ipairs, pairs, pcall, tostring, min, floor = type, ipairs, pairs, pcall, tostring, math.min, math.floor
-local getmetatable, concat = getmetatable, table.concat
-local Error = require("helpscout.core").Error
+local concat = table.concat
+local is_error = require("helpscout.core").is_error
 
 local _M = {}
 local err = guard.err
@@ -35,7 +35,7 @@ local function pull(hs, params, limit, o)
     end
   end)
   if not ok then
-    if type(e) == "table" and getmetatable(e) == Error then return nil, e end
+    if is_error(e) then return nil, e end
     return nil, err("invalid", tostring(e))
   end
   return convs
