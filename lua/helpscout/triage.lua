@@ -11,6 +11,8 @@
 --   draft_reply(conv, opts)       text, {html, topic, question, customer}        (triage.drafts)
 --   customer_summary(hs, email, opts)   summary table, or nil, err              (triage.summary)
 --   report(convs, opts)           the triage report the CLI, examples and agents share (triage.report)
+--   FIELDS, CUSTOMER_FIELDS       the members all of these read: the client's `fields` option
+--                                 for conversations (threads embedded) and customers (triage.fields)
 local text = require "helpscout.triage.text"
 local common = require "helpscout.triage.common"
 local topics = require "helpscout.triage.topics"
@@ -19,6 +21,7 @@ local priority = require "helpscout.triage.priority"
 local drafts = require "helpscout.triage.drafts"
 local summary = require "helpscout.triage.summary"
 local report = require "helpscout.triage.report"
+local fields = require "helpscout.triage.fields"
 
 local floor, rep = math.floor, string.rep
 
@@ -45,6 +48,8 @@ _M.REPLY_TEMPLATES = drafts.REPLY_TEMPLATES
 _M.customer_summary = summary.customer_summary
 _M.report = report.report
 _M.LEVELS = report.LEVELS
+_M.FIELDS = fields.conversation
+_M.CUSTOMER_FIELDS = fields.customer
 
 -- Helper shared by the CLI and examples: a bar of width w for a 0..100 score.
 function _M.bar(score, w)

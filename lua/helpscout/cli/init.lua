@@ -106,15 +106,17 @@ end
 
 -- Items of a list tool, and the last page object: one page (want_all and limit absent); up to
 -- `limit` items page by page (hs:pages, stopping as soon as it has them); or every page with
--- hs:fetch_all (in parallel). Progress goes to stderr.
-function Ctx:list(tool, params, want_all, limit)
+-- hs:fetch_all (in parallel). Progress goes to stderr. fields: decode only these members of
+-- each item (the client's per-call option), nil for everything.
+function Ctx:list(tool, params, want_all, limit, fields)
   local hs = self:client()
-  if not want_all and not limit then return Ctx.check(hs[tool](hs, params)) end
+  local call = fields and { fields = fields } or nil
+  if not want_all and not limit then return Ctx.check(hs[tool](hs, params, call)) end
   local items, last = {}, nil
   if limit then
     guarded(self, function()
       local n = 0
-      for page_items, page in hs:pages(tool, params) do
+      for page_items, page in hs:pages(tool, params, call) do
         n, last = n + 1, page
         for _, it in ipairs(page_items) do
           items[#items + 1] = it
@@ -127,7 +129,7 @@ function Ctx:list(tool, params, want_all, limit)
     return out.array(items), last
   end
   self:progress(format("fetching every page of %s (4 at a time)…", tool))
-  local all, err = hs:fetch_all(tool, params, { concurrency = 4 })
+  local all, err = hs:fetch_all(tool, params, { concurrency = 4, fields = fields })
   self:progress_done()
   return out.array(Ctx.check(all, err)), nil
 end

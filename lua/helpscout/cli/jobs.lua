@@ -23,11 +23,12 @@ local function conv_ref(number, id)
   return number and ("#" .. out.str(number)) or out.str(id)
 end
 
--- Conversations with threads: every page (fetch_all), or the first `limit`.
+-- Conversations with threads: every page (fetch_all), or the first `limit`. Only the members
+-- triage reads are decoded (triage.FIELDS): the report and the drafts read nothing else.
 local function fetch_convs(ctx, opts, limit)
   local params = { status = opts.status or "active", mailbox = opts.mailbox,
     tag = opts.tag and concat(opts.tag, ","), embed = "threads" }
-  return (ctx:list("list_conversations", params, true, limit))
+  return (ctx:list("list_conversations", params, true, limit, triage.FIELDS))
 end
 
 ---------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ local check_opts, check_conv, plural = common.check_opts, common.check_conv, com
 
 local type, pairs, ipairs, tostring, tonumber, error = type, pairs, ipairs, tostring, tonumber, error
 local setmetatable = setmetatable
-local lower, find, sub, gmatch, byte = string.lower, string.find, string.sub, string.gmatch, string.byte
+local lower, find, sub, gsub, byte = string.lower, string.find, string.sub, string.gsub, string.byte
 local floor, min, max, log = math.floor, math.min, math.max, math.log
 local sort, concat = table.sort, table.concat
 
@@ -132,14 +132,22 @@ local function word_hits(s, c, found, nfound)
 end
 
 -- The distinct words of s that begin an entry (firsts): into ctx.found; returns their number.
+-- gsub with a callback (ctx.visit, made once per context), not gmatch: see topics.vocab.
 local function scan_words(s, ctx)
+  ctx.gen, ctx.nfound = ctx.gen + 1, 0
+  gsub(s, "[%w']+", ctx.visit)
+  return ctx.nfound
+end
+
+local function word_visitor(ctx)
   local firsts, found, seen = ctx.firsts, ctx.found, ctx.seen
-  ctx.gen = ctx.gen + 1
-  local gen, n = ctx.gen, 0
-  for w in gmatch(s, "[%w']+") do
-    if firsts[w] and seen[w] ~= gen then seen[w] = gen; n = n + 1; found[n] = w end
+  return function(w)
+    if firsts[w] and seen[w] ~= ctx.gen then
+      seen[w] = ctx.gen
+      local n = ctx.nfound + 1
+      ctx.nfound, found[n] = n, w
+    end
   end
-  return n
 end
 
 ---------------------------------------------------------------------------------------------
@@ -413,6 +421,7 @@ local function new_ctx(fname, opts)
   for _, c in ipairs { ctx.urgent, ctx.follow } do
     for first in pairs(c.by_first) do ctx.firsts[first] = true end
   end
+  ctx.visit = word_visitor(ctx)
   return ctx
 end
 
@@ -424,30 +433,33 @@ end
 local RANK_OPTS = { limit = true }
 for k in pairs(PRIO_OPTS) do RANK_OPTS[k] = true end
 
--- Within one score: the longer wait first, then the lower id.
-local function by_wait(a, b)
-  local wa, wb = a.waiting or -1, b.waiting or -1
-  if wa ~= wb then return wa > wb end
-  return a.nid < b.nid
-end
-
--- Most urgent first. Scores are integers 0..100: bucketed by score, each bucket sorted by
--- wait: on the bench's 10,000 conversations 40% fewer comparisons than one sort (15 ms, not 20).
+-- Most urgent first: the score, then the longer wait, then the lower id. The sort keys are read
+-- once into arrays indexed like list (wait, nid), never stored on the results: a ninth field
+-- on every result table doubled its hash part (about 3 MB more for 10,000 conversations, and
+-- the collector's work with it). Scores are integers 0..100: bucketed by score, each bucket
+-- sorted by wait: on the bench's 10,000 conversations 40% fewer comparisons than one sort.
 local function sort_by_urgency(list)
-  local buckets = {}
-  for _, p in ipairs(list) do
+  local wait, nid, buckets = {}, {}, {}
+  for i = 1, #list do
+    local p = list[i]
+    wait[i], nid[i] = p.waiting or -1, tonumber(p.id) or 0
     local b = buckets[p.score]
     if not b then b = {}; buckets[p.score] = b end
-    b[#b + 1] = p
+    b[#b + 1] = i
   end
-  local n = 0
+  local function by_wait(x, y)
+    if wait[x] ~= wait[y] then return wait[x] > wait[y] end
+    return nid[x] < nid[y]
+  end
+  local sorted, n = {}, 0
   for score = 100, 0, -1 do
     local b = buckets[score]
     if b then
       sort(b, by_wait)
-      for i = 1, #b do n = n + 1; list[n] = b[i] end
+      for i = 1, #b do n = n + 1; sorted[n] = list[b[i]] end
     end
   end
+  return sorted
 end
 
 function _M.rank(convs, opts)
@@ -462,11 +474,10 @@ function _M.rank(convs, opts)
       error(("bad argument #1 to 'rank' (conversation #%d is a %s)"):format(i, type(conv)), 2)
     end
     local p = priority(conv, ctx)
-    p.conversation, p.id, p.nid = conv, conv.id, tonumber(conv.id) or 0
+    p.conversation, p.id = conv, conv.id
     out[#out + 1] = p
   end
-  sort_by_urgency(out)
-  for _, p in ipairs(out) do p.nid = nil end
+  out = sort_by_urgency(out)
   for i = #out, (opts.limit or #out) + 1, -1 do out[i] = nil end
   return out
 end

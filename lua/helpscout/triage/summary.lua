@@ -2,12 +2,14 @@
 --   customer_summary(hs, email, opts)   summary table, or nil, err
 -- The only triage module that talks to Help Scout. It pages with the client's iterators
 -- (hs:pages), so every page of the customer search is read and a failure on any page is
--- returned as nil, err, never a silently short summary. Stages: find the customer records,
--- fetch their conversations, order them by activity, one row per conversation, the text.
+-- returned as nil, err, never a silently short summary; only the members triage reads are
+-- decoded (triage.fields). Stages: find the customer records, fetch their conversations, order
+-- them by activity, one row per conversation, the text.
 local text = require "helpscout.triage.text"
 local topics = require "helpscout.triage.topics"
 local priority = require "helpscout.triage.priority"
 local common = require "helpscout.triage.common"
+local fields = require "helpscout.triage.fields"
 local str, person_name, first_name = common.str, common.person_name, common.first_name
 local threads_of, role_of, check_opts = common.threads_of, common.role_of, common.check_opts
 local plural, customer_emails, resolve_now, err = common.plural, common.customer_emails, common.resolve_now, common.err
@@ -35,7 +37,7 @@ end
 -- Every customer record with exactly this e-mail (case-insensitive), by id.
 local function find_customers(hs, email)
   local found = {}
-  for items in hs:pages("list_customers", { query = common.email_query(email) }) do
+  for items in hs:pages("list_customers", { query = common.email_query(email) }, { fields = fields.customer }) do
     for _, c in ipairs(items) do
       if common.has_email(c, email) then found[#found + 1] = c end
     end
@@ -51,7 +53,7 @@ local function fetch_conversations(hs, found, limit)
   for _, c in ipairs(found) do
     local n = 0
     local params = { status = "all", embed = "threads", query = format("(customerIds:%d)", tonumber(c.id)) }
-    for items in hs:pages("list_conversations", params) do
+    for items in hs:pages("list_conversations", params, { fields = fields.conversation }) do
       for _, conv in ipairs(items) do
         if conv.id ~= nil and not seen[conv.id] then
           seen[conv.id] = true; convs[#convs + 1] = conv; n = n + 1

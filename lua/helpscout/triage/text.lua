@@ -173,6 +173,8 @@ do
     k[#k + 1] = c[2]
   end
 end
+local CUT_KEY = {} -- the keys alone, for the scan every text goes through
+for i, k in ipairs(CUT_KEYS) do CUT_KEY[i] = k.key end
 
 -- light = true: for classification, skips the sign-off tail and blank-line tidying.
 function _M.strip_quoted(text, light)
@@ -180,8 +182,8 @@ function _M.strip_quoted(text, light)
   if text == "" then return "" end
   local s = text
   local any = false
-  for i = 1, #CUT_KEYS do
-    if find(s, CUT_KEYS[i].key, 1, true) then any = true; break end
+  for i = 1, #CUT_KEY do
+    if find(s, CUT_KEY[i], 1, true) then any = true; break end
   end
   if any then
     s = "\n" .. text .. "\n"

@@ -22,11 +22,14 @@ local _M = {}
 -- those the lexicon does not know go to TT once, at their highest weight w.
 local function add_terms(C, f, arr, n, w)
   local names, d, term_ok, known = f.names, f.mark, C.vocab.term_ok, C.known
-  local TT, TW, AT, tseen, aseen = C.TT, C.TW, C.AT, C.tseen, C.aseen
+  local TT, TW, AT, tseen, aseen, ok = C.TT, C.TW, C.AT, C.tseen, C.aseen, C.term_ok
   local tstart = C.ts[d]
   for i = 1, n do
     local t = arr[i]
-    if term_ok(t) and names[t] ~= d then
+    -- term_ok's verdicts cached here: one call per distinct stem, not per token
+    local tok = ok[t]
+    if tok == nil then tok = term_ok(t); ok[t] = tok end
+    if tok and names[t] ~= d then
       if aseen[t] ~= d then aseen[t] = d; C.an = C.an + 1; AT[C.an] = t end
       if not known[t] then
         local k = tseen[t]
@@ -71,7 +74,7 @@ function _M.read(convs, lex, v)
   local C = { N = N, lex = lex, ntop = #lex.topics, known = lex.known, vocab = v,
     conv = {}, best = {}, second = {}, bi = {}, placed = {}, SC = {},
     TT = {}, TW = {}, ts = {}, tn = 0, AT = {}, as = {}, an = 0, HK = {}, HT = {}, hs = {}, hn = 0,
-    tseen = {}, aseen = {}, tag_tokens = {} }
+    tseen = {}, aseen = {}, term_ok = {}, tag_tokens = {} }
   local f, score, hits = { names = {} }, {}, {}
   for d = 1, N do
     local conv = convs[d]
@@ -81,7 +84,7 @@ function _M.read(convs, lex, v)
     read_one(C, d, conv, f, score, hits)
   end
   C.ts[N + 1], C.as[N + 1], C.hs[N + 1] = C.tn + 1, C.an + 1, C.hn + 1
-  C.tseen, C.aseen, C.tag_tokens = nil, nil, nil
+  C.tseen, C.aseen, C.term_ok, C.tag_tokens = nil, nil, nil, nil
   return C
 end
 
