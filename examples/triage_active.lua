@@ -9,7 +9,8 @@ local triage = require "helpscout.triage"
 local limit = tonumber(arg and arg[1]) or 10
 local hs = helpscout.new()
 
-local convs, err = hs:fetch_all("list_conversations", { status = "active", embed = "threads" }, { concurrency = 4 })
+local convs, err = hs:fetch_all("list_conversations", { status = "active", embed = "threads" },
+  { concurrency = 4, fields = triage.FIELDS }) -- decode only what triage reads
 if not convs then
   io.stderr:write(tostring(err), "\n")
   os.exit(1)

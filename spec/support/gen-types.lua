@@ -1,3 +1,4 @@
+-- luacheck: no max line length
 -- Writes types/helpscout.lua (LuaLS ---@meta) from the engine's tool table (core.schema) and the
 -- error registry (core.kinds), so the editor types cannot drift from the code:
 --   lua5.4 spec/support/gen-types.lua > types/helpscout.lua

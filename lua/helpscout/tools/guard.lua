@@ -117,7 +117,7 @@ local function copy(t)
   return c
 end
 
-local function chain(hs, name, a, mailboxes)
+local function chain(hs, name, a, mailboxes, call)
   local i, f, s, v = 0, nil, nil, nil
   return function()
     while true do
@@ -130,22 +130,22 @@ local function chain(hs, name, a, mailboxes)
       if i > #mailboxes then return nil end
       local q = copy(a)
       q.mailbox = mailboxes[i]
-      f, s, v = hs:pages(name, q)
+      f, s, v = hs:pages(name, q, call)
     end
   end
 end
 
 function _M.scoped_client(hs, o, specs)
   local proxy = {}
-  function proxy.pages(_, name, p)
+  function proxy.pages(_, name, p, call) -- call: per-call options ({fields =}), passed through
     local a = copy(p)
     local al = _M.allowlist(o)
     if name == "list_customers" and al and #al.list > 1 and a.mailbox == nil then
-      return chain(hs, name, a, al.list)
+      return chain(hs, name, a, al.list, call)
     end
     local ok, e = _M.scope(specs[name], a, o)
     if not ok then error(e, 0) end
-    return hs:pages(name, a)
+    return hs:pages(name, a, call)
   end
   return proxy
 end

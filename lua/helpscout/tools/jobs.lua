@@ -24,7 +24,8 @@ local function arr(t) return json.array(t or {}) end
 local function pull(hs, params, limit, o)
   local convs = {}
   local ok, e = pcall(function()
-    for items, page in hs:pages("list_conversations", params) do
+    -- only what triage and the slim outputs read is decoded (triage.FIELDS)
+    for items, page in hs:pages("list_conversations", params, { fields = triage.FIELDS }) do
       for _, c in ipairs(items) do
         if #convs < limit then convs[#convs + 1] = c end
       end
