@@ -4,6 +4,7 @@
 -- ones, at the public function's caller.
 --
 --   local o = options.check(spec, opts, fname, argn?, level?)  -> a copy, defaults applied
+--   options.validate(spec, opts, fname, argn?, level?)         -> opts, checked, not copied
 --   spec = { name = "string" | true | { type =, default =, min =, max =, nonempty = } }
 --   types: string, number, integer, boolean, function, table, any (true means any)
 local type, pairs, error, tostring = type, pairs, error, tostring
@@ -24,6 +25,7 @@ local function names_of(spec)
 end
 
 local function describe(s)
+  if s.type == "integer" and s.min == 0 and not s.max then return "a non-negative integer" end
   return (s.nonempty and "a non-empty " or (s.type == "integer" and "an " or "a ")) .. s.type
     .. (s.min and (" >= " .. s.min) or "") .. (s.max and (" <= " .. s.max) or "")
 end
@@ -45,13 +47,12 @@ local function normal(s)
   return s
 end
 
-function _M.check(spec, opts, fname, argn, level)
-  argn, level = argn or 1, (level or 2) + 1
+-- Checks every key of opts against spec; calls put(k, v) for each (with integers normalised).
+local function each_checked(spec, opts, fname, argn, level, put)
   local where = ("bad argument #%d to '%s' "):format(argn, fname)
   if opts ~= nil and type(opts) ~= "table" then
     error(where .. ("(table expected, got %s)"):format(type(opts)), level)
   end
-  local out = {}
   for k, v in pairs(opts or {}) do
     local s = spec[k] ~= nil and normal(spec[k]) or nil
     if not s then
@@ -60,12 +61,25 @@ function _M.check(spec, opts, fname, argn, level)
     if s.type == "integer" and type(v) == "number" and v == floor(v) then v = tointeger(v) or v end
     local why = misfit(s, v)
     if why then error(where .. ("(option '%s' must be %s)"):format(k, why), level) end
-    out[k] = v
+    if put then put(k, v) end
   end
+end
+
+-- check(spec, opts, fname, argn?, level?) -> a copy of opts with the defaults applied
+function _M.check(spec, opts, fname, argn, level)
+  local out = {}
+  each_checked(spec, opts, fname, argn or 1, (level or 2) + 2, function(k, v) out[k] = v end)
   for k, s in pairs(spec) do
     if out[k] == nil and type(s) == "table" then out[k] = s.default end
   end
   return out
+end
+
+-- validate(spec, opts, fname, argn?, level?) -> opts itself (or {} for nil), unchanged: for hot
+-- paths that must not copy (triage.priority runs once per conversation)
+function _M.validate(spec, opts, fname, argn, level)
+  each_checked(spec, opts, fname, argn or 1, (level or 2) + 2)
+  return opts or {}
 end
 
 return _M

@@ -18,12 +18,13 @@
 --   and a constant-time compare; a bad or missing signature answers 401 and the user's function
 --   is not called. No secret, token or signature is ever written to a response or the error log.
 local core = require "helpscout.core"
+local options = require "helpscout.options"
 local cjson = require "cjson.safe"
 local http = require "helpscout.resty.http"
 local shdict = require "helpscout.resty.shdict"
 
 local ngx = ngx -- luacheck: ignore
-local type, pairs, pcall, error, tostring, setmetatable = type, pairs, pcall, error, tostring, setmetatable
+local type, pcall, error, tostring, setmetatable = type, pcall, error, tostring, setmetatable
 
 local _M = {}
 
@@ -47,11 +48,7 @@ end
 
 local function check_table(fname, opts, spec)
   if type(opts) ~= "table" then error(("bad argument #1 to '%s' (table expected)"):format(fname), 3) end
-  for k, v in pairs(opts) do
-    local want = spec[k]
-    if not want then error(("bad argument #1 to '%s' (unknown option '%s')"):format(fname, tostring(k)), 3) end
-    if type(v) ~= want then error(("bad argument #1 to '%s' (option '%s' must be a %s)"):format(fname, k, want), 3) end
-  end
+  options.validate(spec, opts, fname, 1, 4) -- the one Lua checker (helpscout.options)
 end
 
 local OAUTH = { client_id = "string", client_secret = "string", base_url = "string",

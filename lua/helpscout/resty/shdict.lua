@@ -18,11 +18,12 @@
 --   taken inside (processes on other hosts or outside nginx).
 -- * The rate budget is the stores' one rule (helpscout.store.budget) applied to a state kept in
 --   the dict, under a short cross-worker mutex that is never held across a yield.
+local options = require "helpscout.options"
 local cjson = require "cjson.safe"
 local core = require "helpscout.core"
 
 local ngx = ngx -- luacheck: ignore
-local type, pairs, pcall, error, select, setmetatable, tostring = type, pairs, pcall, error, select,
+local type, pcall, error, select, setmetatable, tostring = type, pcall, error, select,
   setmetatable, tostring
 local unpack = table.unpack or unpack -- luacheck: ignore 113
 local running = coroutine.running
@@ -46,21 +47,11 @@ local function now()
   return ngx.now()
 end
 
-local OPTS = { durable = "table", key = "string", lock_timeout = "number", lock_ttl = "number" }
+local OPTS = { durable = "table", key = "string", lock_timeout = { type = "number", min = 0.001 },
+  lock_ttl = { type = "number", min = 0.001 } }
 
 local function check_opts(opts)
-  if opts ~= nil and type(opts) ~= "table" then
-    error("bad argument #2 to 'shdict' (table expected, got " .. type(opts) .. ")", 3)
-  end
-  for k, v in pairs(opts or {}) do
-    if not OPTS[k] then
-      error(("bad argument #2 to 'shdict' (unknown option '%s'; valid: durable, key, lock_timeout, "
-        .. "lock_ttl)"):format(tostring(k)), 3)
-    end
-    if type(v) ~= OPTS[k] or (OPTS[k] == "number" and v <= 0) then
-      error(("bad argument #2 to 'shdict' (option '%s' must be a %s)"):format(k, OPTS[k]), 3)
-    end
-  end
+  options.validate(OPTS, opts, "shdict", 2, 4) -- the one Lua checker (helpscout.options)
   local d = opts and opts.durable
   if d and not (type(d.load) == "function" and type(d.save) == "function") then
     error("bad argument #2 to 'shdict' (option 'durable' must be a store: load, save, lock)", 3)

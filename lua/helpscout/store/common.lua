@@ -25,7 +25,10 @@ function _M.fail(message, fields) return nil, new_error("store", message, fields
 
 -- options(spec, opts, fname) -> a copy with defaults applied; the Lua layer's one checker.
 local options = require "helpscout.options"
-function _M.options(spec, opts, fname) return options.check(spec, opts, fname, 1, 2) end
+function _M.options(spec, opts, fname)
+  local o = options.check(spec, opts, fname, 1, 3)
+  return o -- (not a tail call: the error level counts this frame)
+end
 
 local FIELDS = { access_token = "string", refresh_token = "string", token_type = "string",
                  expires_at = "number", obtained_at = "number" }

@@ -2,31 +2,19 @@
 -- decided once here: option checks, who a person is, a conversation's threads and who wrote each,
 -- a customer's e-mails, HTML escaping, "now", and the error constructor.
 local text = require "helpscout.triage.text"
+local options = require "helpscout.options"
 
-local type, pairs, ipairs, tostring, error, setmetatable = type, pairs, ipairs, tostring, error, setmetatable
+local type, ipairs, error, setmetatable = type, ipairs, error, setmetatable
 local gsub = string.gsub
-local sort, concat = table.sort, table.concat
+local concat = table.concat
 
 local _M = {}
 
--- Strict option tables: unknown keys raise naming the valid ones. Returns opts or {}.
--- level: the caller's caller (the public function's caller) by default.
+-- Strict option tables: unknown keys raise naming the valid ones (helpscout.options, the Lua
+-- layer's one checker). Returns opts or {}; level: the public function's caller by default.
 function _M.check_opts(fname, argn, opts, valid, level)
-  level = level or 3
-  if opts == nil then return {} end
-  if type(opts) ~= "table" then
-    error(("bad argument #%d to '%s' (table expected, got %s)"):format(argn, fname, type(opts)), level)
-  end
-  for k in pairs(opts) do
-    if not valid[k] then
-      local names = {}
-      for n in pairs(valid) do names[#names + 1] = n end
-      sort(names)
-      error(("bad argument #%d to '%s' (unknown option '%s'; valid: %s)")
-        :format(argn, fname, tostring(k), concat(names, ", ")), level)
-    end
-  end
-  return opts
+  local o = options.validate(valid, opts, fname, argn, level or 3)
+  return o -- (not a tail call: the error level counts this frame)
 end
 
 function _M.check_conv(fname, conv)

@@ -13,12 +13,12 @@
 -- Every array is tagged with helpscout.core's array metatable when the core provides one, so
 -- a JSON encoder that honours it keeps `[]` for empty lists (reasons, keywords, ...).
 local topics = require "helpscout.triage.topics"
+local options = require "helpscout.options"
 local priority = require "helpscout.triage.priority"
 local text = require "helpscout.triage.text"
 
-local type, pairs, ipairs, tostring, pcall, error = type, pairs, ipairs, tostring, pcall, error
-local setmetatable, require, floor = setmetatable, require, math.floor
-local sort, concat = table.sort, table.concat
+local type, pairs, ipairs, pcall, error = type, pairs, ipairs, pcall, error
+local setmetatable, require = setmetatable, require
 
 local _M = {}
 
@@ -36,33 +36,15 @@ local function array(t)
 end
 _M.array = array
 
-local OPTS = { now = true, limit = true, topics = true, priority = true }
+-- now: epoch seconds or an ISO time
+local OPTS = { now = true, limit = { type = "integer", min = 0 }, topics = "table", priority = "table" }
 
 local function check(convs, opts)
   if type(convs) ~= "table" then
     error("bad argument #1 to 'report' (table of conversations expected, got " .. type(convs) .. ")", 3)
   end
-  if opts == nil then return {} end
-  if type(opts) ~= "table" then error("bad argument #2 to 'report' (table expected)", 3) end
-  for k in pairs(opts) do
-    if not OPTS[k] then
-      local names = {}
-      for n in pairs(OPTS) do names[#names + 1] = n end
-      sort(names)
-      error(("bad argument #2 to 'report' (unknown option '%s'; valid: %s)")
-        :format(tostring(k), concat(names, ", ")), 3)
-    end
-  end
-  local limit = opts.limit
-  if limit ~= nil and (type(limit) ~= "number" or limit < 0 or limit ~= floor(limit)) then
-    error("bad argument #2 to 'report' (option 'limit' must be a non-negative integer)", 3)
-  end
-  for _, k in ipairs { "topics", "priority" } do
-    if opts[k] ~= nil and type(opts[k]) ~= "table" then
-      error(("bad argument #2 to 'report' (option '%s' must be a table)"):format(k), 3)
-    end
-  end
-  return opts
+  local o = options.validate(OPTS, opts, "report", 2, 3)
+  return o -- (not a tail call: the error level counts this frame)
 end
 
 local function level_counts() return { urgent = 0, high = 0, normal = 0, low = 0 } end
