@@ -40,12 +40,7 @@ function M.is_integer(v)
 end
 
 -- A loopback port nothing listens on right now (bound, read, released).
-function M.free_port()
-  local s = assert(socket.bind("127.0.0.1", 0))
-  local _, port = s:getsockname()
-  s:close()
-  return tonumber(port)
-end
+M.free_port = require("support.proc").free_port
 
 local function shq(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 
