@@ -193,7 +193,9 @@ local scenarios = {
         assert.equal("DONE", kn[1]:step(out).action)
       end
       assert.equal(0, eng:rate().remaining)
-      assert.equal("SEND", eng:call("list_users"):step{ now = T0 + 4 }.action) -- the probe
+      -- kept in a local: a call collected while in flight gives its probe (and budget) back
+      local probe = eng:call("list_users")
+      assert.equal("SEND", probe:step{ now = T0 + 4 }.action) -- the probe
       assert.equal("WAIT", eng:call("list_users"):step{ now = T0 + 4 }.action)
     end },
   { name = "pacing: the probe's answer sets the count afresh (the window reset unseen)", steps = {
