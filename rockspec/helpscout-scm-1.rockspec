@@ -102,6 +102,7 @@ build = {
     ["helpscout.triage"] = "lua/helpscout/triage.lua",
     ["helpscout.triage.common"] = "lua/helpscout/triage/common.lua",
     ["helpscout.triage.drafts"] = "lua/helpscout/triage/drafts.lua",
+    ["helpscout.triage.fields"] = "lua/helpscout/triage/fields.lua",
     ["helpscout.triage.html"] = "lua/helpscout/triage/html.lua",
     ["helpscout.triage.lexicon"] = "lua/helpscout/triage/lexicon.lua",
     ["helpscout.triage.priority"] = "lua/helpscout/triage/priority.lua",
