@@ -219,4 +219,33 @@ describe("bin/helpscout auth and listen", function()
     assert.are.equal(2, refused)
     assert.is_nil(table.concat(lines, "\n"):find(secret, 1, true))
   end)
+
+  it("receives the sandbox's own signed webhooks for its writes (helpscout listen)", function()
+    local lport = free_port()
+    local secret = "whsec-sandbox-456"
+    local outf = os.tmpname()
+    local p = assert(io.popen(("%s lua5.4 bin/helpscout listen --port %d --secret %s --limit 2 >%s 2>&1; echo \"__rc=$?\""):format(
+      env(), lport, shq(secret), shq(outf))))
+    socket.sleep(0.5) -- the listener binds before the first delivery (deliveries retry anyway)
+    sb:config { webhook_url = ("http://127.0.0.1:%d/"):format(lport), webhook_secret = secret }
+    local hs = require("helpscout").new { client_id = sb.client_id, client_secret = sb.client_secret, base_url = sb.url }
+    local items = assert(hs:list_conversations { status = "active" })
+    local id = items[1].id
+    assert(hs:add_note(id, "checked with the customer"))
+    assert(hs:update_tags(id, { "vip" }))
+    hs:close()
+    local rc = tonumber(p:read("*a"):match("__rc=(%d+)"))
+    p:close()
+    sb:config { webhook_url = false, webhook_secret = false }
+    assert.are.equal(0, rc)
+    local events = {}
+    for l in (slurp(outf) or ""):gmatch("[^\n]+") do
+      if l:sub(1, 1) == "{" then events[#events + 1] = cjson.decode(l) end
+    end
+    os.remove(outf)
+    assert.are.equal(2, #events)
+    assert.are.equal("convo.note.created", events[1].event)
+    assert.are.equal("convo.tags", events[2].event)
+    assert.are.equal(id, events[2].data.id)
+  end)
 end)
