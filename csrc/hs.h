@@ -34,6 +34,7 @@
 #define HS_ERROR_MT "helpscout.Error"
 #define HS_ACTION_MT "helpscout.Action"
 #define HS_RENEW_KEY "helpscout.renew"
+#define HS_BUDGET_KEY "helpscout.store.budget"
 #define HS_DEFAULT_BASE "https://api.helpscout.net"
 #define HS_AUTHORIZE_BASE "https://secure.helpscout.net/authentication/authorizeClientApplication"
 #define HS_TOKEN_PATH "/v2/oauth2/token"
@@ -349,6 +350,7 @@ hs_lcall *hs_lcall_new(lua_State *L, int eng, const hs_tool *t); /* pushes it */
 hs_engine *hs_engine_new(lua_State *L, int opts, int have_store); /* pushes the userdata */
 void hs_outcome_read(lua_State *L, int idx, hs_resp *r); /* a Lua outcome table -> r */
 void hs_send_push(lua_State *L, const hs_engine *e, const hs_req *q); /* a SEND action */
+const char *hs_req_auth(const hs_engine *e, const hs_req *q); /* its Authorization, or NULL */
 hs_engine *hs_engine_check(lua_State *L, int idx);
 
 /* ---- paging rules, hs_pager.c ---- */
@@ -422,7 +424,7 @@ int hs_curl_setup(hs_client *c, CURL *h, hs_resp *resp);
 int hs_curl_prepare(CURL *h, const char *auth, const hs_req *q, hs_resp *resp,
                     struct curl_slist **hdrs);
 void hs_curl_done(CURL *h, CURLcode rc, hs_resp *resp);
-void hs_curl_perform(hs_client *c, const hs_req *q, hs_resp *resp);
+void hs_curl_perform(hs_client *c, const hs_req *q, const char *auth, hs_resp *resp);
 
 /* ---- iterators (hs_iter.c) ---- */
 int hs_l_each(lua_State *L);

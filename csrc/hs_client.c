@@ -186,7 +186,6 @@ static int l_send(lua_State *L) {
   hs_req *q = &c->sreq;
   const char *auth = NULL, *s;
   size_t n;
-  CURLcode rc;
   if (c->closed) return luaL_error(L, "helpscout: the client is closed");
   luaL_checktype(L, 1, LUA_TTABLE);
   lua_settop(L, 1);
@@ -213,20 +212,30 @@ static int l_send(lua_State *L) {
     auth = lua_tostring(L, -1);
   }
   q->token = auth == NULL;
-  if (hs_curl_prepare(c->easy, auth, q, &c->resp, &c->hdrs) != 0) {
-    c->resp.transport = HS_TX_NETWORK;
-    strcpy(c->resp.errmsg, "could not prepare the request (out of memory)");
-  } else {
-    rc = curl_easy_perform(c->easy);
-    hs_curl_done(c->easy, rc, &c->resp);
-  }
-  curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
-  curl_slist_free_all(c->hdrs);
-  c->hdrs = NULL;
+  hs_curl_perform(c, q, auth, &c->resp);
   hs_buf_wipe(&q->body); /* a grant body carries the client secret */
   push_outcome(L, &c->resp);
   hs_buf_wipe(&c->resp.body); /* a grant answer carries tokens */
   return 1;
+}
+
+/* Pushes module[field] (a rule written once in Lua for every driver), required on first use and
+ * kept in the registry under key. Raises when the module cannot be loaded. */
+static void push_rule(lua_State *L, const char *key, const char *module, const char *field) {
+  lua_getfield(L, LUA_REGISTRYINDEX, key);
+  if (lua_istable(L, -1)) {
+    lua_getfield(L, -1, field);
+    lua_remove(L, -2);
+    return;
+  }
+  lua_pop(L, 1);
+  lua_getglobal(L, "require");
+  lua_pushstring(L, module);
+  lua_call(L, 1, 1);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, LUA_REGISTRYINDEX, key);
+  lua_getfield(L, -1, field);
+  lua_remove(L, -2);
 }
 
 /* Runs helpscout.renew.run(engine, store, action, send, on_token) for a TOKEN action. 1 ok; 0
@@ -234,17 +243,7 @@ static int l_send(lua_State *L) {
  * after the client is usable again: the new token is already adopted. */
 int hs_renew(lua_State *L, int client, hs_client *c, const hs_action *a) {
   int top = lua_gettop(L);
-  lua_getfield(L, LUA_REGISTRYINDEX, HS_RENEW_KEY);
-  if (!lua_isfunction(L, -1)) {
-    lua_pop(L, 1);
-    lua_getglobal(L, "require");
-    lua_pushliteral(L, "helpscout.renew");
-    lua_call(L, 1, 1);
-    lua_getfield(L, -1, "run");
-    lua_remove(L, -2);
-    lua_pushvalue(L, -1);
-    lua_setfield(L, LUA_REGISTRYINDEX, HS_RENEW_KEY);
-  }
+  push_rule(L, HS_RENEW_KEY, "helpscout.renew", "run");
   hs_getuservalue(L, client);
   lua_getfield(L, -1, "engine");
   lua_getfield(L, -2, "store");
@@ -270,37 +269,26 @@ int hs_renew(lua_State *L, int client, hs_client *c, const hs_action *a) {
 }
 
 void hs_budget(lua_State *L, int client, hs_client *c, const char *what, long cost) {
-  int top = lua_gettop(L);
+  int top = lua_gettop(L), gate = strcmp(what, "gate") == 0;
   if (!c->budget) return;
-  lua_getglobal(L, "require");
-  lua_pushliteral(L, "helpscout.store.budget");
-  if (lua_pcall(L, 1, 1, 0) != 0) goto done;
-  lua_getfield(L, -1, what);
+  push_rule(L, HS_BUDGET_KEY, "helpscout.store.budget", what); /* gate(store, cost) or share */
   hs_getuservalue(L, client);
   lua_getfield(L, -1, "store");
   lua_replace(L, -2);
-  if (strcmp(what, "gate") == 0) {
+  if (gate) {
     lua_pushinteger(L, cost);
-    lua_getglobal(L, "require");
-    lua_pushliteral(L, "helpscout.core");
-    if (lua_pcall(L, 1, 1, 0) != 0) goto done;
-    lua_getfield(L, -1, "sys");
-    lua_getfield(L, -1, "sleep");
-    lua_getfield(L, -2, "now");
-    lua_remove(L, -3);
-    lua_remove(L, -3);
-    lua_pcall(L, 4, 0, 0);
+    lua_pcall(L, 2, 0, 0);
   } else {
     hs_getuservalue(L, client);
     lua_getfield(L, -1, "engine");
     lua_replace(L, -2);
     lua_getfield(L, -1, "rate");
     lua_insert(L, -2);
-    if (lua_pcall(L, 1, 1, 0) != 0) goto done;
-    lua_pushnumber(L, (lua_Number)hs_epoch());
-    lua_pcall(L, 3, 0, 0);
+    if (lua_pcall(L, 1, 1, 0) == 0) {
+      lua_pushnumber(L, (lua_Number)hs_epoch());
+      lua_pcall(L, 3, 0, 0);
+    }
   }
-done:
   lua_settop(L, top); /* a budget is an optimisation: its failures never fail the call */
 }
 
@@ -312,7 +300,7 @@ int hs_client_run(lua_State *L, int client, hs_client *c, hs_call *k, hs_action 
     switch (a->type) {
     case HS_SEND:
       hs_budget(L, client, c, "gate", k->cost);
-      hs_curl_perform(c, &k->req, &c->resp);
+      hs_curl_perform(c, &k->req, hs_req_auth(c->e, &k->req), &c->resp);
       input = HS_IN_RESPONSE;
       break;
     case HS_WAIT:
@@ -404,7 +392,7 @@ int hs_l_exchange_code(lua_State *L) {
   c = client_new(L, 3); /* 4 */
   ok = hs_token_request(L, c->e, &c->e->treq, code);
   if (ok) {
-    hs_curl_perform(c, &c->e->treq, &c->resp);
+    hs_curl_perform(c, &c->e->treq, NULL, &c->resp);
     hs_buf_wipe(&c->e->treq.body);
     ok = hs_token_answer(L, c->e, &c->e->treq, &c->resp, hs_epoch());
   }

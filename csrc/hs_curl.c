@@ -177,11 +177,10 @@ void hs_curl_done(CURL *h, CURLcode rc, hs_resp *resp) {
   }
 }
 
-/* One request on the client's reused easy handle. The header list (it carries the bearer
- * token) is freed as soon as the transfer is over. */
-void hs_curl_perform(hs_client *c, const hs_req *q, hs_resp *resp) {
+/* One request on the client's reused easy handle, with the Authorization value auth (or none).
+ * The header list (it carries the bearer token) is freed as soon as the transfer is over. */
+void hs_curl_perform(hs_client *c, const hs_req *q, const char *auth, hs_resp *resp) {
   CURLcode rc;
-  const char *auth = q->token ? NULL : c->e->tok.auth.p;
   if (hs_curl_prepare(c->easy, auth, q, resp, &c->hdrs) != 0) {
     resp->transport = HS_TX_NETWORK;
     strcpy(resp->errmsg, "could not prepare the request (out of memory)");

@@ -154,6 +154,11 @@ static void set_s(lua_State *L, const char *k, const char *v) {
   lua_setfield(L, -2, k);
 }
 
+/* The Authorization value q carries: the bearer token, except on the token endpoint. */
+const char *hs_req_auth(const hs_engine *e, const hs_req *q) {
+  return q->token ? NULL : e->tok.auth.p;
+}
+
 /* A SEND action for q as a table: what to write, exactly (doc/engine.md). */
 void hs_send_push(lua_State *L, const hs_engine *e, const hs_req *q) {
   lua_createtable(L, 0, 8);
@@ -165,7 +170,7 @@ void hs_send_push(lua_State *L, const hs_engine *e, const hs_req *q) {
   set_s(L, "Accept", "application/hal+json, application/json");
   set_s(L, "User-Agent", e->user_agent);
   if (q->ctype) set_s(L, "Content-Type", q->ctype);
-  if (!q->token && e->tok.auth.p) set_s(L, "Authorization", e->tok.auth.p);
+  if (hs_req_auth(e, q)) set_s(L, "Authorization", hs_req_auth(e, q));
   lua_setfield(L, -2, "headers");
   if (q->body.p && q->ctype) {
     lua_pushlstring(L, q->body.p, q->body.n);

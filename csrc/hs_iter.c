@@ -130,7 +130,7 @@ static int drive(lua_State *L, int client, hs_client *c, int p, hs_slot *s, int 
     if (input == HS_IN_RESPONSE && s->resp.transport == HS_TX_OK) hs_budget(L, client, c, "share", 0);
     switch (a.type) {
     case HS_SEND: {
-      const char *auth = s->call.req.token ? NULL : c->e->tok.auth.p;
+      const char *auth = hs_req_auth(c->e, &s->call.req);
       hs_budget(L, client, c, "gate", s->call.cost);
       if (hs_curl_prepare(s->easy, auth, &s->call.req, &s->resp, &s->hdrs) != 0 ||
           curl_multi_add_handle(c->multi, s->easy) != CURLM_OK)

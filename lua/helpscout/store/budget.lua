@@ -48,7 +48,7 @@ _M.fields = { "remaining", "reset_at", "seen_at", "probe_at" }
 local load_chunk = loadstring or load -- luacheck: ignore 113 (loadstring exists under LuaJIT)
 _M.apply = assert(load_chunk(_M.source .. "\nreturn budget", "=budget"))()
 
-local type, error, pcall = type, error, pcall
+local type, error, pcall, require = type, error, pcall, require
 
 -- Argument checks shared by every store's spend/observe (programmer errors raise).
 function _M.check_spend(cost, now)
@@ -68,13 +68,17 @@ end
 
 -- The driver's side of a shared budget, the same for every driver (the libcurl client calls it
 -- from C with core.sys.sleep, OpenResty with ngx.sleep):
---   budget.gate(store, cost, sleep, clock)  before a SEND: waits until the shared budget allows
+--   budget.gate(store, cost, sleep?, clock?) before a SEND: waits until the shared budget allows
 --                                           it (store:spend), then returns; a store error is
 --                                           returned (the request goes ahead on the engine's
 --                                           own pacing: a budget is an optimisation, not a lock)
 --   budget.share(store, rate, now)          after a response: the engine's view (eng:rate())
 --                                           becomes every process's (store:observe)
 function _M.gate(store, cost, sleep, clock)
+  if not sleep then
+    local sys = require("helpscout.core").sys -- the libcurl client's clock (OpenResty passes ngx's)
+    sleep, clock = sys.sleep, sys.now
+  end
   local waited = 0
   while true do
     local ok, wait = pcall(store.spend, store, cost, clock())
