@@ -20,37 +20,8 @@ local function same(a, b)
   return true
 end
 
-local function tree(fields, embedded)
-  local root = { kids = {} }
-  local function add(at, path)
-    for name in path:gmatch("[^.]+") do
-      if at.all then return end
-      at.kids[name] = at.kids[name] or { kids = {} }
-      at = at.kids[name]
-    end
-    at.all = true
-  end
-  add(root, "_links"); add(root, "page")
-  local base = root
-  if embedded then
-    root.kids._embedded = root.kids._embedded or { kids = {} }
-    root.kids._embedded.kids[embedded] = { kids = {} }
-    base = root.kids._embedded.kids[embedded]
-  end
-  for _, f in ipairs(fields) do add(base, f) end
-  return root
-end
-
-local function project(v, node)
-  if node.all or type(v) ~= "table" then return v end
-  local out = getmetatable(v) == core.array and setmetatable({}, core.array) or {}
-  if getmetatable(v) == core.array then
-    for i = 1, #v do out[i] = project(v[i], node) end
-  else
-    for k, x in pairs(v) do if node.kids[k] then out[k] = project(x, node.kids[k]) end end
-  end
-  return out
-end
+local ref = dofile("spec/support/json_ref.lua") -- the reference projection, shared with spec/json_spec.lua
+local tree, project = ref.tree, ref.project
 
 local LIST, SINGLE = tree(M.fields, "conversations"), tree(M.fields)
 

@@ -80,40 +80,8 @@ local function count_arrays(v, n)
 end
 
 -- The reference projection (hs.h): a tree of names; `all` keeps a whole value.
-local function tree(fields, embedded)
-  local root = { kids = {} }
-  local function add(at, path)
-    for name in path:gmatch("[^.]+") do
-      if at.all then return end
-      at.kids[name] = at.kids[name] or { kids = {} }
-      at = at.kids[name]
-    end
-    at.all = true
-  end
-  add(root, "_links"); add(root, "page")
-  local base = root
-  if embedded then
-    root.kids._embedded = root.kids._embedded or { kids = {} }
-    root.kids._embedded.kids[embedded] = { kids = {} }
-    base = root.kids._embedded.kids[embedded]
-  end
-  for _, f in ipairs(fields) do add(base, f) end
-  return root
-end
-
-local function project(v, node)
-  if node.all or type(v) ~= "table" then return v end
-  if getmetatable(v) == core.array then
-    local out = setmetatable({}, core.array)
-    for i = 1, #v do out[i] = project(v[i], node) end
-    return out
-  end
-  local out = {}
-  for k, x in pairs(v) do
-    if node.kids[k] then out[k] = project(x, node.kids[k]) end
-  end
-  return out
-end
+local ref = require "support.json_ref" -- the reference projection (hs.h), shared with the fuzz harness
+local tree, project = ref.tree, ref.project
 
 local FIELDS = { "id", "number", "subject", "status", "customer.email", "waitingSince", "tags" }
 
