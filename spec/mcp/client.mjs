@@ -127,7 +127,7 @@ await check('every tool called; each structuredContent validates against its out
   const list = ok(await call(client, 'list_conversations', { status: 'active' }));
   assert.equal(list.items.length, 25);
   conv = list.items.find((c) => c.mailbox_id === 4821);
-  customerEmail = conv.customer.match(/<(.*)>/)[1];
+  customerEmail = conv.customer.match(/<([^<>]*@[^<>]*)>/)[1];
   const one = ok(await call(client, 'get_conversation', { conversation_id: conv.id }));
   assert.ok(one.transcript.length > 0 && !/<p>/.test(one.transcript));
   ok(await call(client, 'list_customers', { query: `(email:"${customerEmail}")` }));
