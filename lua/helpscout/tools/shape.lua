@@ -97,7 +97,7 @@ local SLIM = {
       return type(c.customerWaitingSince) == "table" and c.customerWaitingSince.time or nil end },
     { name = "tags", type = "array", items = { type = "string" }, get = tag_names },
     { name = "threads", type = "integer", description = "number of threads" },
-    { name = "preview", type = "string", get = function(c) return untrusted(cap_text(c.preview, 100)) end },
+    -- no `preview`: Help Scout makes it from the raw HTML, hidden text included
   },
   mailbox = {
     { name = "id", type = "integer", required = true },
