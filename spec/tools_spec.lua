@@ -250,8 +250,11 @@ describe("tools.call", function()
     assert.is_nil(r)
     assert.equal("rate_limited", e.kind)
     assert.equal(300, e.retry_after)
-    assert.same({ kind = "rate_limited", message = e.message, status = 429, retry_after = 300, log_ref = e.log_ref },
-      tools.error_result(e).error)
+    assert.same({ kind = "rate_limited", message = e.message, status = 429, retry_after = 300, log_ref = e.log_ref,
+      retryable = true }, tools.error_result(e).error)
+    local bad = tools.error_result(select(2, tools.call(c, "no_such_tool", {}))).error
+    assert.is_false(bad.retryable)
+    assert.equal(json.null, bad.retry_after)
   end)
 end)
 
@@ -294,7 +297,7 @@ describe("the jobs", function()
 
   it("customer_summary finds a customer by e-mail, or says not_found", function()
     local c = conversation_in(4821)
-    local email = c.customer:match("<(.-)>")
+    local email = c.customer:match("<([^<>]-@[^<>]-)>")
     local r = assert(tools.call(hs, "customer_summary", { email = email }))
     assert.truthy(r.total >= 1)
     assert.truthy(#r.text > 0)

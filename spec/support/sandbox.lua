@@ -102,6 +102,9 @@ function M:config(t) return self:control("POST", "config", t) end
 function M:clear_log() return self:control("DELETE", "log") end
 -- Webhook deliveries the sandbox made or still tries (event, status, attempts; never the secret).
 function M:webhooks() return self:control("GET", "webhooks").deliveries end
+-- E-mails Help Scout would have sent to customers (to, cc, bcc, conversation_id, thread_id, why, at).
+function M:outbox() return self:control("GET", "outbox").emails end
+function M:clear_outbox() return self:control("DELETE", "outbox") end
 function M:expire_tokens() return self:control("POST", "expire_tokens") end
 function M:truth() return self:control("GET", "truth").topics end
 function M:authorize(client_id, state)

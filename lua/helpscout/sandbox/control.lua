@@ -1,11 +1,12 @@
 -- The /_sandbox/ control endpoints (doc/sandbox.md): health, reset, config, expire_tokens,
--- authorize, faults, log, truth, webhooks. Not authenticated, not logged, not rate limited: they belong to
--- the test harness, not to the API. A route table like api.lua's: { method, name, handler }.
+-- authorize, faults, log, truth, webhooks, outbox. Not authenticated, not logged, not rate
+-- limited: they belong to the test harness, not to the API. A route table like api.lua's: { method, name, handler }.
 -- Handlers take (S, body) with body the decoded JSON object ({} when empty) and return
 -- (status, table); bad input fails through wire.fail.
 local json = require "helpscout.sandbox.json"
 local wire = require "helpscout.sandbox.wire"
 local webhooks = require "helpscout.sandbox.webhooks"
+local outbox = require "helpscout.sandbox.outbox"
 
 local pairs, ipairs, type, tonumber, tostring = pairs, ipairs, type, tonumber, tostring
 local format, match, find, upper = string.format, string.match, string.find, string.upper
@@ -145,6 +146,8 @@ local ROUTES = {
   { "GET", "truth", truth },
   { "GET", "webhooks", function(S) return 200, webhooks.list(S) end },
   { "DELETE", "webhooks", function(S) S.webhooks = webhooks.new(); return 200, { ok = true } end },
+  { "GET", "outbox", function(S) return 200, outbox.list(S) end },
+  { "DELETE", "outbox", function(S) S.outbox = {}; return 200, { ok = true } end },
 }
 _M.ROUTES = ROUTES
 

@@ -83,6 +83,7 @@ function _M:reset()
   self.tokens, self.refresh, self.codes = {}, {}, {}
   self.reqlog = reqlog.new(cfg.log_limit)
   self.webhooks = webhooks.new()
+  self.outbox = {}
   self.faults = {}
   self.rate = {}
 end
