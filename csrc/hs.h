@@ -115,6 +115,7 @@ typedef struct hs_tool {
   int result;             /* enum hs_result */
   const char *default_embed;
   const char *created_path; /* HS_RES_ID: the Location path shape; "#" is digits, the last the id */
+  int internal;             /* a client method only (whoami): not in core.schema, not an agent tool */
 } hs_tool;
 
 extern const hs_tool hs_tools[];

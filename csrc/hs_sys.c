@@ -3,7 +3,7 @@
  * (webhook signatures, OAuth state, token stores), on OpenSSL's libcrypto and POSIX.
  *
  * core.sys = { hmac_sha1, sha256, base64, unbase64, equal, random, write_file, mkdir, lock, now, sleep,
- *              read }
+ *              read, pid, alive, hostname, list_dir }
  *
  * Invariants: wrong argument types raise; operating-system failures return nil, message; a
  * message names at most a path and the OS reason, never the data, a key or a secret. Temporary
@@ -11,7 +11,9 @@
  * exactly once (unlock, __gc and __close share one idempotent function).
  */
 #define _DEFAULT_SOURCE /* flock(2) and S_ISVTX are BSD/XSI, beyond _POSIX_C_SOURCE */
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
@@ -370,6 +372,46 @@ static int l_read(lua_State *L) {
     return 2;
   }
   lua_pushlstring(L, buf, (size_t)n);
+/* ---- processes (a lock's holder is named by host and pid, so a waiter on the same host can
+ * tell a dead holder from a slow one and take its lock over) ---- */
+
+/* pid() -> this process's id; hostname() -> this host's name (or nil, message). */
+static int l_pid(lua_State *L) {
+  lua_pushinteger(L, (lua_Integer)getpid());
+  return 1;
+}
+
+static int l_hostname(lua_State *L) {
+  char name[256];
+  if (gethostname(name, sizeof name - 1) != 0) return os_fail(L, "cannot read", "the host name", errno);
+  name[sizeof name - 1] = '\0';
+  lua_pushstring(L, name);
+  return 1;
+}
+
+/* alive(pid) -> false only when no process has that id (ESRCH); a process of another user
+ * (EPERM) is alive. Non-positive ids raise: kill(0) and kill(-1) mean process groups. */
+static int l_alive(lua_State *L) {
+  lua_Integer pid = luaL_checkinteger(L, 1);
+  luaL_argcheck(L, pid > 0, 1, "pid must be positive");
+  lua_pushboolean(L, kill((pid_t)pid, 0) == 0 || errno != ESRCH);
+  return 1;
+}
+
+/* list_dir(path) -> array of entry names (without "." and ".."), or nil, message. */
+static int l_list_dir(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  DIR *d = opendir(path);
+  struct dirent *ent;
+  int n = 0;
+  if (!d) return os_fail(L, "cannot list", path, errno);
+  lua_newtable(L);
+  while ((ent = readdir(d)) != NULL) {
+    if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0) continue;
+    lua_pushstring(L, ent->d_name);
+    lua_rawseti(L, -2, ++n);
+  }
+  closedir(d);
   return 1;
 }
 
@@ -409,8 +451,9 @@ int hs_sys_open(lua_State *L) {
     {"hmac_sha1", l_hmac_sha1}, {"base64", l_base64},         {"unbase64", l_unbase64},
     {"equal", l_equal},         {"random", l_random},         {"write_file", l_write_file},
     {"mkdir", l_mkdir},         {"lock", l_lock},             {"now", l_now},
-    {"sleep", l_sleep},         {"read", l_read},           {"sha256", l_sha256},
-    {NULL, NULL}};
+    {"sleep", l_sleep},         {"read", l_read},             {"sha256", l_sha256},
+    {"pid", l_pid},             {"alive", l_alive},           {"hostname", l_hostname},
+    {"list_dir", l_list_dir},   {NULL, NULL}};
   lock_open(L);
   lua_newtable(L);
   luaL_setfuncs(L, fns, 0);

@@ -219,6 +219,11 @@ const hs_tool hs_tools[] = {
    .desc = "Create a conversation with at least one thread. Returns the new conversation id.",
    .write = 1, .method = "POST", .path = "/v2/conversations", .body = &b_create,
    .result = HS_RES_ID, .created_path = "/v2/conversations/#"},
+  /* Who the token acts as (the connect flow asks it after consent): a client method, not one of
+   * the nine tools, so it stays out of core.schema and everything derived from it. */
+  {.name = "whoami", .title = "Who am I",
+   .desc = "The Help Scout user the token acts as (GET /v2/users/me).",
+   .method = "GET", .path = "/v2/users/me", .result = HS_RES_OBJECT, .internal = 1},
 };
 const int hs_ntools = N(hs_tools);
 
@@ -238,7 +243,7 @@ const hs_tool *hs_tool_check(lua_State *L, int arg, int want_list) {
   top = lua_gettop(L);
   lua_pushfstring(L, "unknown %stool '%s'; valid: ", want_list ? "list " : "", name);
   for (i = 0; i < hs_ntools; i++) {
-    if (want_list && hs_tools[i].result != HS_RES_PAGE) continue;
+    if ((want_list && hs_tools[i].result != HS_RES_PAGE) || hs_tools[i].internal) continue;
     if (lua_gettop(L) > top + 1) lua_pushliteral(L, ", ");
     lua_pushstring(L, hs_tools[i].name);
   }
@@ -373,10 +378,11 @@ static void push_tool(lua_State *L, const hs_tool *t) {
 }
 
 void hs_schema_push(lua_State *L) {
-  int i;
+  int i, n = 0;
   lua_createtable(L, hs_ntools, 0);
   for (i = 0; i < hs_ntools; i++) {
+    if (hs_tools[i].internal) continue;
     push_tool(L, &hs_tools[i]);
-    lua_rawseti(L, -2, i + 1);
+    lua_rawseti(L, -2, ++n);
   }
 }

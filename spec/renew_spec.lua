@@ -147,8 +147,18 @@ describe("renew.run", function()
     assert.equal("reconsent", err.kind)
     assert.equal(2, #reqs)          -- sent, answer lost, re-sent once (the server had rotated it)
     assert.equal(2, grants())
-    assert.same(t, s:load())        -- nothing half-written; the dead token stays for a human to replace
+    local rec = s:load()            -- nothing half-written; the dead token stays for a human to replace,
+    assert.is_true(rec.dead)        -- marked dead for every other client of the store
+    rec.dead = nil
+    assert.same(t, rec)
     assert.equal(t.refresh_token, eng:token().refresh_token)
+    -- a second engine on the same store: reconsent at once, the dead token is not sent again
+    local reqs2 = {}
+    tok, err = renew.run(engine(sb, t), s, { action = "TOKEN", need = "due" }, sender(reqs2))
+    assert.is_nil(tok)
+    assert.equal("reconsent", err.kind)
+    assert.equal(0, #reqs2)
+    assert.equal(2, grants())
   end)
 
   it("an unreachable store: a store error, no grant, the engine keeps its token", function()

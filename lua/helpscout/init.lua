@@ -77,8 +77,31 @@ function _M.defaults(o)
   return o
 end
 
+-- helpscout.scope(fname, o) -> o: options `connection` and `budget` replaced by the store of that
+-- connection (DESIGN.md §4 "Connections"); the one place of that rule for every driver.
+function _M.scope(fname, o, level)
+  local id, b = o.connection, o.budget
+  o.connection, o.budget = nil, nil
+  if id == nil and b == nil then return o end
+  level = (level or 2) + 1
+  local function bad(msg) error(("bad argument #1 to '%s' (%s)"):format(fname, msg), level + 1) end
+  local store = o.store
+  if type(store) ~= "table" or type(store.connection) ~= "function" then
+    bad("options 'connection' and 'budget' need a 'store' that keeps connections")
+  end
+  id = id == nil and "default" or id
+  local why = require("helpscout.store.common").id_problem(id)
+  if why then bad("option 'connection': " .. why) end
+  if b ~= nil then
+    why = require("helpscout.store.common").id_problem(b)
+    if why then bad("option 'budget': " .. why:gsub("connection id", "budget name")) end
+  end
+  o.store = store:connection(id, { budget = b })
+  return o
+end
+
 function _M.new(opts)
-  return call_core("new", core.new, _M.defaults(copy_opts("new", opts)))
+  return call_core("new", core.new, _M.defaults(_M.scope("new", copy_opts("new", opts))))
 end
 
 -- helpscout.authorize_url{client_id=, state=?, authorize_base=?} -> url, state

@@ -16,12 +16,18 @@
 --      before reporting: another process (or a person logging in) may have rotated it.
 --   5. a store that fails before any new token (unreachable, lock timeout) does not stop calls
 --      while the engine's token is merely due, not expired: it is returned and used as is.
+--   6. a refresh token refused for good is marked dead in its record (under the lock, only if
+--      the record still holds that token): every later client, process or worker sharing the
+--      store reports reconsent at once and never sends it again, and none of them takes the
+--      lock for it. A new connect (a new record) clears the mark.
+--   7. a granted token keeps the connection's identity (user_id, email) in its record.
 -- Otherwise a store failure is returned (kind "store"); the engine keeps the token it holds, so
 -- nothing held is lost, and a token granted but not saved still reaches on_token.
 local core = require "helpscout.core"
 
 local now = core.sys.now
-local pcall, error, tostring = pcall, error, tostring
+local pcall, error, tostring, ipairs = pcall, error, tostring, ipairs
+local IDENTITY = require("helpscout.store.common").IDENTITY
 
 local _M = {}
 
@@ -52,9 +58,31 @@ local function exchange(eng, send)
   return tok, err
 end
 
+-- The refresh token of `stored` was refused for good by an earlier client: nobody sends it again.
+local function dead(stored, held)
+  return stored and stored.dead and stored.refresh_token ~= nil
+    and (held == nil or held.refresh_token == nil or held.refresh_token == stored.refresh_token)
+end
+
+local function dead_error()
+  return nil, core.error("reconsent", "the connection's refresh token was refused earlier (the app was "
+    .. "disconnected or the token revoked): authorize again", { retryable = false })
+end
+
+-- Marks the record dead when it still holds the refused refresh token (we hold the lock).
+local function mark_dead(store, refused)
+  local rec = store:load()
+  if not (rec and refused and rec.refresh_token == refused and not rec.dead) then return end
+  rec.dead = true
+  store:save(rec)
+end
+
 -- Persist, then tell the application; returns tok, or nil, the store's error.
-local function publish(store, tok, on_token)
+local function publish(store, tok, on_token, record)
   local ok, err = true, nil
+  for _, k in ipairs(IDENTITY) do
+    if record and tok[k] == nil then tok[k] = record[k] end
+  end
   if store then ok, err = store:save(tok) end
   if on_token then
     -- the token is adopted and saved already: a failing callback loses nothing, and is raised
@@ -69,19 +97,23 @@ local function publish(store, tok, on_token)
   return tok
 end
 
--- grant, and on reconsent adopt a different token from the store once, granting with it if due
-local function grant(eng, store, send, on_token)
+-- grant, and on reconsent adopt a different token from the store once, granting with it if due;
+-- a refusal that stands marks the record dead
+local function grant(eng, store, send, on_token, record)
+  local sent = eng:token()
   local tok, err = exchange(eng, send)
   if not tok and err and err.kind == "reconsent" and store then
     local stored = store:load()
-    if differs(stored, eng:token()) then
+    if differs(stored, eng:token()) and not dead(stored, nil) then
       eng:set_token(stored)
       if not eng:due(stored, now()) then return stored end
+      record, sent = stored, stored
       tok, err = exchange(eng, send)
     end
+    if not tok and err and err.kind == "reconsent" then mark_dead(store, sent and sent.refresh_token) end
   end
   if not tok then return nil, err end
-  return publish(store, tok, on_token)
+  return publish(store, tok, on_token, record)
 end
 
 -- Under the lock: reload, adopt a different token, grant only if still needed.
@@ -91,17 +123,19 @@ local function locked(eng, store, action, send, on_token)
   if err then return nil, err end
   if differs(stored, before) then
     eng:set_token(stored)
-    if not eng:due(stored, now()) then return stored end
+    if not eng:due(stored, now()) and not (dead(stored) and action.need == "rejected") then return stored end
   elseif stored and action.need ~= "rejected" and not eng:due(stored, now()) then
     return stored -- same token and not due: nothing to do (a spurious TOKEN action)
   end
-  return grant(eng, store, send, on_token)
+  if dead(stored, eng:token()) then return dead_error() end
+  return grant(eng, store, send, on_token, stored)
 end
 
 local function shared(eng, store, action, send, on_token)
   local stored, err = store:load()
   if err then return nil, err end
   if adopt_fresh(eng, stored) then return stored end
+  if dead(stored, eng:token()) then return dead_error() end -- no lock, no request
   return store:lock(function() return locked(eng, store, action, send, on_token) end)
 end
 

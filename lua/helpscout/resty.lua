@@ -74,7 +74,9 @@ local function split_options(opts)
   local drv, eng = {}, {}
   for k, v in pairs(opts or {}) do
     local want = DRIVER[k]
-    if want then
+    if k == "connection" or k == "budget" then
+      drv[k] = v -- checked by helpscout.scope, the rule both drivers share
+    elseif want then
       if type(v) ~= want or (want == "number" and v <= 0) then
         error(("bad argument #1 to 'new' (option '%s' must be a %s%s)"):format(k,
           want == "number" and "positive " or "", want), 3)
@@ -118,6 +120,8 @@ function _M.new(opts)
   if not ok then reraise(eng, "new") end
   local store = drv.store
   if drv.shdict then store = shdict.new(drv.shdict) end
+  store = require("helpscout").scope("new", { store = store, connection = drv.connection,
+    budget = drv.budget }).store
   return setmetatable({ eng = eng, store = store, on_token = drv.on_token,
     timeout = drv.timeout or 30, connect_timeout = drv.connect_timeout or 10,
     keepalive = drv.keepalive, pool_size = drv.pool_size }, mt)
@@ -183,9 +187,11 @@ local function results(a)
   return nil, a.error
 end
 
--- The nine tools, from the engine's table: hs:<name>(...) -> the tool's results or nil, err.
-for _, tool in ipairs(core.schema or core.tools or {}) do
-  local name = tool.name
+-- The nine tools, from the engine's table, and whoami (a client method outside the table):
+-- hs:<name>(...) -> the tool's results or nil, err.
+local methods = { "whoami" }
+for _, tool in ipairs(core.schema) do methods[#methods + 1] = tool.name end
+for _, name in ipairs(methods) do
   mt[name] = function(self, ...)
     check_phase(name)
     local ok, call = pcall(self.eng.call, self.eng, name, ...)

@@ -23,24 +23,23 @@ local cjson = require "cjson.safe"
 local core = require "helpscout.core"
 
 local ngx = ngx -- luacheck: ignore
-local type, pcall, error, select, setmetatable, tostring = type, pcall, error, select,
-  setmetatable, tostring
+local type, pcall, error, select, setmetatable, tostring, tonumber, ipairs = type, pcall, error, select,
+  setmetatable, tostring, tonumber, ipairs
+local sort = table.sort
 local unpack = table.unpack or unpack -- luacheck: ignore 113
 local running = coroutine.running
 local min = math.min
 
 local _M = {}
 local mt = { __index = _M }
+local common = require "helpscout.store.common"
+common.rooted(_M)
 
 -- The stores' one budget rule (helpscout.store.budget), applied to a state kept in the dict.
 local budget_mod = require "helpscout.store.budget"
 local budget = budget_mod.apply
 
--- The one error constructor of this module (core.error once the engine provides it).
-local function err(kind, message)
-  if core.error then return core.error(kind, message) end
-  return setmetatable({ kind = kind, message = message, retryable = kind == "store" }, core.Error)
-end
+local function err(kind, message) return core.error(kind, message) end
 
 local function now()
   ngx.update_time()
@@ -68,10 +67,25 @@ function _M.new(name, opts)
     error(("bad argument #1 to 'shdict' (no lua_shared_dict named '%s' in nginx.conf)"):format(name), 2)
   end
   local o = check_opts(opts)
-  local key = o.key or "helpscout"
-  return setmetatable({ dict = dict, name = name, durable = o.durable,
-    lock_timeout = o.lock_timeout or 10, lock_ttl = o.lock_ttl or 30,
-    tkey = key .. ":token", lkey = key .. ":lock", bkey = key .. ":budget", bmkey = key .. ":budget:mutex" }, mt)
+  return setmetatable({ dict = dict, name = name, durable = o.durable, key = o.key or "helpscout",
+    lock_timeout = o.lock_timeout or 10, lock_ttl = o.lock_ttl or 30, holders = {} }, mt)
+end
+
+-- The dict key of a connection's item: "<key>:<item>" for "default" (as before connections),
+-- "<key>:c:<id>:<item>" otherwise.
+local function k(self, id, item)
+  if id == common.DEFAULT then return self.key .. ":" .. item end
+  return self.key .. ":c:" .. id .. ":" .. item
+end
+
+-- The durable store of a connection (nil without one).
+local function durable_of(self, id)
+  local d = self.durable
+  if not d or id == common.DEFAULT then return d end
+  if type(d.connection) ~= "function" then
+    error("helpscout.resty: the durable store has no connections (connection '" .. id .. "')", 3)
+  end
+  return d:connection(id)
 end
 
 local function decode(s)
@@ -79,40 +93,55 @@ local function decode(s)
   if type(t) ~= "table" or (type(t.access_token) ~= "string" and type(t.refresh_token) ~= "string") then
     return nil, err("store", "the token in the shared dict is not a token object")
   end
-  return t
+  return common.token(t)
 end
 
-local function cache(self, t)
-  local ok, e = self.dict:set(self.tkey, cjson.encode(t))
+local function cache(self, id, t)
+  local ok, e = self.dict:set(k(self, id, "token"), common.encode(t))
   if not ok then return nil, err("store", "shared dict '" .. self.name .. "': " .. tostring(e)) end
   return true
 end
 
-local function load_durable(self)
-  local t, e = self.durable:load()
-  if t then cache(self, t) end
+local function load_durable(self, id)
+  local t, e = durable_of(self, id):load()
+  if t then cache(self, id, t) end
   return t, e
 end
 
-function _M:load()
-  local holding = self.durable and self.holder ~= nil and self.holder == running()
+function _M:load_conn(id)
+  local holding = self.durable and self.holders[id] ~= nil and self.holders[id] == running()
   if holding then
-    local t, e = load_durable(self)
+    local t, e = load_durable(self, id)
     if t or e then return t, e end
   end
-  local s = self.dict:get(self.tkey)
+  local s = self.dict:get(k(self, id, "token"))
   if s then return decode(s) end
-  if self.durable and not holding then return load_durable(self) end
+  if self.durable and not holding then return load_durable(self, id) end
   return nil
 end
 
-function _M:save(t)
+function _M:save_conn(id, t)
   if type(t) ~= "table" then error("bad argument #1 to 'save' (token table expected)", 2) end
+  local tok, why = common.token(t)
+  if not tok then return nil, err("invalid", "cannot save: " .. why) end
   if self.durable then
-    local ok, e = self.durable:save(t)
+    local ok, e = durable_of(self, id):save(tok)
     if not ok then return nil, e end
   end
-  return cache(self, t)
+  return cache(self, id, tok)
+end
+
+-- connections() -> sorted ids (the durable store's when there is one: the dict is a cache).
+function _M:connections()
+  if self.durable then return self.durable:connections() end
+  local ids, pre = {}, self.key .. ":"
+  if self.dict:get(pre .. "token") then ids[1] = common.DEFAULT end
+  for _, key in ipairs(self.dict:get_keys(0)) do
+    local id = key:sub(1, #pre) == pre and key:match("^c:(.+):token$", #pre + 1)
+    if id and not common.id_problem(id) then ids[#ids + 1] = id end
+  end
+  sort(ids)
+  return ids
 end
 
 local seq = 0
@@ -121,12 +150,25 @@ local function lock_id()
   return ("%d:%d:%.6f"):format(ngx.worker.pid(), seq, ngx.now())
 end
 
-local function acquire(self)
+-- A lock whose holder's worker is gone (killed in the middle of a renewal) is taken over at
+-- once: one waiter wins the right to replace that very value (dict:add of a takeover key), and
+-- replaces it only while the dead value still holds the lock (nobody else can add meanwhile).
+local function take_over(self, lkey, id)
+  local holder = self.dict:get(lkey)
+  local pid = type(holder) == "string" and tonumber(holder:match("^(%d+):"))
+  if not pid or core.sys.alive(pid) then return false end
+  if not self.dict:add(lkey .. ":takeover:" .. holder, true, 5) then return false end
+  if self.dict:get(lkey) ~= holder then return false end
+  return (self.dict:set(lkey, id, self.lock_ttl))
+end
+
+local function acquire(self, lkey)
   local id, deadline, step = lock_id(), now() + self.lock_timeout, 0.002
   while true do
-    local ok, e = self.dict:add(self.lkey, id, self.lock_ttl)
+    local ok, e = self.dict:add(lkey, id, self.lock_ttl)
     if ok then return id end
     if e ~= "exists" then return nil, err("store", "shared dict '" .. self.name .. "': " .. tostring(e)) end
+    if take_over(self, lkey, id) then return id end
     if now() >= deadline then
       return nil, err("store", "timed out waiting for the token lock in shared dict '" .. self.name .. "'")
     end
@@ -137,47 +179,73 @@ end
 
 local function pack(...) return { n = select("#", ...), ... } end
 
-function _M:lock(fn)
+function _M:lock_conn(cid, fn)
   if type(fn) ~= "function" then error("bad argument #1 to 'lock' (function expected)", 2) end
-  local id, e = acquire(self)
+  local lkey = k(self, cid, "lock")
+  local id, e = acquire(self, lkey)
   if not id then return nil, e end
-  self.holder = running()
+  self.holders[cid] = running()
   local res
-  if self.durable and self.durable.lock then
-    res = pack(pcall(self.durable.lock, self.durable, fn))
+  local d = durable_of(self, cid)
+  if d and d.lock then
+    res = pack(pcall(d.lock, d, fn))
   else
     res = pack(pcall(fn))
   end
-  self.holder = nil
-  if self.dict:get(self.lkey) == id then self.dict:delete(self.lkey) end -- only our own lock
+  self.holders[cid] = nil
+  if self.dict:get(lkey) == id then self.dict:delete(lkey) end -- only our own lock
   if not res[1] then error(res[2], 0) end
   return unpack(res, 2, res.n)
 end
 
 -- Runs budget(st, op, x, y, now) over the state in the dict under a mutex held for a few
 -- dict operations only (no yield inside).
-local function with_budget(self, op, x, y, t)
+local function with_budget(self, key, op, x, y, t)
   local dict = self.dict
+  local bkey = key == common.DEFAULT and self.key .. ":budget" or self.key .. ":budget:" .. key
   for _ = 1, 200 do
-    if dict:add(self.bmkey, true, 1) then break end
+    if dict:add(bkey .. ":mutex", true, 1) then break end
     ngx.sleep(0.001)
   end
-  local st = cjson.decode(dict:get(self.bkey) or "{}") or {}
+  local st = cjson.decode(dict:get(bkey) or "{}") or {}
   local wait = budget(st, op, x, y, t)
-  dict:set(self.bkey, cjson.encode(st))
-  dict:delete(self.bmkey)
+  dict:set(bkey, cjson.encode(st))
+  dict:delete(bkey .. ":mutex")
   return wait
 end
 
-function _M:spend(cost, t)
+function _M:spend_key(key, cost, t)
   budget_mod.check_spend(cost, t)
-  return with_budget(self, "spend", cost, nil, t)
+  return with_budget(self, key, "spend", cost, nil, t)
 end
 
-function _M:observe(o)
+function _M:observe_key(key, o)
   budget_mod.check_observe(o)
-  with_budget(self, "observe", o.remaining, o.reset_at, o.now)
+  with_budget(self, key, "observe", o.remaining, o.reset_at, o.now)
   return true
+end
+
+-- States of the connect flow: in the durable store when it keeps them (several hosts), else in
+-- the dict with their TTL. Taking is single use across workers: the first incr of the state's
+-- "taken" counter wins.
+function _M:put_state(state, record, ttl)
+  if self.durable and self.durable.put_state then return self.durable:put_state(state, record, ttl) end
+  local h = common.state_key(state)
+  if not h then error("bad argument #1 to 'put_state' (a state of 16 to 512 characters expected)", 2) end
+  local ok, e = self.dict:set(self.key .. ":state:" .. h, common.encode_state(record, ttl), ttl)
+  if not ok then return nil, err("store", "shared dict '" .. self.name .. "': " .. tostring(e)) end
+  return true
+end
+
+function _M:take_state(state)
+  if self.durable and self.durable.take_state then return self.durable:take_state(state) end
+  local h = common.state_key(state)
+  if not h then return nil end
+  local skey = self.key .. ":state:" .. h
+  local s = self.dict:get(skey)
+  if not s or self.dict:incr(skey .. ":taken", 1, 0, 600) ~= 1 then return nil end
+  self.dict:delete(skey)
+  return common.decode_state(s)
 end
 
 return _M

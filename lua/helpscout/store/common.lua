@@ -5,7 +5,7 @@ local core = require "helpscout.core"
 local cjson = require "cjson.safe"
 
 local type, pairs, ipairs, pcall, error, select, setmetatable = type, pairs, ipairs, pcall, error, select,
-  setmetatable
+  setmetatable -- luacheck: ignore 211
 local unpack = table.unpack or unpack
 local concat, sort = table.concat, table.sort
 local huge = math.huge
@@ -30,8 +30,13 @@ function _M.options(spec, opts, fname)
   return o -- (not a tail call: the error level counts this frame)
 end
 
+-- A connection's record: its token, who it is (user_id, email: GET /v2/users/me at connect
+-- time) and `dead` (its refresh token was refused: every client sharing the store reports
+-- reconsent instead of sending it again).
 local FIELDS = { access_token = "string", refresh_token = "string", token_type = "string",
-                 expires_at = "number", obtained_at = "number" }
+                 expires_at = "number", obtained_at = "number",
+                 user_id = "number", email = "string", dead = "boolean" }
+_M.IDENTITY = { "user_id", "email" }
 
 -- A clean copy of a token table (known fields only), or nil, reason.
 function _M.token(t)
@@ -82,6 +87,95 @@ function _M.with_lock(acquire, release, fn)
   release(handle)
   if not res[1] then error(res[2], 0) end
   return unpack(res, 2, res.n)
+end
+
+-- Connection ids: what may name a file, a Redis key or a dict key without escaping.
+_M.DEFAULT = "default"
+local MAX_ID = 128
+
+-- id_problem(id) -> nil when id is a valid connection id, else the reason.
+function _M.id_problem(id)
+  if type(id) ~= "string" then return "a connection id must be a string, got " .. type(id) end
+  if #id == 0 or #id > MAX_ID then return "a connection id must have 1 to " .. MAX_ID .. " characters" end
+  if not id:match("^[%w][%w._@-]*$") or id:find("..", 1, true) then
+    return "a connection id may hold letters, digits and . _ @ - only (no '..'), starting with a letter or digit"
+  end
+end
+
+function _M.check_id(id, fname, argn, level)
+  local why = _M.id_problem(id)
+  if why then error(("bad argument #%d to '%s' (%s)"):format(argn or 1, fname, why), (level or 2) + 1) end
+  return id
+end
+
+-- A state string of the connect flow is kept under a keyed hash of itself, so that a store's
+-- content never shows a state that could still be redeemed.
+function _M.state_key(state)
+  if type(state) ~= "string" or #state < 16 or #state > 512 then return nil end
+  return (core.sys.hmac_sha1("helpscout-connect-state", state):gsub(".", function(c)
+    return ("%02x"):format(c:byte()) end))
+end
+
+-- Records of states are small JSON objects with their own expiry (epoch seconds).
+function _M.encode_state(record, ttl)
+  if type(record) ~= "table" then error("bad argument #2 to 'put_state' (table expected)", 3) end
+  if type(ttl) ~= "number" or ttl <= 0 then error("bad argument #3 to 'put_state' (ttl seconds expected)", 3) end
+  local s = cjson.encode({ record = record, expires_at = core.sys.now() + ttl })
+  if not s then error("bad argument #2 to 'put_state' (not JSON-encodable)", 3) end
+  return s
+end
+
+function _M.decode_state(s)
+  local v = type(s) == "string" and cjson.decode(s)
+  if type(v) ~= "table" or type(v.record) ~= "table" or type(v.expires_at) ~= "number" then return nil end
+  if core.sys.now() >= v.expires_at then return nil end
+  return v.record
+end
+
+-- The store of one connection, over a root store that keeps many (DESIGN.md §4 "Connections"):
+-- the methods every store has (load, save, lock, spend, observe), each passing the connection's
+-- id (and its budget's key) to the root's keyed methods. A root has load_conn(id),
+-- save_conn(id, t), lock_conn(id, fn), spend_key(key, cost, now), observe_key(key, o).
+local View = {}
+View.__index = View
+
+function View:load() return self.root:load_conn(self.id) end
+function View:save(t) return self.root:save_conn(self.id, t) end
+function View:lock(fn) return self.root:lock_conn(self.id, fn) end
+function View:spend(cost, now) return self.root:spend_key(self.bkey, cost, now) end
+function View:observe(o) return self.root:observe_key(self.bkey, o) end
+function View:connection(id, opts) return self.root:connection(id, opts) end
+function View:connections() return self.root:connections() end
+function View:put_state(...) return self.root:put_state(...) end
+function View:take_state(...) return self.root:take_state(...) end
+
+-- The budget's key: the connection's id, or "=" .. name for a budget several connections of one
+-- Help Scout account share ("=" is not a connection-id character: the two never meet).
+local function budget_key(id, opts)
+  if opts ~= nil and type(opts) ~= "table" then error("bad argument #2 to 'connection' (table expected)", 3) end
+  local b = opts and opts.budget
+  if b == nil then return id end
+  local why = _M.id_problem(b)
+  if why then
+    error("bad argument #2 to 'connection' (option 'budget': " .. why:gsub("connection id", "budget name") .. ")", 3)
+  end
+  return "=" .. b
+end
+
+-- Adds to a root store class: connection(id, {budget=}) -> the connection's store, and the
+-- single-connection methods acting as the connection "default" (what store.file(path) etc. were
+-- before connections: their keys and files are unchanged).
+function _M.rooted(class)
+  function class:connection(id, opts)
+    _M.check_id(id, "connection", 1, 2)
+    return setmetatable({ root = self, id = id, bkey = budget_key(id, opts) }, View)
+  end
+  function class:load() return self:load_conn(_M.DEFAULT) end
+  function class:save(t) return self:save_conn(_M.DEFAULT, t) end
+  function class:lock(fn) return self:lock_conn(_M.DEFAULT, fn) end
+  function class:spend(cost, now) return self:spend_key(_M.DEFAULT, cost, now) end
+  function class:observe(o) return self:observe_key(_M.DEFAULT, o) end
+  return class
 end
 
 -- Hex of n random bytes (lock tokens).

@@ -1,24 +1,32 @@
--- helpscout.store.file(path[, opts]): a token in a JSON file shared by the processes of one host.
--- The file is written 0600 by an atomic rename (core.sys.write_file: readers see the old or the
--- new token, never a part) in a directory created 0700; the cross-process lock is flock(2) on
--- "<path>.lock" (core.sys.lock), released by the kernel if its holder dies. A file that is not a
--- token is an error of kind "store" and is never overwritten: save refuses it too.
+-- helpscout.store.file(path[, opts]): tokens in JSON files shared by the processes of one host,
+-- one file per connection (DESIGN.md §4). The connection "default" is the file `path` itself (as
+-- before connections); connection `id` is "<path>.d/<id>.token"; states of the connect flow are
+-- "<path>.d/.states/<hash>".
+-- Files are written 0600 by an atomic rename (core.sys.write_file: readers see the old or the new
+-- record, never a part) in directories created 0700; the cross-process lock of a connection is
+-- flock(2) on "<its file>.lock" (core.sys.lock), released by the kernel the moment its holder
+-- dies, so a killed renewal never stalls the others. A file that is not a record is an error of
+-- kind "store" and is never overwritten: save refuses it too.
 local core = require "helpscout.core"
 local cjson = require "cjson.safe"
 local common = require "helpscout.store.common"
 local budget = require "helpscout.store.budget"
 
-local setmetatable, type, error, io_open = setmetatable, type, error, io.open
+local setmetatable, type, error, io_open, os_remove, os_rename = setmetatable, type, error, io.open,
+  os.remove, os.rename
+local sort, ipairs = table.sort, ipairs
 local sys = core.sys
 
 local _M = {}
 local mt = { __index = _M }
+common.rooted(_M)
 
 local OPTIONS = {
   lock_timeout = { type = "number", min = 0, default = 40 },   -- seconds to wait for the lock
   budget_timeout = { type = "number", min = 0, default = 5 },  -- seconds to wait for the budget
 }
 local ENOENT = 2
+local SUFFIX = ".token"
 
 function _M.new(path, opts)
   if type(path) ~= "string" or path == "" then
@@ -27,7 +35,13 @@ function _M.new(path, opts)
   local o = common.options(OPTIONS, opts, "file")
   local dir = path:match("^(.*)/[^/]*$")
   if dir == "" then dir = "/" end
-  return setmetatable({ path = path, dir = dir or ".", opts = o }, mt)
+  return setmetatable({ path = path, dir = dir or ".", cdir = path .. ".d", opts = o }, mt)
+end
+
+-- The record file of a connection and the directory it lives in.
+local function file_of(self, id)
+  if id == common.DEFAULT then return self.path, self.dir end
+  return self.cdir .. "/" .. id .. SUFFIX, self.cdir
 end
 
 -- mkdir -p dir with 0700 for what it creates; an existing directory writable by others is refused.
@@ -59,24 +73,26 @@ local function corrupt(path, why)
     :format(path, why), { path = path })
 end
 
-function _M:load()
-  local s, err = read(self.path)
+function _M:load_conn(id)
+  local path = file_of(self, id)
+  local s, err = read(path)
   if not s then return nil, err end
   local tok, why = common.decode(s)
-  if not tok then return corrupt(self.path, why) end
+  if not tok then return corrupt(path, why) end
   return tok
 end
 
-function _M:save(t)
+function _M:save_conn(id, t)
   local tok, why = common.token(t)
   if not tok then return nil, common.error("invalid", "cannot save: " .. why) end
-  local ok, err = ensure_dir(self.dir)
+  local path, dir = file_of(self, id)
+  local ok, err = ensure_dir(dir)
   if not ok then return nil, err end
   local s
-  s, err = read(self.path)
+  s, err = read(path)
   if s == nil then return nil, err end
-  if s and not common.decode(s) then return corrupt(self.path, "not a JSON token object") end
-  ok, err = sys.write_file(self.path, common.encode(tok), 384) -- 0600
+  if s and not common.decode(s) then return corrupt(path, "not a JSON token object") end
+  ok, err = sys.write_file(path, common.encode(tok), 384) -- 0600
   if not ok then return common.fail("cannot save the token: " .. err) end
   return true
 end
@@ -90,26 +106,41 @@ local function acquire(path, timeout)
   return common.fail("token lock: " .. err)
 end
 
-function _M:lock(fn)
+function _M:lock_conn(id, fn)
+  local path, dir = file_of(self, id)
   return common.with_lock(function()
-    local ok, err = ensure_dir(self.dir)
+    local ok, err = ensure_dir(dir)
     if not ok then return nil, err end
-    return acquire(self.path .. ".lock", self.opts.lock_timeout)
+    return acquire(path .. ".lock", self.opts.lock_timeout)
   end, function(l) l:unlock() end, fn)
 end
 
--- Runs op on the budget state kept in "<path>.budget" under its own short lock (never the token
+-- connections() -> sorted ids of the connections that have a record (a missing directory is none).
+function _M:connections()
+  local ids = {}
+  if read(self.path) then ids[1] = common.DEFAULT end
+  for _, name in ipairs(sys.list_dir(self.cdir) or {}) do
+    local id = name:sub(1, -#SUFFIX - 1)
+    if name:sub(-#SUFFIX) == SUFFIX and not common.id_problem(id) then ids[#ids + 1] = id end
+  end
+  sort(ids)
+  return ids
+end
+
+-- Runs op on the budget state kept in "<file>.budget" under its own short lock (never the token
 -- lock: a renewal in flight must not stall pacing). A broken budget never stops a call: 0, err.
-local function with_budget(self, op, x, y, now)
-  local ok, err = ensure_dir(self.dir)
+local function with_budget(self, key, op, x, y, now)
+  local base, dir = self.path, self.dir
+  if key ~= common.DEFAULT then base, dir = self.cdir .. "/" .. key, self.cdir end
+  local ok, err = ensure_dir(dir)
   local lock
-  if ok then lock, err = acquire(self.path .. ".budget.lock", self.opts.budget_timeout) end
+  if ok then lock, err = acquire(base .. ".budget.lock", self.opts.budget_timeout) end
   if not lock then return 0, err end
-  local s = read(self.path .. ".budget")
+  local s = read(base .. ".budget")
   local st = s and cjson.decode(s)
   if type(st) ~= "table" then st = {} end
   local wait = budget.apply(st, op, x, y, now)
-  local f = io_open(self.path .. ".budget", "wb")
+  local f = io_open(base .. ".budget", "wb") -- not synced: a budget is advice, rewritten per request
   if f then
     f:write(cjson.encode(st))
     f:close()
@@ -118,16 +149,45 @@ local function with_budget(self, op, x, y, now)
   return wait
 end
 
-function _M:spend(cost, now)
+function _M:spend_key(key, cost, now)
   budget.check_spend(cost, now)
-  return with_budget(self, "spend", cost, nil, now)
+  return with_budget(self, key, "spend", cost, nil, now)
 end
 
-function _M:observe(o)
+function _M:observe_key(key, o)
   budget.check_observe(o)
-  local _, err = with_budget(self, "observe", o.remaining, o.reset_at, o.now)
+  local _, err = with_budget(self, key, "observe", o.remaining, o.reset_at, o.now)
   if err then return nil, err end
   return true
+end
+
+-- States: one file each; taking one renames it away first (rename is atomic: one taker wins).
+local function state_path(self, state, fname)
+  local k = common.state_key(state)
+  if not k and fname then
+    error(("bad argument #1 to '%s' (a state of 16 to 512 characters expected)"):format(fname), 3)
+  end
+  return k and self.cdir .. "/.states/" .. k
+end
+
+function _M:put_state(state, record, ttl)
+  local path = state_path(self, state, "put_state")
+  local s = common.encode_state(record, ttl)
+  local ok, err = ensure_dir(self.cdir .. "/.states")
+  if not ok then return nil, err end
+  ok, err = sys.write_file(path, s, 384)
+  if not ok then return common.fail("cannot keep the state: " .. err) end
+  return true
+end
+
+function _M:take_state(state)
+  local path = state_path(self, state)
+  if not path then return nil end
+  local taken = path .. ".taken" .. common.random_hex(8)
+  if not os_rename(path, taken) then return nil end
+  local s = read(taken)
+  os_remove(taken)
+  return common.decode_state(s or nil)
 end
 
 return _M

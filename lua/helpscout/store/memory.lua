@@ -1,46 +1,74 @@
--- helpscout.store.memory(): a token store inside one Lua state (the default of a client). The
--- lock refuses re-entry (one flight inside one state); the budget is this process's alone.
+-- helpscout.store.memory(): token stores inside one Lua state (the default of a client), one
+-- record per connection (DESIGN.md §4). A lock refuses re-entry (one flight inside one state);
+-- budgets are this process's alone; states of the connect flow live here until taken or expired.
 local common = require "helpscout.store.common"
 local budget = require "helpscout.store.budget"
 
-local setmetatable = setmetatable
+local setmetatable, pairs, sort = setmetatable, pairs, table.sort
 
 local _M = {}
 local mt = { __index = _M }
+common.rooted(_M)
 
 function _M.new()
-  return setmetatable({ tok = nil, busy = false, st = {} }, mt)
+  return setmetatable({ recs = {}, busy = {}, budgets = {}, states = {} }, mt)
 end
 
-function _M:load()
-  if not self.tok then return nil end
-  return common.token(self.tok)
+function _M:load_conn(id)
+  local rec = self.recs[id]
+  if not rec then return nil end
+  return common.token(rec)
 end
 
-function _M:save(t)
+function _M:save_conn(id, t)
   local tok, why = common.token(t)
   if not tok then return nil, common.error("invalid", "cannot save: " .. why) end
-  self.tok = tok
+  self.recs[id] = tok
   return true
 end
 
-function _M:lock(fn)
+function _M:lock_conn(id, fn)
   return common.with_lock(function()
-    if self.busy then return common.fail("the memory store's lock is already held (re-entry)") end
-    self.busy = true
+    if self.busy[id] then return common.fail("the memory store's lock is already held (re-entry)") end
+    self.busy[id] = true
     return true
-  end, function() self.busy = false end, fn)
+  end, function() self.busy[id] = nil end, fn)
 end
 
-function _M:spend(cost, now)
+function _M:connections()
+  local ids = {}
+  for id in pairs(self.recs) do ids[#ids + 1] = id end
+  sort(ids)
+  return ids
+end
+
+function _M:spend_key(key, cost, now)
   budget.check_spend(cost, now)
-  return budget.apply(self.st, "spend", cost, nil, now)
+  self.budgets[key] = self.budgets[key] or {}
+  return budget.apply(self.budgets[key], "spend", cost, nil, now)
 end
 
-function _M:observe(o)
+function _M:observe_key(key, o)
   budget.check_observe(o)
-  budget.apply(self.st, "observe", o.remaining, o.reset_at, o.now)
+  self.budgets[key] = self.budgets[key] or {}
+  budget.apply(self.budgets[key], "observe", o.remaining, o.reset_at, o.now)
   return true
+end
+
+function _M:put_state(state, record, ttl)
+  local k = common.state_key(state)
+  if not k then error("bad argument #1 to 'put_state' (a state of 16 to 512 characters expected)", 2) end
+  self.states[k] = common.encode_state(record, ttl)
+  return true
+end
+
+-- take_state(state) -> the record put with it, once; nil when unknown, taken or expired.
+function _M:take_state(state)
+  local k = common.state_key(state)
+  if not k then return nil end
+  local s = self.states[k]
+  self.states[k] = nil
+  return common.decode_state(s)
 end
 
 return _M

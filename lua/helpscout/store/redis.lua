@@ -1,19 +1,28 @@
--- helpscout.store.redis{host=, port=, key=, password=, db=, socket=, ...}: a token shared by the
--- processes of several hosts. The token is JSON under `key`; the lock is `key..":lock"` taken with
--- SET NX PX (it expires if its holder dies) and released only by its holder (a compare-and-delete
--- script); the rate budget is a hash `key..":budget"` updated atomically by EVAL of the same Lua
--- text the other stores run (helpscout.store.budget). `socket` is a TCP constructor: LuaSocket's
--- socket.tcp by default, ngx.socket.tcp in OpenResty (then pass `sleep = ngx.sleep` too).
+-- helpscout.store.redis{host=, port=, key=, password=, db=, socket=, ...}: tokens shared by the
+-- processes of several hosts, one record per connection (DESIGN.md §4). The connection "default"
+-- is JSON under `key` (as before connections), connection `id` under `key..":conn:"..id`; the
+-- set `key..":connections"` lists the ids saved. A connection's lock is `<its key>..":lock"`,
+-- taken with SET NX PX and released only by its holder (a compare-and-delete script). The lock's
+-- value names its holder ("host/pid/random"): a waiter on the same host whose holder's process
+-- is gone (kill -9 in the middle of a renewal) deletes it at once instead of waiting `lock_ttl`;
+-- holders on other hosts are trusted until the lock expires. The rate budget is a hash
+-- `key..":budget"` (`key..":budget:"..name` for other budgets) updated atomically by EVAL of
+-- the same Lua text the other stores run (helpscout.store.budget). States of the connect flow
+-- are `key..":state:"..hash` with their TTL, taken by GET+DEL in one script. `socket` is a TCP
+-- constructor: LuaSocket's socket.tcp by default, ngx.socket.tcp in OpenResty (then pass
+-- `sleep = ngx.sleep` too).
 local core = require "helpscout.core"
 local common = require "helpscout.store.common"
 local budget = require "helpscout.store.budget"
 local resp = require "helpscout.store.resp"
 
-local setmetatable, tostring, tonumber = setmetatable, tostring, tonumber
+local setmetatable, tostring, tonumber, type, ipairs, error = setmetatable, tostring, tonumber, type, ipairs,
+  error
 local sys = core.sys
 
 local _M = {}
 local mt = { __index = _M }
+common.rooted(_M)
 
 local OPTIONS = {
   host = { type = "string", nonempty = true, default = "127.0.0.1" },
@@ -32,6 +41,12 @@ local OPTIONS = {
 local UNLOCK = [[
 if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end
 return 0]]
+
+-- KEYS[1] = a state's key: its value, once
+local TAKE = [[
+local v = redis.call("GET", KEYS[1])
+if v then redis.call("DEL", KEYS[1]) end
+return v]]
 
 -- KEYS[1] = budget hash, ARGV = op, x, y, now ("" for nil); returns the wait as a string
 -- (Redis would truncate a Lua number to an integer).
@@ -61,58 +76,111 @@ local function call(self, ...)
   return v
 end
 
-function _M:load()
-  local s, err = call(self, "GET", self.o.key)
+local function key_of(self, id)
+  if id == common.DEFAULT then return self.o.key end
+  return self.o.key .. ":conn:" .. id
+end
+
+function _M:load_conn(id)
+  local key = key_of(self, id)
+  local s, err = call(self, "GET", key)
   if s == nil then return nil, err end
   if s == false then return nil end
   local tok, why = common.decode(s)
   if not tok then
-    return common.fail(("redis key %s does not hold a token (%s); it was left as it is"):format(self.o.key, why))
+    return common.fail(("redis key %s does not hold a token (%s); it was left as it is"):format(key, why))
   end
   return tok
 end
 
-function _M:save(t)
+function _M:save_conn(id, t)
   local tok, why = common.token(t)
   if not tok then return nil, common.error("invalid", "cannot save: " .. why) end
-  local ok, err = call(self, "SET", self.o.key, common.encode(tok))
+  local ok, err = call(self, "SET", key_of(self, id), common.encode(tok))
+  if not ok then return nil, err end
+  call(self, "SADD", self.o.key .. ":connections", id) -- the index only lists: a failure loses nothing
+  return true
+end
+
+function _M:connections()
+  local ids, err = call(self, "SMEMBERS", self.o.key .. ":connections")
+  if not ids then return nil, err end
+  local out = {}
+  for _, id in ipairs(ids) do if not common.id_problem(id) then out[#out + 1] = id end end
+  table.sort(out)
+  return out
+end
+
+local HOST = sys.hostname() or "?"
+
+-- The holder of a lock value is certainly dead: its process ran on this host and is gone.
+local function holder_dead(value)
+  if type(value) ~= "string" then return false end
+  local host, pid = value:match("^(.*)/(%d+)/%x+$")
+  return host == HOST and tonumber(pid) and not sys.alive(tonumber(pid))
+end
+
+local function acquire(self, lkey)
+  local o, me = self.o, ("%s/%d/%s"):format(HOST, sys.pid(), common.random_hex(16))
+  local deadline, ttl = sys.now() + o.lock_timeout, tostring(math.floor(o.lock_ttl * 1000))
+  while true do
+    local ok, err = call(self, "SET", lkey, me, "NX", "PX", ttl)
+    if ok == nil then return nil, err end
+    if ok == "OK" then return me end
+    local holder = call(self, "GET", lkey)
+    if holder_dead(holder) then
+      call(self, "EVAL", UNLOCK, 1, lkey, holder) -- only that dead holder's value is deleted
+    else
+      if sys.now() >= deadline then
+        return common.fail(("timed out after %gs waiting for the lock %s"):format(o.lock_timeout, lkey),
+          { timeout = true })
+      end
+      self.sleep(0.01 + 0.02 * (core.sys.random(1):byte() / 255))
+    end
+  end
+end
+
+function _M:lock_conn(id, fn)
+  local lkey = key_of(self, id) .. ":lock"
+  return common.with_lock(function() return acquire(self, lkey) end, function(me)
+    call(self, "EVAL", UNLOCK, 1, lkey, me) -- on failure the lock expires (lock_ttl)
+  end, fn)
+end
+
+function _M:put_state(state, record, ttl)
+  local k = common.state_key(state)
+  if not k then error("bad argument #1 to 'put_state' (a state of 16 to 512 characters expected)", 2) end
+  local s = common.encode_state(record, ttl)
+  local ok, err = call(self, "SET", self.o.key .. ":state:" .. k, s, "PX", tostring(math.ceil(ttl * 1000)))
   if not ok then return nil, err end
   return true
 end
 
-local function acquire(self)
-  local o, me = self.o, common.random_hex(16)
-  local deadline, ttl = sys.now() + o.lock_timeout, tostring(math.floor(o.lock_ttl * 1000))
-  while true do
-    local ok, err = call(self, "SET", o.key .. ":lock", me, "NX", "PX", ttl)
-    if ok == nil then return nil, err end
-    if ok == "OK" then return me end
-    if sys.now() >= deadline then
-      return common.fail(("timed out after %gs waiting for the lock %s:lock"):format(o.lock_timeout, o.key),
-        { timeout = true })
-    end
-    self.sleep(0.01 + 0.02 * (core.sys.random(1):byte() / 255))
-  end
-end
-
-function _M:lock(fn)
-  return common.with_lock(function() return acquire(self) end, function(me)
-    call(self, "EVAL", UNLOCK, 1, self.o.key .. ":lock", me) -- on failure the lock expires (lock_ttl)
-  end, fn)
+function _M:take_state(state)
+  local k = common.state_key(state)
+  if not k then return nil end
+  local s, err = call(self, "EVAL", TAKE, 1, self.o.key .. ":state:" .. k)
+  if s == nil then return nil, err end
+  return common.decode_state(s or nil)
 end
 
 local function num(v) return v == nil and "" or string.format("%.17g", v) end
 
-function _M:spend(cost, now)
+local function budget_of(self, key)
+  if key == common.DEFAULT then return self.o.key .. ":budget" end
+  return self.o.key .. ":budget:" .. key
+end
+
+function _M:spend_key(key, cost, now)
   budget.check_spend(cost, now)
-  local w, err = call(self, "EVAL", BUDGET, 1, self.o.key .. ":budget", "spend", num(cost), "", num(now))
+  local w, err = call(self, "EVAL", BUDGET, 1, budget_of(self, key), "spend", num(cost), "", num(now))
   if not w then return 0, err end -- a broken budget never stops a call
   return tonumber(w) or 0
 end
 
-function _M:observe(o)
+function _M:observe_key(key, o)
   budget.check_observe(o)
-  local w, err = call(self, "EVAL", BUDGET, 1, self.o.key .. ":budget", "observe", num(o.remaining),
+  local w, err = call(self, "EVAL", BUDGET, 1, budget_of(self, key), "observe", num(o.remaining),
     num(o.reset_at), num(o.now))
   if not w then return nil, err end
   return true
