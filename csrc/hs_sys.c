@@ -372,6 +372,9 @@ static int l_read(lua_State *L) {
     return 2;
   }
   lua_pushlstring(L, buf, (size_t)n);
+  return 1;
+}
+
 /* ---- processes (a lock's holder is named by host and pid, so a waiter on the same host can
  * tell a dead holder from a slow one and take its lock over) ---- */
 
