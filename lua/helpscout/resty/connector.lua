@@ -26,6 +26,7 @@
 local options = require "helpscout.options"
 local state = require "helpscout.resty.connector_state"
 local auth = require "helpscout.resty.connector_auth"
+local tools = require "helpscout.tools"
 
 local type, error, pairs, ipairs, setmetatable, getenv, tostring = type, error, pairs, ipairs, setmetatable, os.getenv, tostring
 
@@ -83,14 +84,26 @@ function _M.new(opts)
     prm_url = url .. "/.well-known/oauth-protected-resource/mcp", scopes = o.scopes or _M.SCOPES,
     name = o.name or "Help Scout", origins = origins,
     st = state.new(o.state_shdict or o.shdict) }, mt)
+  if type(o.tools) ~= "function" then c.cat = tools.new(o.tools) end -- bad tool options raise here
   return c
 end
 
--- The helpscout.tools options for a grant's connection.
-function mt:tools_for(g)
+-- The helpscout.tools catalogue for a grant's connection: one per deployment, or made per
+-- request from `tools(connection, grant)`.
+function mt:catalogue_for(g)
   local t = self.o.tools
-  if type(t) == "function" then return t(g.connection, g) end
-  return t
+  if type(t) == "function" then return tools.new(t(g.connection, g)) end
+  if not self.cat then self.cat = tools.new(t) end
+  return self.cat
+end
+
+-- helpscout.tools options from HELPSCOUT_READ_ONLY, _ALLOW_SEND, _DRY_RUN, _MAILBOXES,
+-- _MAX_OUTPUT, by helpscout-mcp's rule (a switch that is not a clear yes/no raises).
+function _M.tools_from_env(env)
+  local c, msg = require("helpscout.mcp.config").parse({}, env or getenv)
+  if not c then error("helpscout connector: " .. tostring(msg), 2) end
+  return { read_only = c.read_only or nil, allow_send = c.allow_send or nil, dry_run = c.dry_run or nil,
+    mailboxes = c.mailboxes, max_output = c.max_output }
 end
 
 -- A helpscout.resty client acting as the grant's connection (cheap: its state lives in the dict).
@@ -104,6 +117,21 @@ function mt:client_for(g)
     copts.shdict = o.shdict
   end
   return require("helpscout.resty").new(copts)
+end
+
+-- A list of who may connect ("ann@example.com, @example.org": e-mail addresses and @domains,
+-- any case) -> a function(user) for `allow`; nil for an empty list (anyone Help Scout lets in).
+function _M.allow_list(text)
+  if text == nil or text:match("^[%s,]*$") then return nil end
+  local emails, domains = {}, {}
+  for item in text:gmatch("[^,%s]+") do
+    item = item:lower()
+    if item:sub(1, 1) == "@" then domains[item:sub(2)] = true else emails[item] = true end
+  end
+  return function(user)
+    local email = type(user) == "table" and type(user.email) == "string" and user.email:lower() or ""
+    return emails[email] == true or domains[email:match("@([^@]+)$") or ""] == true
+  end
 end
 
 -- The Help Scout connect flow (resty.oauth_handler), made once per worker.

@@ -23,7 +23,7 @@ local auth = require "helpscout.resty.connector_auth"
 local chttp = require "helpscout.resty.connector_http"
 
 local ngx = ngx -- luacheck: ignore
-local type, pcall, tostring, error = type, pcall, tostring, error
+local type, pcall, tostring, error, pairs, ipairs = type, pcall, tostring, error, pairs, ipairs
 
 local _M = {}
 
@@ -65,9 +65,22 @@ local function session_of(c, g, msg, pv)
   return s
 end
 
+local function log(level, text)
+  ngx.log(level == "error" and ngx.ERR or ngx.NOTICE, "helpscout connector mcp: ", text)
+end
+
 local function core_session(c, g, state)
-  return mcp.session{ tools = c:tools_for(g), client = function() return c:client_for(g) end, state = state,
-    log = function(fmt, ...) ngx.log(ngx.NOTICE, "helpscout connector mcp: ", fmt:format(...)) end }
+  return mcp.session{ catalogue = c:catalogue_for(g), client = function() return c:client_for(g) end,
+    state = state, log = log }
+end
+
+-- A request among msg (one message or a batch) expects an answer.
+local function has_request(msg)
+  if msg.method ~= nil and msg.id ~= nil then return true end
+  for _, m in ipairs(msg) do
+    if type(m) == "table" and m.method ~= nil and m.id ~= nil then return true end
+  end
+  return false
 end
 
 local function save_session(c, s, core_state)
@@ -139,7 +152,9 @@ local function post(c, g)
   end
   local body, berr = chttp.body(c.o.max_body)
   if not body then
-    if berr == "too_large" then return rpc_refusal(413, -32600, "Payload Too Large: the body cap is " .. c.o.max_body .. " bytes") end
+    if berr == "too_large" then
+      return rpc_refusal(413, -32600, "Payload Too Large: the body cap is " .. c.o.max_body .. " bytes")
+    end
     return rpc_refusal(400, -32700, "the body could not be read")
   end
   local msg, eresp = mcp.decode(body, { max_bytes = c.o.max_body })
@@ -148,14 +163,14 @@ local function post(c, g)
   local s = session_of(c, g, msg, pv)
   if not s then return end
   local core = core_session(c, g, s.state)
-  if msg.id == nil or msg.method == nil then -- a notification or a response: accepted
+  if not has_request(msg) then -- notifications or responses: accepted
     core:handle(msg, { notify = function() end, cancelled = function() return false end })
     save_session(c, s, core.state)
     return chttp.answer(202, "")
   end
   if not c.st:busy(g.connection, 1, c.o.concurrency) then
-    return rpc_refusal(429, -32000, "Too Many Requests: this connection already has "
-      .. c.o.concurrency .. " requests running", { ["Retry-After"] = "1" })
+    return rpc_refusal(429, -32000, "Too Many Requests: this connection already has " .. c.o.concurrency
+      .. " requests running", { ["Retry-After"] = "1" })
   end
   local ok, e = pcall(run_request, c, s, core, msg, sse_ok)
   c.st:busy(g.connection, -1, c.o.concurrency)
