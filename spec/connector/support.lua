@@ -3,7 +3,8 @@
 -- its .tmp/connector/ paths rewritten (to a free port and a fresh directory).
 --
 --   local support = require "connector.support"
---   local env = support.start{ sandbox = { seed = 7, args = { "--accounts", "2" } }, env = { HELPSCOUT_READ_ONLY = "no" } }
+--   local env = support.start{ sandbox = { seed = 7, args = { "--accounts", "2" } },
+--                              env = { HELPSCOUT_READ_ONLY = "no" } }
 --   env.url, env.sb                       -- "http://127.0.0.1:PORT", the sandbox (support.sandbox)
 --   env:request("POST", "/register", { body = {...} })   -- rawhttp result
 --   local code, verifier, client = env:authorize()        -- the whole connect flow, as a browser
@@ -35,13 +36,16 @@ local function is_root()
 end
 
 -- examples/connector.conf with its port and state directory replaced.
-local function config(dir, port, workers)
+local function config(dir, port, workers, extra)
   local f = assert(io.open(root() .. "/examples/connector.conf", "r"))
   local conf = f:read("*a")
   f:close()
   conf = conf:gsub("listen 127%.0%.0%.1:8091;", "listen 127.0.0.1:" .. port .. ";")
   conf = conf:gsub("%.tmp/connector/", dir .. "/")
   if workers then conf = conf:gsub("worker_processes %d+;", "worker_processes " .. workers .. ";") end
+  if extra then
+    conf = conf:gsub("    location / { return 404; }", function() return extra .. "\n    location / { return 404; }" end)
+  end
   if is_root() then conf = "user root root;\n" .. conf end
   return conf
 end
@@ -81,7 +85,7 @@ local function launch(dir, env)
 end
 
 -- opts: sandbox (options of support.sandbox.start), env (more variables for nginx), workers,
--- port (default: a free one)
+-- port (default: a free one), locations (more lines for the server block: test-only locations)
 function M.start(opts)
   opts = opts or {}
   local sb = sandbox.start(opts.sandbox or { seed = 42 })
@@ -93,7 +97,7 @@ function M.start(opts)
   p:close()
   os.execute("chmod 755 " .. shq(dir))
   local f = assert(io.open(dir .. "/nginx.conf", "w"))
-  f:write(config(dir, port, opts.workers))
+  f:write(config(dir, port, opts.workers, opts.locations))
   f:close()
   local env = { HELPSCOUT_CONNECTOR_URL = url, HELPSCOUT_CLIENT_ID = sb.client_id,
     HELPSCOUT_CLIENT_SECRET = sb.client_secret, HELPSCOUT_BASE_URL = sb.url,

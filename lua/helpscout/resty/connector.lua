@@ -27,8 +27,10 @@ local options = require "helpscout.options"
 local state = require "helpscout.resty.connector_state"
 local auth = require "helpscout.resty.connector_auth"
 local tools = require "helpscout.tools"
+local core = require "helpscout.core"
 
-local type, error, pairs, ipairs, setmetatable, getenv, tostring = type, error, pairs, ipairs, setmetatable, os.getenv, tostring
+local type, error, pairs, ipairs, setmetatable, getenv, tostring = type, error, pairs, ipairs, setmetatable,
+  os.getenv, tostring
 
 local _M = { ACCESS_TTL = 3600, REFRESH_TTL = 30 * 86400, CODE_TTL = 120, CLIENT_TTL = 180 * 86400,
   SESSION_TTL = 24 * 3600, MAX_BODY = 1024 * 1024, CONCURRENCY = 4, SCOPES = { "helpscout" } }
@@ -106,17 +108,37 @@ function _M.tools_from_env(env)
     mailboxes = c.mailboxes, max_output = c.max_output }
 end
 
--- A helpscout.resty client acting as the grant's connection (cheap: its state lives in the dict).
-function mt:client_for(g)
-  local o = self.o
-  local copts = { connection = g.connection, client_id = o.client_id, client_secret = o.client_secret,
-    base_url = o.base_url }
-  if o.store then
-    copts.store = require("helpscout.resty.shdict").new(o.shdict, { durable = o.store })
-  else
-    copts.shdict = o.shdict
+-- The store of the connections (each person's Help Scout token), made once per worker.
+function mt:store()
+  if not self.hs_store then
+    self.hs_store = require("helpscout.resty.shdict").new(self.o.shdict, self.o.store and { durable = self.o.store })
   end
-  return require("helpscout.resty").new(copts)
+  return self.hs_store
+end
+
+-- The connection's record when it can still reach Help Scout, or nil, reason: missing (never
+-- connected or removed), dead (Help Scout refused its refresh token: the person must consent again).
+function mt:connection_record(id)
+  local rec, e = self:store():connection(id):load()
+  if e then return nil, "unavailable" end
+  if type(rec) ~= "table" or (type(rec.access_token) ~= "string" and type(rec.refresh_token) ~= "string") then
+    return nil, "missing"
+  end
+  if rec.dead then return nil, "dead" end
+  return rec
+end
+
+-- A helpscout.resty client acting as the grant's connection (cheap: its state lives in the dict).
+-- Only a connection that holds a token gets one: never the app's client-credentials token.
+function mt:client_for(g)
+  local _, why = self:connection_record(g.connection)
+  if why then
+    return nil, core.error("auth", "this connection has no usable Help Scout authorization (" .. why
+      .. "); authorize the connector again")
+  end
+  local o = self.o
+  return require("helpscout.resty").new{ store = self:store(), connection = g.connection,
+    client_id = o.client_id, client_secret = o.client_secret, base_url = o.base_url }
 end
 
 -- A list of who may connect ("ann@example.com, @example.org": e-mail addresses and @domains,

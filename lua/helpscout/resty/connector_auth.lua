@@ -90,7 +90,8 @@ local function check_registration(m)
   end
   for _, u in ipairs(uris) do
     if not parse_uri(u) then
-      return "redirect_uris: each must be https, http on a loopback address, or a private-use scheme, without a fragment"
+      return "redirect_uris: each must be https, http on a loopback address, or a private-use scheme, "
+        .. "without a fragment"
     end
   end
   for _, g in ipairs(type(m.grant_types) == "table" and m.grant_types or {}) do
@@ -223,7 +224,9 @@ local function by_code(c, f, client)
     c.st:revoke_family(rec.family, c.o.refresh_ttl) -- a replayed code: what it bought is revoked too
     return grant_error("invalid_grant", "the code was already used")
   end
-  if rec.client_id ~= client.client_id then return grant_error("invalid_grant", "the code was issued to another client") end
+  if rec.client_id ~= client.client_id then
+    return grant_error("invalid_grant", "the code was issued to another client")
+  end
   if f.redirect_uri ~= rec.redirect_uri then return grant_error("invalid_grant", "redirect_uri does not match") end
   local v = f.code_verifier
   if type(v) ~= "string" or not v:match("^[%w%-%._~]+$") or #v < 43 or #v > 128
@@ -299,23 +302,30 @@ end
 
 -- Resource server ------------------------------------------------------------------------------
 
+local function unauthorized(c, err, description)
+  local challenge = ('Bearer resource_metadata="%s", scope="%s"'):format(c.prm_url, concat(c.scopes, " "))
+  if err then challenge = challenge .. (', error="%s", error_description="%s"'):format(err, description) end
+  return chttp.json(401, { jsonrpc = "2.0", id = cjson.null, error = { code = -32001,
+    message = "Unauthorized: " .. (description or "a bearer token is required") } },
+    { ["WWW-Authenticate"] = challenge })
+end
+
 -- The grant of the request's bearer token, or nil after answering 401.
 function _M.bearer(c)
-  local challenge = ('Bearer resource_metadata="%s", scope="%s"'):format(c.prm_url, concat(c.scopes, " "))
   local h = ngx.var.http_authorization
   local tok = type(h) == "string" and h:match("^[Bb]earer +([%w%-%._~%+/]+=*) *$")
-  local unauthorized = { jsonrpc = "2.0", id = cjson.null, error = { code = -32001, message = "unauthorized" } }
-  if not tok then
-    chttp.json(401, unauthorized, { ["WWW-Authenticate"] = challenge })
-    return nil
-  end
+  if not tok then return unauthorized(c) end
   local ok, g = pcall(c.st.access, c.st, tok)
   if not ok or not g or g.resource ~= c.resource then
-    chttp.json(401, unauthorized, { ["WWW-Authenticate"] = challenge
-      .. ', error="invalid_token", error_description="the access token is unknown, expired, revoked or for another resource"' })
-    return nil
+    return unauthorized(c, "invalid_token", "the access token is unknown, expired, revoked or for another resource")
   end
   return g
+end
+
+-- 401 for a live token whose connection lost its Help Scout authorization: the client starts over.
+function _M.reauthorize(c, why)
+  return unauthorized(c, "invalid_token", "the Help Scout authorization of this connection is "
+    .. (why == "dead" and "no longer valid" or "gone") .. "; authorize again")
 end
 
 return _M

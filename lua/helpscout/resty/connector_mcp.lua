@@ -190,6 +190,8 @@ function _M.serve(c)
   if not origin_ok(c) then return rpc_refusal(403, -32000, "Forbidden: Origin not allowed") end
   local g = auth.bearer(c)
   if not g then return end
+  local _, why = c:connection_record(g.connection)
+  if why == "missing" or why == "dead" then return auth.reauthorize(c, why) end
   local method = ngx.req.get_method()
   if method == "POST" then return post(c, g) end
   if method == "DELETE" then return delete(c, g) end
