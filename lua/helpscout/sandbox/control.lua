@@ -105,12 +105,12 @@ local function config(S, body)
   return 200, out
 end
 
-local FAULT_ACTIONS = { status = true, drop = true, delay = true, garbage = true, truncate = true }
+local FAULT_ACTIONS = { status = true, drop = true, delay = true, garbage = true, truncate = true, echo = true }
 
 local function add_fault(S, f)
   if type(f.path) ~= "string" or f.path == "" then bad("path is required") end
   if not FAULT_ACTIONS[f.action or "status"] then
-    bad("action must be one of status, drop, delay, garbage, truncate")
+    bad("action must be one of status, drop, delay, garbage, truncate, echo")
   end
   local fault = { method = f.method and upper(tostring(f.method)) or "*", path = f.path,
     count = tonumber(f.count) or 1, action = f.action or "status", status = tonumber(f.status),

@@ -17,6 +17,7 @@ local oauth = require "helpscout.sandbox.oauth"
 local webhooks = require "helpscout.sandbox.webhooks"
 local control = require "helpscout.sandbox.control"
 local reqlog = require "helpscout.sandbox.reqlog"
+local wire = require "helpscout.sandbox.wire"
 
 local pairs, ipairs, type, tonumber, tostring, setmetatable = pairs, ipairs, type, tonumber, tostring, setmetatable
 local format, lower, match, gsub = string.format, string.lower, string.match, string.gsub
@@ -183,6 +184,34 @@ local function fault_status_response(f)
   return { status = f.status, headers = headers, body = body }
 end
 
+-- The "echo" fault: an error that repeats the request's secrets back — the Authorization value and
+-- the client_secret, refresh_token and code of a token request (form, JSON, query or Basic) — in
+-- every place a careless client might print: message, logRef, error_description, each
+-- _embedded.errors[] message and rejectedValue, and the X-Debug-Echo header. It exists so that a
+-- client's redaction can be tested against a server that misbehaves this way.
+local ECHOED = { "client_secret", "refresh_token", "code" }
+
+local function echo_response(f, req)
+  local secrets = {}
+  local auth = req.headers.authorization
+  if auth and auth ~= "" then secrets[1] = { "authorization", auth, "Header" } end
+  local fields = oauth.token_fields(req) or {}
+  for _, k in ipairs(ECHOED) do
+    if fields[k] and fields[k] ~= "" then secrets[#secrets + 1] = { k, fields[k], "JSON" } end
+  end
+  local parts, errors = {}, json.array()
+  for i, s in ipairs(secrets) do
+    parts[i] = s[1] .. "=" .. s[2]
+    errors[i] = wire.field_error(s[1], "Rejected " .. s[1] .. ": " .. s[2], s[2], "Validation", s[3])
+  end
+  local echo = concat(parts, "; ")
+  local headers = { { "Content-Type", wire.VND }, { "X-Debug-Echo", (gsub(echo, "%c", " ")) } }
+  for k, v in pairs(f.headers or {}) do headers[#headers + 1] = { k, tostring(v) } end
+  return { status = f.status or 400, headers = headers, body = json.encode {
+    logRef = "echo#" .. echo, message = "Echo: " .. echo, error = "invalid_request",
+    error_description = "Echo: " .. echo, _embedded = { errors = errors } } }
+end
+
 local function apply_fault(self, f, req, serve)
   local real
   if f.process or (f.action == "delay" and not f.status) or f.action == "truncate" then
@@ -190,6 +219,7 @@ local function apply_fault(self, f, req, serve)
   end
   if f.action == "drop" then return { drop = true } end
   if f.action == "status" then return fault_status_response(f) end
+  if f.action == "echo" then return echo_response(f, req) end
   if f.action == "garbage" then
     return { status = f.status or 200, headers = { { "Content-Type", "text/html" } }, body = f.body or GARBAGE }
   end
