@@ -120,6 +120,12 @@ describe("sandbox accounts", function()
       assert.are.equal(200, (get(sb, t2, p[1] .. I(p[2]))))
     end
     assert.are.equal(404, (get(sb, t1, "/v2/conversations/" .. I(seen[2].conversations[1]) .. "/threads")))
+    -- the request log names the account and user each request acted as
+    sb:clear_log()
+    get(sb, t2, "/v2/mailboxes")
+    local entry = sb:log { path = "/v2/mailboxes" }[1]
+    assert.are.equal(2, entry.account)
+    assert.are.equal(acc[2].users[1].id, entry.user)
   end)
 
   it("/v2/users/me answers each token's user", function()

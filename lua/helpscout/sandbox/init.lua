@@ -260,6 +260,7 @@ function _M:handle(req)
     res = serve(self, req)
   end
   entry.status = res.drop and 0 or (res.status or 200)
+  entry.account, entry.user = req.account, req.user
   if self.cfg.verbose then
     io.stdout:write(format("%s %s %s%s\n", req.method, req.path, tostring(entry.status),
       f and (" (fault " .. f.action .. ")") or ""))

@@ -178,6 +178,7 @@ function _M.authenticate(S, req)
       { { "WWW-Authenticate", 'Bearer realm="helpscout-sandbox"' } }))
   end
   S:act_as(t.account, t.user)
+  req.account, req.user = t.account, t.user -- for the request log
 end
 
 -- Forgets every access and refresh token (of user id `user` only, when given): Help Scout's answer
