@@ -8,6 +8,10 @@
 --   local reqs = sb:log()       -- array of logged requests (method, path, query, headers, body, status)
 --   sb:clear_log(); sb:reset(); sb:config{ token_ttl = 1 }; sb:stop()
 --   sb:config{ consent = "deny", redirect_url = "http://127.0.0.1:9/cb" }   -- the consent stand-in
+--   sb:outbox()                 -- e-mails Help Scout would have sent; sb:clear_outbox()
+--   sandbox.start{ accounts = 2 }; sb:accounts(); sb:authorize(nil, state, "dana@kestrel2.example")
+--   sb:config{ consent_user = 8701 }; sb:revoke()   -- who consents next; every token forgotten
+--   sb:fault{ path = "/v2/conversations", action = "echo", status = 400 }   -- secrets echoed back
 --
 -- The sandbox watches our pid (--parent) and exits by itself if the test process dies.
 local proc = require "support.proc"
