@@ -9,7 +9,8 @@
 --   DELETE ends the session named by Mcp-Session-Id.
 --
 -- Refusals: a foreign Origin 403 (before anything else), no or bad bearer token 401, a body over
--- the cap 413, an unsupported MCP-Protocol-Version 400, a request without Mcp-Session-Id 400, an
+-- the cap 413, an unsupported MCP-Protocol-Version 400 (a supported one other than the session's is
+-- served, as the official SDK's server and conformance suite expect), a request without Mcp-Session-Id 400, an
 -- unknown session (or one of another connection) 404, more than `concurrency` requests of one
 -- connection at once 429. Every refusal with a body carries a JSON-RPC error without an id.
 --
@@ -52,10 +53,6 @@ local function session_of(c, g, msg, pv)
   local s = #sid <= 128 and c.st:get("sess", sid)
   if not s or s.connection ~= g.connection then
     rpc_refusal(404, -32001, "Session not found")
-    return nil
-  end
-  if pv and pv ~= s.protocol then
-    rpc_refusal(400, -32600, "Bad Request: MCP-Protocol-Version " .. pv .. " is not the negotiated " .. s.protocol)
     return nil
   end
   s.id = sid
