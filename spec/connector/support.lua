@@ -44,7 +44,8 @@ local function config(dir, port, workers, extra)
   conf = conf:gsub("%.tmp/connector/", dir .. "/")
   if workers then conf = conf:gsub("worker_processes %d+;", "worker_processes " .. workers .. ";") end
   if extra then
-    conf = conf:gsub("    location / { return 404; }", function() return extra .. "\n    location / { return 404; }" end)
+    local last = "    location / { return 404; }"
+    conf = conf:gsub(last, function() return extra .. "\n" .. last end)
   end
   if is_root() then conf = "user root root;\n" .. conf end
   return conf

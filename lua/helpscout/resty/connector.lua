@@ -47,7 +47,7 @@ local OPTS = {
   origins = "table",                                   -- browser origins allowed besides url's own
   name = "string",
   client_id = "string", client_secret = "string", base_url = "string", authorize_url = "string",
-  access_ttl = { type = "integer", min = 60 }, refresh_ttl = { type = "integer", min = 600 },
+  access_ttl = { type = "integer", min = 1 }, refresh_ttl = { type = "integer", min = 600 },
   code_ttl = { type = "integer", min = 10, max = 600 }, client_ttl = { type = "integer", min = 3600 },
   session_ttl = { type = "integer", min = 60 },
   max_body = { type = "integer", min = 4096 }, concurrency = { type = "integer", min = 1 },
