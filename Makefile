@@ -164,3 +164,14 @@ check-rock:
 
 clean:
 	rm -rf build .tmp
+
+# The hosted connector (examples/connector.conf in a real nginx, a sandbox with two accounts): the
+# official MCP SDK client with its OAuth provider, and the official conformance suite (Node 22).
+test-connector: $(SO54) $(SOJIT)
+	$(ENV54) $(LUA) spec/connector/run.lua
+
+# An SDK client walked through the connector's whole flow against the sandbox, narrated.
+demo-connector:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory $(SO54) $(SOJIT)
+	@$(ENV54) $(LUA) examples/connector_demo.lua
