@@ -184,10 +184,11 @@ describe("connector /mcp", function()
 
   it("DELETE ends the session: afterwards it is 404", function()
     local s = env:rpc(token, init_msg()).headers["mcp-session-id"]
-    local res = env:request("DELETE", "/mcp", { headers = { Authorization = "Bearer " .. token, ["Mcp-Session-Id"] = s } })
+    local del = { Authorization = "Bearer " .. token, ["Mcp-Session-Id"] = s }
+    local res = env:request("DELETE", "/mcp", { headers = del })
     assert.equal(200, res.status)
     assert.equal(404, env:rpc(token, { jsonrpc = "2.0", id = 45, method = "ping" }, { ["Mcp-Session-Id"] = s }).status)
-    res = env:request("DELETE", "/mcp", { headers = { Authorization = "Bearer " .. token, ["Mcp-Session-Id"] = s } })
+    res = env:request("DELETE", "/mcp", { headers = del })
     assert.equal(404, res.status)
   end)
 end)
