@@ -77,7 +77,7 @@ local ok, err = pcall(function()
     :format(mv * 1000, ml * 1000, (mv - ml) * 1000))
 
   -- 2. eight calls waiting on a slow Help Scout; an unrelated request meanwhile
-  env.sb:fault{ path = "/v2/conversations", delay = 2, count = 8 }
+  env.sb:fault{ path = "/v2/conversations", action = "delay", delay = 2, count = 8 }
   local socks = {}
   for i, p in ipairs { a, a, a, a, b, b, b, b } do
     local c = assert(socket.connect("127.0.0.1", env.port))

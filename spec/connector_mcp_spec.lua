@@ -118,7 +118,7 @@ describe("connector /mcp", function()
   end)
 
   it("a cancelled call gets no response; the cancellation goes through another request", function()
-    env.sb:fault{ path = "/v2/conversations", delay = 0.6, count = 3 }
+    env.sb:fault{ path = "/v2/conversations", action = "delay", delay = 0.6, count = 3 }
     local c = open_post(env.port, token, { jsonrpc = "2.0", id = 23, method = "tools/call", params = {
       name = "triage_inbox", arguments = { limit = 200 } } }, hdr())
     socket.sleep(0.3)
@@ -130,7 +130,7 @@ describe("connector /mcp", function()
   end)
 
   it("caps concurrent requests per connection (429 with Retry-After)", function()
-    env.sb:fault{ path = "/v2/users", delay = 1.5, count = 4 }
+    env.sb:fault{ path = "/v2/users", action = "delay", delay = 1.5, count = 4 }
     local socks = {}
     for i = 1, 4 do
       socks[i] = open_post(env.port, token, { jsonrpc = "2.0", id = 30 + i, method = "tools/call",

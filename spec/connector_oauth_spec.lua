@@ -165,7 +165,7 @@ describe("connector authorization", function()
       local t = tokens()
       assert.equal(200, mcp_init(t.access_token).status)
       local accounts = env.sb:accounts()
-      local id = "hs-" .. accounts[1].users[1].id
+      local id = ("hs-%d"):format(accounts[1].users[1].id)
       assert.equal(200, env:request("GET", "/_disconnect?id=" .. id).status)
       assert.equal(401, mcp_init(t.access_token).status)
     end)

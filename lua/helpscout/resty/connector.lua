@@ -66,7 +66,11 @@ local function origin_of(url)
   return url:lower()
 end
 
-local function default_connection(user) return "hs-" .. tostring(user.id) end
+local function default_connection(user)
+  local id = user.id
+  if type(id) == "number" and id == math.floor(id) then return ("hs-%d"):format(id) end
+  return "hs-" .. tostring(id)
+end
 
 -- connector.new(opts) -> connector. No I/O: init_by_lua* may call it.
 function _M.new(opts)

@@ -19,10 +19,8 @@ function _M.send(status, body, headers)
   ngx.status = status
   ngx.header["Cache-Control"] = "no-store"
   for k, v in pairs(headers or {}) do ngx.header[k] = v end
-  if body and body ~= "" then
-    ngx.header["Content-Length"] = #body
-    ngx.print(body)
-  end
+  ngx.header["Content-Length"] = body and #body or 0
+  if body and body ~= "" then ngx.print(body) end
 end
 
 -- Ends the request with that answer.
