@@ -28,6 +28,8 @@ const provider = {
   saveCodeVerifier(v) { this.verifier = v; },
   codeVerifier() { return this.verifier; },
   saveDiscoveryState(s) {
+    if (this.discovered) return;
+    this.discovered = true;
     step('discovered (RFC 9728 protected resource metadata, RFC 8414 authorization server metadata)');
     show('resource', s.resourceMetadata.resource);
     show('authorization server', s.authorizationServerUrl);
@@ -64,7 +66,7 @@ transport = new StreamableHTTPClientTransport(mcp, { authProvider: provider });
 const client = new Client({ name: 'demo', version: '1.0.0' });
 await client.connect(transport);
 step('MCP over Streamable HTTP');
-show('session', transport.sessionId);
+show('session', hide(transport.sessionId));
 const tools = (await client.listTools()).tools;
 show('tools', tools.map((t) => t.name).join(', '));
 const r = await client.callTool({ name: 'list_mailboxes', arguments: {} });
