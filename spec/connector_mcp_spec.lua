@@ -52,7 +52,16 @@ describe("connector /mcp", function()
   local env, token, sid
 
   setup(function()
-    env = support.start{ sandbox = { seed = 42 } }
+    -- /_percon/mcp: the same deployment (url, dict) with tools chosen per connection
+    env = support.start{ sandbox = { seed = 42 }, locations = [[
+    location = /_percon/mcp { content_by_lua_block {
+      PERCON = PERCON or require("helpscout.resty.connector").new{ url = os.getenv("HELPSCOUT_CONNECTOR_URL"),
+        shdict = "helpscout", tools = function(connection, grant)
+          return { read_only = connection:match("^hs%-") ~= nil and grant.client_id ~= nil }
+        end }
+      PERCON:mcp()
+    } }
+]] }
     local code, verifier, client = env:authorize()
     token = env:exchange(code, verifier, client).json.access_token
   end)
@@ -180,6 +189,19 @@ describe("connector /mcp", function()
     res = env:request("GET", "/mcp", { headers = { Authorization = "Bearer " .. token, Accept = "text/event-stream" } })
     assert.equal(405, res.status)
     assert.matches("POST", res.headers.allow)
+  end)
+
+  it("takes the tools per connection when `tools` is a function of the connection", function()
+    local h = { Authorization = "Bearer " .. token, Accept = "application/json, text/event-stream",
+      ["Content-Type"] = "application/json", ["Mcp-Session-Id"] = sid, ["MCP-Protocol-Version"] = PV }
+    local res = env:request("POST", "/_percon/mcp", { headers = h,
+      body = cjson.encode{ jsonrpc = "2.0", id = 50, method = "tools/list" } })
+    assert.equal(200, res.status)
+    local names = {}
+    for _, t in ipairs(res.json.result.tools) do names[t.name] = true end
+    assert.is_true(names.list_users)
+    assert.is_nil(names.reply)
+    assert.equal(13, #call({ jsonrpc = "2.0", id = 51, method = "tools/list" }).json.result.tools)
   end)
 
   it("DELETE ends the session: afterwards it is 404", function()
