@@ -278,6 +278,23 @@ describe("connector authorization", function()
     assert.same({}, env:log_grep("hsc_code_"))
   end)
 
+  it("lets only the people HELPSCOUT_CONNECTOR_ALLOW names connect; an outsider gets no code", function()
+    local only = support.start{ sandbox = { seed = 2, accounts = 2 },
+      env = { HELPSCOUT_CONNECTOR_ALLOW = "someone@else.example, @KESTREL.example" } }
+    local ok, e = pcall(function()
+      local accounts = only.sb:accounts()
+      only.sb:config{ consent_user = accounts[2].users[1].id } -- @kestrel2.example
+      local code, res = only:authorize()
+      assert.is_nil(code)
+      assert.is_true(res.status >= 400 and res.status < 500, tostring(res.status))
+      assert.is_nil(res.headers.location)
+      only.sb:config{ consent_user = accounts[1].users[1].id } -- @kestrel.example
+      assert.matches("^hsc_code_", (only:authorize()))
+    end)
+    only:stop()
+    assert(ok, e)
+  end)
+
   it("an expired access token: 401 invalid_token (HELPSCOUT_CONNECTOR_ACCESS_TTL=1)", function()
     local short = support.start{ sandbox = { seed = 1 }, env = { HELPSCOUT_CONNECTOR_ACCESS_TTL = "1" } }
     local ok, e = pcall(function()
