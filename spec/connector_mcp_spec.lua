@@ -215,6 +215,34 @@ describe("connector /mcp", function()
   end)
 end)
 
+describe("connector.new", function()
+  it("raises a clear argument error for bad options", function()
+    local env = support.start{ sandbox = { seed = 4 }, locations = [[
+    location = /_new_errors { content_by_lua_block {
+      local connector = require "helpscout.resty.connector"
+      local out = {}
+      for _, o in ipairs { { shdict = "helpscout", url = "ftp://x" }, { url = "https://a.example" },
+        { url = "https://a.example", shdict = "nope" }, { url = "https://a.example", shdict = "helpscout", bogus = 1 },
+        { url = "https://a.example/path", shdict = "helpscout" } } do
+        local ok, e = pcall(connector.new, o)
+        out[#out + 1] = ok and "ok" or tostring(e)
+      end
+      ngx.say(table.concat(out, "\n"))
+    } }
+]] }
+    local res = env:request("GET", "/_new_errors")
+    env:stop()
+    local lines = {}
+    for l in res.body:gmatch("[^\n]+") do lines[#lines + 1] = l end
+    assert.equal(5, #lines, res.body)
+    assert.matches("bad argument #1 to 'connector' %(option 'url'", lines[1])
+    assert.matches("option 'shdict' is required", lines[2])
+    assert.matches("no lua_shared_dict named 'nope'", lines[3])
+    assert.matches("unknown option 'bogus'", lines[4])
+    assert.matches("option 'url'", lines[5])
+  end)
+end)
+
 describe("connector tools switches (per deployment, from the environment)", function()
   it("HELPSCOUT_READ_ONLY=yes hides the write tools from tools/list", function()
     local env = support.start{ sandbox = { seed = 3 }, env = { HELPSCOUT_READ_ONLY = "yes" } }
