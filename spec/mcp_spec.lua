@@ -342,3 +342,21 @@ describe("helpscout-mcp robustness", function()
     end
   end)
 end)
+
+describe("helpscout-mcp and the rate limit", function()
+  it("answers a wait longer than a client's timeout at once, as rate_limited with retry_after", function()
+    local now = require("helpscout.core").sys.now
+    sb:fault { path = "/v2/users", status = 429, count = 5, headers = { ["X-RateLimit-Retry-After"] = "45" },
+      body = '{"message":"API rate limit exceeded"}' }
+    local t0 = now()
+    local msgs = serve { init(), call(1, "list_users") }
+    local took = now() - t0
+    sb:control("DELETE", "faults")
+    local r = by_id(msgs)[1].result
+    assert.is_true(r.isError)
+    assert.equal("rate_limited", r.structuredContent.error.kind)
+    assert.equal(45, r.structuredContent.error.retry_after)
+    assert.is_true(r.structuredContent.error.retryable)
+    assert.truthy(took < 10, took)
+  end)
+end)

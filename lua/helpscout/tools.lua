@@ -39,7 +39,8 @@ local SWITCH = {
   detail = { name = "detail", type = "boolean", default = false,
     description = "full API objects instead of slim ones (much larger)" },
   continuation = { name = "continuation", type = "string", max_length = 8192,
-    description = "resume a cut answer: pass back the continuation it returned (other arguments are ignored)" },
+    description = "the next part: pass back the continuation an answer returned (the rest of a cut page, or " ..
+      "the next page); other arguments are ignored" },
   dry_run = { name = "dry_run", type = "boolean", default = false,
     description = "describe the request (method, path, body) and send nothing" },
 }
@@ -91,7 +92,8 @@ local PAGE = { type = "object", properties = { size = { type = "integer" }, tota
   totalPages = { type = "integer" }, number = { type = "integer" } } }
 
 local MORE = {
-  continuation = { type = "string", description = "pass back as the continuation argument for the rest" },
+  continuation = { type = "string", description = "there is more (the rest of this page, or the next page): " ..
+    "pass it back as the continuation argument; absent on the last page" },
   truncated = { type = "object", properties = { shown = { type = "integer" }, remaining = { type = "integer" } } },
 }
 
@@ -309,6 +311,19 @@ end
 ---------------------------------------------------------------------------------------------
 -- The size cap and the continuation
 
+-- One paging mechanism: a list whose page was shown whole but has more API pages gets the
+-- continuation of the next page (the same token a cut page gets), so a model only ever follows
+-- `continuation` until it is absent.
+local function next_page(t, res, args)
+  local p = res.page
+  local n, total = type(p) == "table" and tonumber(p.number), type(p) == "table" and tonumber(p.totalPages)
+  if not (n and total and n < total) then return end
+  local a = {}
+  for k, v in pairs(args) do a[k] = v end
+  a.page = floor(n) + 1
+  res.continuation = shape.encode_cont(t.name, a, { skip = 0 })
+end
+
 local function finish(t, res, args, o, pos)
   local max = o.max_output
   local key = t.cap
@@ -327,6 +342,7 @@ local function finish(t, res, args, o, pos)
       if type(res[key]) == "string" then res.truncated.remaining = total - shown end
     end
   end
+  if key == "items" and not res.continuation then next_page(t, res, args) end
   if key == "transcript" and type(res.transcript) == "string" then res.transcript = shape.untrusted(res.transcript) end
   if shape.size(res) > max then
     return nil, err("invalid", ("the answer is larger than max_output (%d bytes)%s"):format(max,

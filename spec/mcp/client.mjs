@@ -309,12 +309,17 @@ await check('small in context: sizes within target; --max-output cuts with a con
   assert.ok(first.continuation && first.items.length < 25);
   const ids = first.items.map((c) => c.id);
   let cont = first.continuation;
-  while (cont) {
-    const next = ok(await call(c5, 'list_conversations', { continuation: cont }));
+  let next;
+  for (;;) { // one mechanism: the continuation runs through the cut page, then on to page 2
+    next = ok(await call(c5, 'list_conversations', { continuation: cont }));
+    if (next.page.number !== 1) break;
     ids.push(...next.items.map((c) => c.id));
     cont = next.continuation;
   }
   assert.deepEqual(ids, ok(await call(client, 'list_conversations', { status: 'active' })).items.map((c) => c.id));
+  assert.equal(next.page.number, 2);
+  const page2 = ok(await call(client, 'list_conversations', { status: 'active', page: 2 })).items.map((c) => c.id);
+  assert.deepEqual(next.items.map((c) => c.id), page2.slice(0, next.items.length));
   await c5.close();
 });
 

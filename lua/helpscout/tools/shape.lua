@@ -271,7 +271,7 @@ local function render_items(result, kind)
       tostring(p.totalElements))
   end
   if result.continuation then
-    lines[#lines + 1] = "more on this page: call again with continuation=" .. result.continuation
+    lines[#lines + 1] = "more: call again with continuation=" .. result.continuation
   end
   return concat(lines, "\n")
 end
