@@ -133,8 +133,11 @@ describe("helpscout-mcp", function()
     local m = by_id(msgs)
     assert.equal(9, #m[1].result.tools)
     assert.equal("read_only", m[2].result.structuredContent.error.kind)
-    msgs = serve({ init(), call(1, "add_note", { conversation_id = 2407000001, text = "x" }) }, { "--dry-run" })
+    msgs = serve({ init(), call(1, "add_note", { conversation_id = 2407000001, text = "x" }), call(2, "list_users") },
+      { "--dry-run" })
     assert.equal("/v2/conversations/2407000001/notes", by_id(msgs)[1].result.structuredContent.dry_run.path)
+    assert.truthy(#by_id(msgs)[2].result.structuredContent.items > 0)  -- reads keep working
+    assert.equal(0, #sb:log { method = "POST", path = "/v2/conversations/2407000001/notes" })
     msgs = serve({ init(), call(1, "list_conversations", { mailbox = 5307 }) }, { "--mailboxes", "4821,6142" })
     assert.equal("forbidden", by_id(msgs)[1].result.structuredContent.error.kind)
     assert.equal(0, #sb:log { path = "/v2/conversations" })

@@ -11,7 +11,7 @@
 -- Safety, in this order for every call: unknown tool refused; write tool refused under read_only;
 -- arguments checked against the inputSchema; the mailbox allowlist narrows or refuses (a GET
 -- without threads learns a conversation's mailbox, never a write); a reply is a draft unless
--- allow_send AND send = true; dry_run describes the request and sends nothing. call() never raises.
+-- allow_send AND send = true; dry_run describes the request and sends nothing (the catalogue option: writes only, reads work). call() never raises.
 local core = require "helpscout.core"
 local json = require "helpscout.tools.json"
 local schema = require "helpscout.tools.schema"
@@ -292,7 +292,8 @@ run_api = function(spec, hs, a, o)
   a.send_rule = guard.send_rule(spec.name, a, o)
   local ok, e = guard.scope(spec, a, o)
   if not ok then return nil, e end
-  local dry = o.dry_run or a.dry_run
+  -- the catalogue's dry_run applies to writes (reads keep working); a call's own to that call
+  local dry = a.dry_run or (o.dry_run and spec.access == "write")
   if spec.access == "write" and a.conversation_id and not dry then
     ok, e = before_write(hs, spec, a, o)
     if not ok then return nil, e end
@@ -456,7 +457,7 @@ local function call(self, hs, name, args, extra)
   end
   local o = setmetatable({}, { __index = self.o })
   for k, v in pairs(extra or {}) do o[k] = v end
-  if hs == nil and not (o.dry_run or a.dry_run) then
+  if hs == nil and not (a.dry_run or (o.dry_run and t.write)) then
     return nil, err("auth", "no Help Scout client: set HELPSCOUT_CLIENT_ID and HELPSCOUT_CLIENT_SECRET, " ..
       "or run `helpscout auth login`")
   end
