@@ -10,8 +10,9 @@
 --
 -- Safety, in this order for every call: unknown tool refused; write tool refused under read_only;
 -- arguments checked against the inputSchema; the mailbox allowlist narrows or refuses (a GET
--- without threads learns a conversation's mailbox, never a write); a reply is a draft unless
--- allow_send AND send = true; dry_run describes the request and sends nothing (the catalogue option: writes only, reads work). call() never raises.
+-- without threads learns a conversation's mailbox, never a write); the send rule (guard.SENDS:
+-- nothing e-mailed unless allow_send AND send = true); dry_run describes the request and sends
+-- nothing (the catalogue option: writes only, reads work). call() never raises.
 local core = require "helpscout.core"
 local json = require "helpscout.tools.json"
 local schema = require "helpscout.tools.schema"
