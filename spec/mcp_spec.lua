@@ -363,3 +363,41 @@ describe("helpscout-mcp and the rate limit", function()
     assert.truthy(took < 10, took)
   end)
 end)
+
+describe("the client option max_wait (what helpscout-mcp sets)", function()
+  local helpscout = require "helpscout"
+  local now = require("helpscout.core").sys.now
+
+  local function client(max_wait)
+    return helpscout.new { base_url = sb.url, client_id = sb.client_id, client_secret = sb.client_secret,
+      max_wait = max_wait }
+  end
+
+  it("returns a wait longer than max_wait at once, and sleeps through a shorter one", function()
+    local hs = client(1)
+    assert(hs:list_users())  -- token first
+    sb:fault { path = "/v2/users", status = 429, count = 1, headers = { ["X-RateLimit-Retry-After"] = "2" } }
+    local t0 = now()
+    local r, e = hs:list_users()
+    assert.is_nil(r)
+    assert.equal("rate_limited", e.kind)
+    assert.equal(2, e.retry_after)
+    assert.truthy(now() - t0 < 1.5 * tonumber(os.getenv("HS_TIME_SLACK") or 1))
+    hs:close()
+    sb:control("DELETE", "faults")
+    hs = client(5)
+    assert(hs:list_users())
+    sb:fault { path = "/v2/users", status = 429, count = 1, headers = { ["X-RateLimit-Retry-After"] = "2" } }
+    t0 = now()
+    assert(hs:list_users())
+    assert.truthy(now() - t0 >= 1.9)
+    hs:close()
+    sb:control("DELETE", "faults")
+  end)
+
+  it("refuses a max_wait over 120 or below 0", function()
+    for _, v in ipairs { 121, -1, "x" } do
+      assert.has_error(function() client(v) end)
+    end
+  end)
+end)
