@@ -243,7 +243,7 @@ local function page_result(spec, items, page, a, o)
   local out = json.array {}
   for _, it in ipairs(items) do
     if spec.name ~= "list_mailboxes" or guard.allowed(o, it.id) then
-      out[#out + 1] = a.detail and it or shape.slim(kind, it)
+      out[#out + 1] = a.detail and shape.clean_deep(it) or shape.slim(kind, it)
     end
   end
   return { detail = a.detail or nil, items = out, page = type(page) == "table" and page or {} }
@@ -275,7 +275,7 @@ local function shape_result(spec, a, o, r1, r2)
   if res == "object" then
     local ok, e = guard.allowed(o, r1.mailboxId)
     if not ok then return nil, e end
-    if a.detail then return { detail = true, conversation = r1 } end
+    if a.detail then return { detail = true, conversation = shape.clean_deep(r1) } end
     return { conversation = shape.slim("conversation", r1), transcript = triage.transcript(r1) }
   end
   if res == "id" then
