@@ -3,7 +3,7 @@
  * (webhook signatures, OAuth state, token stores), on OpenSSL's libcrypto and POSIX.
  *
  * core.sys = { hmac_sha1, base64, unbase64, equal, random, write_file, mkdir, lock, now, sleep,
- *              pid, alive, hostname, list_dir }
+ *              read, pid, alive, hostname, list_dir }
  *
  * Invariants: wrong argument types raise; operating-system failures return nil, message; a
  * message names at most a path and the OS reason, never the data, a key or a secret. Temporary
@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -374,6 +375,44 @@ static int l_list_dir(lua_State *L) {
     lua_rawseti(L, -2, ++n);
   }
   closedir(d);
+
+/* sys.read(fd, max, timeout?) -> up to max (1..65536) bytes of what fd has now, waiting at most
+ * timeout seconds (nil or negative: until something arrives); "" when nothing arrived in time;
+ * nil, "eof" at end of input; nil, message on failure. One read(2) per call: what a line reader
+ * over a pipe needs to poll without blocking (stdio's buffer would hide what it already holds). */
+static int l_read(lua_State *L) {
+  char buf[65536];
+  lua_Integer fd = luaL_checkinteger(L, 1);
+  lua_Integer max = luaL_checkinteger(L, 2);
+  double timeout = luaL_optnumber(L, 3, -1.0);
+  struct pollfd p;
+  ssize_t n;
+  int r;
+  luaL_argcheck(L, fd >= 0 && fd <= 1 << 20, 1, "not a file descriptor");
+  luaL_argcheck(L, max >= 1 && max <= (lua_Integer)sizeof buf, 2, "max must be between 1 and 65536");
+  p.fd = (int)fd;
+  p.events = POLLIN;
+  p.revents = 0;
+  do r = poll(&p, 1, timeout < 0 ? -1 : (int)(timeout * 1000.0 + 0.5));
+  while (r < 0 && errno == EINTR);
+  if (r < 0) return os_fail(L, "cannot poll", "input", errno);
+  if (r == 0) {
+    lua_pushliteral(L, "");
+    return 1;
+  }
+  do n = read(p.fd, buf, (size_t)max);
+  while (n < 0 && errno == EINTR);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+    lua_pushliteral(L, "");
+    return 1;
+  }
+  if (n < 0) return os_fail(L, "cannot read", "input", errno);
+  if (n == 0) {
+    lua_pushnil(L);
+    lua_pushliteral(L, "eof");
+    return 2;
+  }
+  lua_pushlstring(L, buf, (size_t)n);
   return 1;
 }
 
@@ -401,8 +440,9 @@ int hs_sys_open(lua_State *L) {
     {"hmac_sha1", l_hmac_sha1}, {"base64", l_base64},         {"unbase64", l_unbase64},
     {"equal", l_equal},         {"random", l_random},         {"write_file", l_write_file},
     {"mkdir", l_mkdir},         {"lock", l_lock},             {"now", l_now},
-    {"sleep", l_sleep},         {"pid", l_pid},               {"alive", l_alive},
-    {"hostname", l_hostname},   {"list_dir", l_list_dir},     {NULL, NULL}};
+    {"sleep", l_sleep},         {"read", l_read},             {"pid", l_pid},
+    {"alive", l_alive},         {"hostname", l_hostname},     {"list_dir", l_list_dir},
+    {NULL, NULL}};
   lock_open(L);
   lua_newtable(L);
   luaL_setfuncs(L, fns, 0);

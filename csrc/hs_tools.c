@@ -300,7 +300,7 @@ static void set_true(lua_State *L, const char *k, int on) {
 static void push_fields(lua_State *L, const hs_field *fs, int n);
 
 /* Pushes one field as {name, type, description, required, nullable, enum, format, csv, items,
- * fields, open}. */
+ * fields, open, minimum, maximum} (the range only where the table sets one: min < max). */
 static void push_field(lua_State *L, const hs_field *f) {
   int k;
   lua_createtable(L, 0, 8);
@@ -313,6 +313,12 @@ static void push_field(lua_State *L, const hs_field *f) {
   set_true(L, "nonempty", (f->flags & HS_NONEMPTY) != 0);
   set_true(L, "open", (f->flags & HS_OPEN) != 0);
   if (f->flags & HS_DATE) set_str(L, "format", "date-time");
+  if (f->min < f->max) {
+    lua_pushnumber(L, f->min);
+    lua_setfield(L, -2, "minimum");
+    lua_pushnumber(L, f->max);
+    lua_setfield(L, -2, "maximum");
+  }
   if (f->enums) {
     lua_newtable(L);
     for (k = 0; f->enums[k]; k++) {

@@ -1,128 +1,243 @@
--- helpscout.mcp: a Model Context Protocol server over stdio (newline-delimited JSON-RPC 2.0)
--- exposing helpscout.tools. Protocol 2025-11-25; 2025-06-18 and 2025-03-26 are negotiated too.
+-- helpscout.mcp: the Model Context Protocol core (JSON-RPC 2.0 messages in, responses out),
+-- transport-agnostic, exposing helpscout.tools. Protocol 2025-11-25; 2025-06-18 and 2025-03-26
+-- are negotiated too. The stdio server (bin/helpscout-mcp) is helpscout.mcp.stdio, a framing
+-- over this core; the HTTP connector is another.
 --
 --   local mcp = require "helpscout.mcp"
---   local server = mcp.new{ tools = {read_only = true, mailboxes = {4821}}, client = function() return hs end }
---   os.exit(server:run())          -- until stdin closes
+--   local msg, errresp = mcp.decode(text, { max_bytes = 1048576 })  -- size cap before decoding
+--   local s = mcp.session{ tools = {read_only = true}, client = function() return hs end,
+--                          state = {}, log = function(level, text) end }
+--   local resp = s:handle(msg, { notify = function(m) end, cancelled = function() return false end })
+--   mcp.new(opts):run()   -- the stdio server (helpscout.mcp.stdio.new)
 --
--- Methods: initialize, ping, tools/list, tools/call; notifications/initialized and
--- notifications/cancelled. A tool failure is a result with isError = true and the structured
--- error; protocol faults (malformed JSON, unknown method or tool, bad params, an oversized line)
--- are JSON-RPC errors. Nothing but JSON-RPC messages is ever written to stdout; logs go to stderr.
--- Invariants: one request runs at a time; while a tool pulls pages, stdin is polled between pages
--- so a cancellation for it is seen (other lines are queued and served afterwards); a cancelled
--- request gets no response.
+-- Methods: initialize, ping, tools/list, tools/call, logging/setLevel; notifications/initialized
+-- and notifications/cancelled. Lifecycle: before initialize only ping is answered. A tool failure
+-- is a result with isError = true and the structured error; protocol faults (malformed JSON,
+-- unknown method or tool, bad params, an oversized message, a batch where the negotiated version
+-- has none) are JSON-RPC errors, carrying the request's id whenever it can be recovered from the
+-- raw text. `state` is a plain table (initialized, protocol, client, log_level) the caller may keep
+-- between messages; the session itself keeps only the catalogue and the Help Scout client.
 local json = require "helpscout.tools.json"
 local tools = require "helpscout.tools"
 local core = require "helpscout.core"
 
-local type, tostring, tonumber, pcall, setmetatable, ipairs = type, tostring, tonumber, pcall, setmetatable, ipairs
-local remove, format, floor = table.remove, string.format, math.floor
+local type, tostring, tonumber, pcall, setmetatable, ipairs, getmetatable, next, error = type, tostring,
+  tonumber, pcall, setmetatable, ipairs, getmetatable, next, error
+local find, sub, match, format, floor = string.find, string.sub, string.match, string.format, math.floor
+local concat, byte = table.concat, string.byte
+local QUOTE, BACKSLASH, OPEN_OBJ, CLOSE_OBJ, OPEN_ARR, CLOSE_ARR = byte('"\\{}[]', 1, 6)
 
 local _M = {
   PROTOCOL = "2025-11-25",
-  PROTOCOLS = { ["2025-11-25"] = true, ["2025-06-18"] = true, ["2025-03-26"] = true },
-  MAX_LINE = 1024 * 1024,   -- a request line longer than this is refused (-32600)
+  -- newest first; also a set: PROTOCOLS[v] == true for a supported version
+  PROTOCOLS = { "2025-11-25", "2025-06-18", "2025-03-26",
+    ["2025-11-25"] = true, ["2025-06-18"] = true, ["2025-03-26"] = true },
+  MAX_BYTES = 1024 * 1024,   -- a message longer than this is refused (-32600)
+  -- JSON-RPC error codes
+  PARSE = -32700, INVALID = -32600, NO_METHOD = -32601, BAD_PARAMS = -32602, INTERNAL = -32603,
 }
+local PARSE, INVALID, NO_METHOD, BAD_PARAMS, INTERNAL = _M.PARSE, _M.INVALID, _M.NO_METHOD, _M.BAD_PARAMS,
+  _M.INTERNAL
 
-local PARSE, INVALID, NO_METHOD, BAD_PARAMS = -32700, -32600, -32601, -32602
+-- The oldest version that still has JSON-RPC batches (2025-06-18 removed them).
+local LAST_BATCH = "2025-03-26"
+
+-- RFC 5424 levels, as MCP's logging uses them, least severe first.
+local LEVELS = { "debug", "info", "notice", "warning", "error", "critical", "alert", "emergency" }
+local LEVEL_RANK = {}
+for i, l in ipairs(LEVELS) do LEVEL_RANK[l] = i end
+
+---------------------------------------------------------------------------------------------
+-- Decoding: the size cap first, lone surrogates to U+FFFD, the id recovered from bad text
+
+local function valid_id(id)
+  return type(id) == "string" or (type(id) == "number" and id == floor(id))
+end
+
+-- Index of the quote closing the string that opens at `s`, or nil.
+local function string_end(text, s)
+  local pos = s + 1
+  while true do
+    local q = find(text, '"', pos, true)
+    if not q then return nil end
+    local bs = q - 1
+    while sub(text, bs, bs) == "\\" do bs = bs - 1 end
+    if (q - 1 - bs) % 2 == 0 then return q end
+    pos = q + 1
+  end
+end
+
+-- The value after `"id"` ending at `e` (a key: a colon follows), when it is a valid id.
+local function id_after(text, e)
+  local n = match(text, "^%s*:%s*(-?%d+)%s*[,}]", e + 1)
+  if n then return tonumber(n) end
+  local s = match(text, '^%s*:%s*"([^"\\]*)"%s*[,}]', e + 1)
+  return s
+end
+
+-- The top-level "id" of a message that may not decode (or that stops short): a scan of the
+-- brackets and strings from the start, looking at depth 1 only (a nested "id" is not the id).
+local function scan_id(text)
+  if not find(text, "^%s*{") then return nil end
+  local depth, pos = 0, 1
+  while true do
+    local s = find(text, '[{}%[%]"]', pos)
+    if not s then return nil end
+    local c = sub(text, s, s)
+    if c == '"' then
+      local e = string_end(text, s)
+      if not e then return nil end
+      if depth == 1 and e == s + 3 and sub(text, s, e) == '"id"' then
+        local id = id_after(text, e)
+        if id ~= nil then return id end
+      end
+      pos = e + 1
+    else
+      depth = depth + ((c == "{" or c == "[") and 1 or -1)
+      if depth <= 0 then return nil end
+      pos = s + 1
+    end
+  end
+end
+
+-- Index of the quote opening the string whose closing quote is at `e`, or nil: the previous
+-- quote not escaped (a string holds no unescaped quote, so the pairing is certain backwards too).
+local function string_start(text, e)
+  local i = e - 1
+  while i >= 1 do
+    if byte(text, i) == QUOTE then
+      local bs = i - 1
+      while byte(text, bs) == BACKSLASH do bs = bs - 1 end
+      if (i - 1 - bs) % 2 == 0 then return i end
+    end
+    i = i - 1
+  end
+  return nil
+end
+
+-- The same scan backwards from the end, for an id written after a long value (the tail of a
+-- message too large to keep whole).
+local function scan_id_back(text)
+  if not find(text, "}%s*$") then return nil end
+  local depth, i = 0, #text
+  while i >= 1 do
+    local c = byte(text, i)
+    if c == QUOTE then
+      local s = string_start(text, i)
+      if not s then return nil end
+      if depth == 1 and i == s + 3 and sub(text, s, i) == '"id"' then
+        local id = id_after(text, i)
+        if id ~= nil then return id end
+      end
+      i = s
+    elseif c == CLOSE_OBJ or c == CLOSE_ARR then
+      depth = depth + 1
+    elseif c == OPEN_OBJ or c == OPEN_ARR then
+      depth = depth - 1
+      if depth <= 0 then return nil end
+    end
+    i = i - 1
+  end
+  return nil
+end
+
+-- The id of a request we cannot decode, from its text (or its head and tail when too large).
+function _M.recover_id(head, tail)
+  local id = scan_id(head)
+  if id == nil then id = scan_id_back(sub(tail or head, -65536)) end
+  return id
+end
+
+-- A lone UTF-16 surrogate escape (\uD800-\uDFFF not in a high+low pair) becomes \uFFFD.
+local function fix_surrogates(text)
+  if not find(text, "\\[uU][dD][89a-fA-F]") then return text end
+  local out, n, pos = {}, 0, 1
+  while true do
+    local s, e, bs, hex = find(text, "(\\+)[uU]([dD][89a-fA-F]%x%x)", pos)
+    if not s then break end
+    local keep = e
+    if #bs % 2 == 1 then
+      local high = find(hex, "^[dD][89abAB]")
+      if high and find(sub(text, e + 1, e + 6), "^\\[uU][dD][c-fC-F]%x%x$") then
+        keep = e + 6
+      else
+        n = n + 1; out[n] = sub(text, pos, e - 6) .. "\\uFFFD"
+        pos = e + 1
+        keep = nil
+      end
+    end
+    if keep then
+      n = n + 1; out[n] = sub(text, pos, keep)
+      pos = keep + 1
+    end
+  end
+  n = n + 1; out[n] = sub(text, pos)
+  return concat(out)
+end
+
+local function err_response(id, code, message, data)
+  return { jsonrpc = "2.0", id = id == nil and json.null or id, error = { code = code, message = message,
+    data = data } }
+end
+_M.error_response = err_response
+
+-- The answer to a message longer than the cap, from its head and tail (what a framing kept).
+function _M.too_large(head, tail, max)
+  return err_response(_M.recover_id(head, tail), INVALID,
+    format("request too large: a message longer than %d bytes", max or _M.MAX_BYTES))
+end
+
+local function is_array(v)
+  return type(v) == "table" and (v[1] ~= nil or (getmetatable(v) == core.array and next(v) == nil))
+end
+
+-- mcp.decode(text, {max_bytes}) -> msg (a table, or an array for a batch), or nil, error_response
+-- (nil, nil for a blank line: nothing to answer)
+function _M.decode(text, opts)
+  if type(text) ~= "string" then
+    error("bad argument #1 to 'helpscout.mcp.decode' (string expected, got " .. type(text) .. ")", 2)
+  end
+  local max = opts and opts.max_bytes or _M.MAX_BYTES
+  if #text > max then return nil, _M.too_large(sub(text, 1, 65536), sub(text, -65536), max) end
+  if not find(text, "%S") then return nil, nil end
+  local msg = json.decode(fix_surrogates(text))
+  if msg == nil then return nil, err_response(_M.recover_id(text), PARSE, "parse error: not JSON") end
+  if type(msg) ~= "table" then
+    return nil, err_response(nil, INVALID, "invalid request: a JSON-RPC 2.0 object with a method expected")
+  end
+  return msg
+end
+
+---------------------------------------------------------------------------------------------
+-- The session
 
 local INSTRUCTIONS = "Help Scout tools. Lists return slim objects (pass detail=true for full ones); a cut " ..
-  "answer carries a continuation to pass back. reply saves a draft unless sending is allowed and send=true. " ..
-  "Start with triage_inbox for what needs attention."
+  "answer carries a continuation to pass back. Start with triage_inbox for what needs attention."
 
-local Server = {}
-Server.__index = Server
+local Session = {}
+Session.__index = Session
 
--- opts: tools (helpscout.tools options), client (function -> hs | nil, err: made on first use),
--- input, output, log (files; default stdin, stdout, stderr), poll (function -> true when input
--- is waiting, or nil: no polling)
-function _M.new(opts)
+-- mcp.session{tools = catalogue options | catalogue = a helpscout.tools catalogue, client =
+-- function -> hs (made on first use), state = {}, log = function(level, text)} -> session
+function _M.session(opts)
   opts = opts or {}
-  local self = setmetatable({ debug = os.getenv("HELPSCOUT_MCP_DEBUG") ~= nil, cat = tools.new(opts.tools),
-    make_client = opts.client, input = opts.input or io.stdin, output = opts.output or io.stdout,
-    logf = opts.log or io.stderr, poll = opts.poll, queue = {} }, Server)
-  return self
+  local cat = opts.catalogue or tools.new(opts.tools)
+  return setmetatable({ cat = cat, make_client = opts.client, state = opts.state or {}, logfn = opts.log,
+    instructions = (cat.instructions and cat:instructions()) or INSTRUCTIONS }, Session)
 end
 
-function Server:log(fmt, ...)
-  self.logf:write("helpscout-mcp: ", format(fmt, ...), "\n")
-  self.logf:flush()
-end
-
-function Server:send(msg)
-  msg.jsonrpc = "2.0"
-  self.output:write(json.encode(msg), "\n")
-  self.output:flush()
-end
-
-function Server:reply(id, result) self:send { id = id, result = result } end
-
-function Server:fail(id, code, message)
-  self:send { id = id == nil and json.null or id, error = { code = code, message = message } }
-end
-
----------------------------------------------------------------------------------------------
--- Input: queued lines first, then stdin.
-
-function Server:read_line()
-  if #self.queue > 0 then return remove(self.queue, 1) end
-  if self.eof then return nil end
-  local line = self.input:read("*l")
-  if line == nil then self.eof = true end
-  return line
-end
-
--- A cancelled request still waiting in the queue is never started.
-function Server:drop_queued(id)
-  for i = #self.queue, 1, -1 do
-    local m = json.decode(self.queue[i])
-    if type(m) == "table" and m.id == id then
-      remove(self.queue, i)
-      self:log("request %s cancelled before it started", tostring(id))
-    end
+-- Logs to the caller's log function, and to the client (notifications/message) at or above the
+-- level it asked for with logging/setLevel (nothing before it asks).
+function Session:log(level, text)
+  if self.logfn then pcall(self.logfn, level, text) end
+  local want = self.state.log_level
+  if want and self.out and LEVEL_RANK[level] >= (LEVEL_RANK[want] or 99) then
+    self.out.notify { jsonrpc = "2.0", method = "notifications/message", params = { level = level,
+      logger = "helpscout", data = text } }
   end
 end
 
--- Between pages of a long pull: read what is waiting; a cancellation of the running request
--- sets the flag, anything else waits in the queue.
-function Server:check_input()
-  while self.poll and not self.eof and self.poll() do
-    local line = self.input:read("*l")
-    if line == nil then self.eof = true; break end
-    local msg = json.decode(line)
-    local cancel = type(msg) == "table" and msg.method == "notifications/cancelled" and type(msg.params) == "table"
-      and msg.params.requestId
-    if cancel ~= nil and cancel == self.running then
-      self.cancelled = true
-      self:log("request %s cancelled", tostring(self.running))
-    elseif cancel then
-      self:drop_queued(cancel)
-    else
-      self.queue[#self.queue + 1] = line
-    end
-  end
-  return self.cancelled
-end
-
----------------------------------------------------------------------------------------------
--- Methods
-
-local M = {}
-
-function M.initialize(self, params)
-  local want = type(params) == "table" and params.protocolVersion
-  self.protocol = _M.PROTOCOLS[want] and want or _M.PROTOCOL
-  return { protocolVersion = self.protocol, capabilities = { tools = { listChanged = false } },
-    serverInfo = { name = "helpscout-mcp", title = "Help Scout", version = tostring(core.VERSION) },
-    instructions = INSTRUCTIONS }
-end
-
-function M.ping() return {} end
-
-function M.tools_list(self) return { tools = self.cat:list() } end
-
-function Server:client()
+function Session:client()
   if self.hs then return self.hs end
   if not self.make_client then return nil end
   local ok, hs, e = pcall(self.make_client)
@@ -138,212 +253,146 @@ local function error_text(e)
   return s
 end
 
-local function progress_fn(self, token)
+local function progress_fn(out, token)
   if token == nil then return nil end
   local last = -1
   return function(done, total, message)
     if done <= last then return end
     last = done
-    self:send { method = "notifications/progress", params = { progressToken = token, progress = done,
-      total = total, message = message } }
+    out.notify { jsonrpc = "2.0", method = "notifications/progress", params = { progressToken = token,
+      progress = done, total = total, message = message } }
   end
 end
 
-function M.tools_call(self, params, id)
+local M = {}
+
+function M.initialize(self, params)
+  if type(params) ~= "table" then return nil, BAD_PARAMS, "initialize needs params" end
+  local want = params.protocolVersion
+  local st = self.state
+  st.protocol = _M.PROTOCOLS[want] and type(want) == "string" and want or _M.PROTOCOL
+  st.initialized = true
+  if type(params.clientInfo) == "table" then
+    st.client = { name = tostring(params.clientInfo.name or ""), version = tostring(params.clientInfo.version or "") }
+  end
+  return { protocolVersion = st.protocol, capabilities = { tools = { listChanged = false }, logging = {} },
+    serverInfo = { name = "helpscout-mcp", title = "Help Scout", version = tostring(core.VERSION) },
+    instructions = self.instructions }
+end
+
+function M.ping() return {} end
+
+function M.tools_list(self) return { tools = self.cat:list() } end
+
+function M.set_level(self, params)
+  local level = type(params) == "table" and params.level
+  if not LEVEL_RANK[level] then
+    return nil, BAD_PARAMS, "logging/setLevel needs params.level, one of " .. concat(LEVELS, ", ")
+  end
+  self.state.log_level = level
+  return {}
+end
+
+function M.tools_call(self, params, _, out)
   if type(params) ~= "table" or type(params.name) ~= "string" then
     return nil, BAD_PARAMS, "tools/call needs params.name"
   end
-  local entry = self.cat.by_name[params.name]
-  if not entry then return nil, BAD_PARAMS, "unknown tool: " .. params.name end
+  if not self.cat.by_name[params.name] then return nil, BAD_PARAMS, "unknown tool: " .. params.name end
   local args = params.arguments
   if args == json.null then args = nil end
   local meta = type(params._meta) == "table" and params._meta or {}
   local hs, cerr = self:client()
-  if cerr then self:log("client: %s", cerr) end
-  self.running, self.cancelled = id, false
-  local result, e = self.cat:call(hs, params.name, args, { progress = progress_fn(self, meta.progressToken),
-    cancelled = function() return self:check_input() end })
-  self.running = nil
-  if self.cancelled then return nil end
+  if cerr then self:log("error", "client: " .. cerr) end
+  local result, e = self.cat:call(hs, params.name, args, { progress = progress_fn(out, meta.progressToken),
+    cancelled = out.cancelled })
+  if out.cancelled() then
+    self:log("info", params.name .. ": cancelled by the client")
+    return nil
+  end
   if result then
     return { content = json.array { { type = "text", text = self.cat:render(params.name, result) } },
       structuredContent = result, isError = false }
   end
   local se = tools.error_result(e)
-  self:log("%s failed: %s", params.name, tostring(e))
+  self:log("warning", params.name .. " failed: " .. error_text(se.error))
   return { content = json.array { { type = "text", text = error_text(se.error) } }, structuredContent = se,
     isError = true }
 end
 
 local METHODS = { initialize = M.initialize, ping = M.ping, ["tools/list"] = M.tools_list,
-  ["tools/call"] = M.tools_call }
+  ["tools/call"] = M.tools_call, ["logging/setLevel"] = M.set_level }
+-- answered before initialize
+local EARLY = { initialize = true, ping = true }
 
----------------------------------------------------------------------------------------------
--- One line
+local NO_OUT = { notify = function() end, cancelled = function() return false end }
 
-local function valid_id(id)
-  return type(id) == "string" or (type(id) == "number" and id == floor(id))
+local function invalid(id, why)
+  return err_response(valid_id(id) and id or nil, INVALID,
+    "invalid request: " .. (why or "a JSON-RPC 2.0 object with a method expected"))
 end
 
-function Server:notification(msg)
-  -- initialized, cancelled (of nothing running), roots/list_changed...: nothing to answer
-  if msg.method == "notifications/initialized" then self.initialized = true end
-end
-
-function Server:handle(line)
-  if line:match("^%s*$") then return end
-  local msg = json.decode(line)
-  if #line > _M.MAX_LINE then
-    local id = type(msg) == "table" and valid_id(msg.id) and msg.id or nil
-    return self:fail(id, INVALID, format("request too large: a line longer than %d bytes", _M.MAX_LINE))
+-- One message (not a batch).
+function Session:one(msg, out, in_batch)
+  if type(msg) ~= "table" or is_array(msg) then return invalid(nil) end
+  if msg.method == nil and msg.id ~= nil and (msg.result ~= nil or msg.error ~= nil) then return nil end
+  if msg.jsonrpc ~= "2.0" or type(msg.method) ~= "string" then return invalid(msg.id) end
+  if msg.id == nil then
+    if msg.method == "notifications/initialized" then self.state.initialized = true end
+    return nil  -- a notification: nothing to answer (a cancellation is the framing's business)
   end
-  if msg == nil then return self:fail(nil, PARSE, "parse error: not JSON") end
-  if type(msg) ~= "table" or msg[1] ~= nil or msg.jsonrpc ~= "2.0" or type(msg.method) ~= "string" then
-    if type(msg) == "table" and msg.method == nil and (msg.result ~= nil or msg.error ~= nil) then return end
-    local id = type(msg) == "table" and valid_id(msg.id) and msg.id or nil
-    return self:fail(id, INVALID, "invalid request: a JSON-RPC 2.0 object with a method expected")
-  end
-  if msg.id == nil then return self:notification(msg) end
-  if not valid_id(msg.id) then return self:fail(nil, INVALID, "invalid request id") end
-  if self.debug then self:log("<- %s %s", tostring(msg.id), msg.method) end
+  if not valid_id(msg.id) then return invalid(nil, "the id must be a string or an integer") end
   local fn = METHODS[msg.method]
-  if not fn then return self:fail(msg.id, NO_METHOD, "method not found: " .. msg.method) end
-  local ok, result, code, message = pcall(fn, self, msg.params, msg.id)
+  if not fn then return err_response(msg.id, NO_METHOD, "method not found: " .. msg.method) end
+  if not self.state.initialized and not EARLY[msg.method] then
+    return invalid(msg.id, "the session is not initialized: send initialize first (only ping before it)")
+  end
+  if in_batch and msg.method == "initialize" then return invalid(msg.id, "initialize cannot be part of a batch") end
+  local ok, result, code, message = pcall(fn, self, msg.params, msg.id, out)
   if not ok then
-    self:log("internal error in %s: %s", msg.method, tostring(result))
-    return self:fail(msg.id, -32603, "internal error")
+    self:log("error", format("internal error in %s: %s", msg.method, tostring(result)))
+    return err_response(msg.id, INTERNAL, "internal error")
   end
-  if result == nil and code == nil then return end  -- cancelled: no response
-  if result == nil then return self:fail(msg.id, code, message) end
-  self:reply(msg.id, result)
+  if result == nil and code == nil then return nil end  -- cancelled: no response
+  if result == nil then return err_response(msg.id, code, message) end
+  return { jsonrpc = "2.0", id = msg.id, result = result }
 end
 
--- Serves until stdin closes; returns the exit status (0).
-function Server:run()
-  while true do
-    local line = self:read_line()
-    if line == nil then break end
-    local ok, e = pcall(self.handle, self, line)
-    if not ok then self:log("dropped a line: %s", tostring(e)) end
+-- s:handle(msg, out) -> the response (a table; an array for a batch), or nil when there is
+-- nothing to answer. out.notify(m) sends notifications before the response; out.cancelled() ->
+-- true once the client cancelled this request.
+function Session:handle(msg, out)
+  out = out or NO_OUT
+  if not out.notify or not out.cancelled then
+    out = { notify = out.notify or NO_OUT.notify, cancelled = out.cancelled or NO_OUT.cancelled }
   end
-  self:log("stdin closed; exiting")
-  return 0
-end
-
----------------------------------------------------------------------------------------------
--- stdin polling with LuaSocket's select (optional): stdin is made unbuffered so that what select
--- reports is all there is (a buffered line would hide behind a quiet descriptor).
-
-function _M.stdin_poller()
-  local ok, socket = pcall(require, "socket")
-  if not ok or not socket.select then return nil end
-  io.stdin:setvbuf("no")
-  local fd0 = { getfd = function() return 0 end, dirty = function() return false end }
-  return function()
-    local r = socket.select({ fd0 }, nil, 0)
-    return r and #r > 0
-  end
-end
-
----------------------------------------------------------------------------------------------
--- bin/helpscout-mcp: configuration from HELPSCOUT_* and flags (flags win)
-
-_M.USAGE = [[
-usage: helpscout-mcp [--read-only] [--allow-send] [--mailboxes ID,ID] [--max-output BYTES]
-                     [--dry-run] [--token-file PATH]
-An MCP server on stdin/stdout for the Help Scout Mailbox API (see doc/agents.md).
-  --read-only         hide and refuse every write tool        (HELPSCOUT_READ_ONLY=1)
-  --allow-send        let reply e-mail when a call passes send=true; otherwise replies are
-                      drafts                                  (HELPSCOUT_ALLOW_SEND=1)
-  --mailboxes LIST    only these mailbox ids, for reads and writes (HELPSCOUT_MAILBOXES)
-  --max-output BYTES  size cap of one tool answer, default 16384 (HELPSCOUT_MAX_OUTPUT)
-  --dry-run           describe requests, send nothing         (HELPSCOUT_DRY_RUN=1)
-  --token-file PATH   token saved by `helpscout auth login`   (HELPSCOUT_TOKEN_FILE; default
-                      $XDG_CONFIG_HOME/helpscout/token.json)
-Credentials otherwise: HELPSCOUT_CLIENT_ID, HELPSCOUT_CLIENT_SECRET; API root: HELPSCOUT_BASE_URL.
-]]
-
-local function env(name)
-  local v = os.getenv(name)
-  if v == nil or v == "" then return nil end
-  return v
-end
-
-local function truthy(v) return v ~= nil and v ~= "0" and v:lower() ~= "false" and v:lower() ~= "no" end
-
-local FLAGS = { ["--read-only"] = "read_only", ["--allow-send"] = "allow_send", ["--dry-run"] = "dry_run" }
-local VALUED = { ["--mailboxes"] = "mailboxes", ["--max-output"] = "max_output", ["--token-file"] = "token_file" }
-
--- argv -> config {read_only, allow_send, dry_run, mailboxes, max_output, token_file} or nil, message
-function _M.config(argv)
-  local c = { read_only = truthy(env("HELPSCOUT_READ_ONLY")), allow_send = truthy(env("HELPSCOUT_ALLOW_SEND")),
-    dry_run = truthy(env("HELPSCOUT_DRY_RUN")), mailboxes = env("HELPSCOUT_MAILBOXES"),
-    max_output = env("HELPSCOUT_MAX_OUTPUT"), token_file = env("HELPSCOUT_TOKEN_FILE") }
-  local i = 1
-  while argv[i] do
-    local a = argv[i]
-    local name, value = a:match("^(%-%-[%w-]+)=(.*)$")
-    name = name or a
-    if FLAGS[name] and not value then c[FLAGS[name]] = true
-    elseif VALUED[name] then
-      if not value then i = i + 1; value = argv[i] end
-      if value == nil then return nil, name .. " needs a value" end
-      c[VALUED[name]] = value
-    elseif a == "--help" or a == "-h" then return nil, nil
-    else return nil, "unknown argument " .. a end
-    i = i + 1
-  end
-  if c.max_output ~= nil then
-    c.max_output = tonumber(c.max_output)
-    if not c.max_output or c.max_output < 2048 then return nil, "--max-output needs a number of bytes >= 2048" end
-  end
-  return c
-end
-
-local function default_token_file()
-  local base = env("XDG_CONFIG_HOME") or (env("HOME") and env("HOME") .. "/.config")
-  return base and (base .. "/helpscout/token.json") or nil
-end
-
--- The client: the token file of `helpscout auth login` when present (through the file store, which
--- persists rotated refresh tokens; without that store only its access token is used, never its
--- refresh token), else the HELPSCOUT_* client credentials.
-function _M.client_factory(token_file)
-  return function()
-    local helpscout = require "helpscout"
-    local path = token_file or default_token_file()
-    local f = path and io.open(path, "r")
-    if f then
-      local text = f:read("*a")
-      f:close()
-      if type(helpscout.store) == "table" and helpscout.store.file then
-        return helpscout.new { store = helpscout.store.file(path) }
-      end
-      local t = json.decode(text)
-      if type(t) == "table" and type(t.access_token) == "string" then
-        return helpscout.new { access_token = t.access_token, expires_at = tonumber(t.expires_at) }
-      end
+  local prev = self.out
+  self.out = out
+  local ok, resp = pcall(function()
+    if not is_array(msg) then return self:one(msg, out) end
+    local proto = self.state.protocol or _M.PROTOCOL
+    if proto > LAST_BATCH then
+      return invalid(nil, "batches are not part of protocol " .. proto .. ": send one message at a time")
     end
-    return helpscout.new {}
+    if msg[1] == nil then return invalid(nil, "an empty batch") end
+    local all = json.array {}
+    for _, m in ipairs(msg) do all[#all + 1] = self:one(m, out, true) end
+    return #all > 0 and all or nil
+  end)
+  self.out = prev
+  if not ok then
+    if self.logfn then pcall(self.logfn, "error", "dropped a message: " .. tostring(resp)) end
+    return err_response(type(msg) == "table" and valid_id(msg.id) and msg.id or nil, INTERNAL, "internal error")
   end
+  return resp
 end
 
-function _M.main(argv)
-  local c, msg = _M.config(argv or {})
-  if not c then
-    io.stderr:write(msg and ("helpscout-mcp: " .. msg .. "\n") or "", _M.USAGE)
-    return msg and 2 or 0
-  end
-  local ok, server = pcall(_M.new, { tools = { read_only = c.read_only or nil, allow_send = c.allow_send or nil,
-    dry_run = c.dry_run or nil, mailboxes = c.mailboxes, max_output = c.max_output },
-    client = _M.client_factory(c.token_file), poll = _M.stdin_poller() })
-  if not ok then
-    io.stderr:write("helpscout-mcp: ", tostring(server), "\n")
-    return 2
-  end
-  server:log("ready (read_only=%s, allow_send=%s, mailboxes=%s)", tostring(c.read_only), tostring(c.allow_send),
-    tostring(c.mailboxes or "all"))
-  return server:run()
-end
+---------------------------------------------------------------------------------------------
+-- The stdio server and bin/helpscout-mcp (helpscout.mcp.stdio, helpscout.mcp.config)
+
+function _M.new(opts) return require("helpscout.mcp.stdio").new(opts) end
+function _M.main(argv) return require("helpscout.mcp.stdio").main(argv) end
+function _M.config(argv, getenv) return require("helpscout.mcp.config").parse(argv, getenv) end
+function _M.client_factory(token_file) return require("helpscout.mcp.config").client_factory(token_file) end
+_M.LEVELS = LEVELS
 
 return _M

@@ -5,7 +5,7 @@
 // "mcp client: N passed, N failed"; appends "node-mcp S F 0 0 CODE" to .tmp/summary.txt.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { McpError, EmptyResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { spawn } from 'node:child_process';
@@ -115,7 +115,8 @@ await check('tools/list: 13 tools, every schema valid JSON Schema 2020-12, annot
     const a = t.annotations;
     assert.equal(a.readOnlyHint, !WRITES.includes(t.name), t.name);
     for (const k of ['destructiveHint', 'idempotentHint', 'openWorldHint']) assert.equal(typeof a[k], 'boolean');
-    assert.ok(validators.get(t.name)({ error: { kind: 'server', message: 'x', status: 500 } }), 'error shape');
+    assert.ok(validators.get(t.name)({ error: { kind: 'server', message: 'x', status: 500, retryable: true,
+      retry_after: null } }), 'error shape');
   }
   assert.equal(tools.find((t) => t.name === 'update_tags').annotations.destructiveHint, true);
   assert.equal(tools.find((t) => t.name === 'reply').annotations.destructiveHint, false);
@@ -127,7 +128,7 @@ await check('every tool called; each structuredContent validates against its out
   const list = ok(await call(client, 'list_conversations', { status: 'active' }));
   assert.equal(list.items.length, 25);
   conv = list.items.find((c) => c.mailbox_id === 4821);
-  customerEmail = conv.customer.match(/<(.*)>/)[1];
+  customerEmail = conv.customer.match(/<([^<>]*@[^<>]*)>/)[1];
   const one = ok(await call(client, 'get_conversation', { conversation_id: conv.id }));
   assert.ok(one.transcript.length > 0 && !/<p>/.test(one.transcript));
   ok(await call(client, 'list_customers', { query: `(email:"${customerEmail}")` }));
@@ -231,6 +232,37 @@ await check('bad input: unknown tool is a JSON-RPC error, bad arguments are isEr
   await client.ping();
 });
 
+await check('answers (never a timeout): a lone surrogate, a 1 MB argument quickly, an unknown method', async () => {
+  const r = ok(await call(client, 'add_note', { conversation_id: conv.id, text: 'odd \ud800 text', dry_run: true }));
+  assert.equal(r.dry_run.body.text, 'odd \ufffd text');
+  const mb = 'y'.repeat(1024 * 1024);
+  const times = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    await assert.rejects(client.callTool({ name: 'add_note', arguments: { conversation_id: conv.id, text: mb } }),
+      (e) => e instanceof McpError && e.code === -32600);
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  sizes['1 MiB argument (over the cap) answered in (ms, median of 3)'] = { text: Math.round(times[1]), json: 0 };
+  assert.ok(times[1] < 1000 * Number(process.env.HS_TIME_SLACK || 1), 'median ' + times[1]);
+  const under = [];
+  for (let i = 0; i < 3; i++) { // 1,000,000 characters: decoded, then refused by the schema (maxLength)
+    const t0 = performance.now();
+    const e = toolError(await call(client, 'add_note', { conversation_id: conv.id, text: 'y'.repeat(1000000) }));
+    under.push(performance.now() - t0);
+    assert.equal(e.kind, 'invalid');
+    assert.equal(e.errors.length, 1);
+    assert.match(e.errors[0].message, /characters/);
+  }
+  under.sort((a, b) => a - b);
+  sizes['1 MB argument (under the cap) answered in (ms, median of 3)'] = { text: Math.round(under[1]), json: 0 };
+  assert.ok(under[1] < 1000 * Number(process.env.HS_TIME_SLACK || 1), 'median ' + under[1]);
+  await assert.rejects(client.request({ method: 'no/such', params: {} }, EmptyResultSchema),
+    (e) => e instanceof McpError && e.code === -32601);
+  await client.ping();
+});
+
 await check('progress notifications on a long pull', async () => {
   const seen = [];
   ok(await call(client, 'triage_inbox', { status: 'open', limit: 200 }, { onprogress: (p) => seen.push(p) }));
@@ -289,12 +321,17 @@ await check('small in context: sizes within target; --max-output cuts with a con
   assert.ok(first.continuation && first.items.length < 25);
   const ids = first.items.map((c) => c.id);
   let cont = first.continuation;
-  while (cont) {
-    const next = ok(await call(c5, 'list_conversations', { continuation: cont }));
+  let next;
+  for (;;) { // one mechanism: the continuation runs through the cut page, then on to page 2
+    next = ok(await call(c5, 'list_conversations', { continuation: cont }));
+    if (next.page.number !== 1) break;
     ids.push(...next.items.map((c) => c.id));
     cont = next.continuation;
   }
   assert.deepEqual(ids, ok(await call(client, 'list_conversations', { status: 'active' })).items.map((c) => c.id));
+  assert.equal(next.page.number, 2);
+  const page2 = ok(await call(client, 'list_conversations', { status: 'active', page: 2 })).items.map((c) => c.id);
+  assert.deepEqual(next.items.map((c) => c.id), page2.slice(0, next.items.length));
   await c5.close();
 });
 
@@ -325,10 +362,26 @@ await check('raw: negotiation, malformed JSON, unknown method, clean exit on EOF
   assert.equal(msgs.length, 6);
   assert.equal(msgs[0].result.protocolVersion, '2025-03-26');
   assert.equal(msgs[1].error.code, -32700);
-  assert.equal(msgs[2].error.code, -32600);
+  // 2025-03-26 has batches: one answer per element
+  assert.deepEqual(msgs[2].map((m) => m.error.code), [-32600, -32600]);
   assert.equal(msgs[3].error.code, -32601);
   assert.equal(msgs[4].result.protocolVersion, '2025-11-25');
   assert.deepEqual(msgs[5].result, {});
+});
+
+await check('raw: a call before initialize and a batch (removed in 2025-06-18+) are answered with errors', async () => {
+  const r = await raw(['{"jsonrpc":"2.0","id":1,"method":"tools/list"}', '{"jsonrpc":"2.0","id":2,"method":"ping"}',
+    JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'initialize', params: { protocolVersion: '2025-11-25',
+      capabilities: {}, clientInfo: { name: 'raw', version: '0' } } }),
+    '[{"jsonrpc":"2.0","id":4,"method":"ping"}]', '{"jsonrpc":"2.0","id":5,"method":"tools/list","params":{"x":"\\ud800"}}']);
+  const msgs = r.lines.map((l) => JSON.parse(l));
+  assert.equal(msgs.length, 5);
+  assert.equal(msgs[0].id, 1);
+  assert.equal(msgs[0].error.code, -32600);
+  assert.deepEqual(msgs[1].result, {});
+  assert.equal(msgs[3].error.code, -32600);
+  assert.equal(msgs[4].id, 5);
+  assert.ok(msgs[4].result.tools.length > 0);
 });
 
 sb.proc.kill();

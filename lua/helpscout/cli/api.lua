@@ -9,6 +9,7 @@ local args = require "helpscout.cli.args"
 local type, ipairs, tonumber = type, ipairs, tonumber
 local format, concat, floor = string.format, table.concat, math.floor
 local usage_error = args.usage_error
+local guard = require "helpscout.tools.guard"
 
 local function person(p) return triage.person_name(p) or "" end
 
@@ -162,17 +163,33 @@ local function cmd_reply(ctx, opts, pos)
   return 0
 end
 
+-- A new conversation obeys the agents' send rule (helpscout.tools.guard.SENDS): its reply thread is
+-- e-mailed only with --send AND HELPSCOUT_ALLOW_SEND=yes; --outbound otherwise needs --draft.
 local function create_thread(opts)
-  if opts.draft and not opts.outbound then usage_error("--draft only applies to --outbound conversations", "create") end
+  if opts.draft and opts.send then usage_error("--draft and --send cannot be combined", "create") end
+  if (opts.draft or opts.send) and not opts.outbound then
+    usage_error("--draft and --send only apply to --outbound conversations", "create")
+  end
   if opts.outbound then
-    -- an agent writes first; Help Scout e-mails it unless it is a draft
-    if not opts.draft then
-      usage_error("refusing to e-mail the customer: --outbound needs --draft (a reply thread is sent otherwise)",
+    if not opts.draft and not opts.send then
+      usage_error("refusing to e-mail the customer: --outbound needs --draft, or --send with HELPSCOUT_ALLOW_SEND=yes",
         "create")
     end
-    return { type = "reply", customer = { email = opts.customer }, text = to_html(opts.text), draft = true }
+    return { type = "reply", customer = { email = opts.customer }, text = to_html(opts.text),
+      draft = opts.draft or nil }
   end
   return { type = "customer", customer = { email = opts.customer }, text = to_html(opts.text) }
+end
+
+local function allow_send(opts)
+  if not opts.send then return false end
+  local allowed, msg = require("helpscout.mcp.config").switch(os.getenv("HELPSCOUT_ALLOW_SEND"),
+    "HELPSCOUT_ALLOW_SEND")
+  if msg then usage_error(msg, "create") end
+  if not allowed then
+    usage_error("--send e-mails the customer: it also needs HELPSCOUT_ALLOW_SEND=yes in the environment", "create")
+  end
+  return true
 end
 
 local function cmd_create(ctx, opts)
@@ -180,12 +197,15 @@ local function cmd_create(ctx, opts)
     { "text", "--text" } } do
     if not opts[f[1]] then usage_error("create needs " .. f[2], "create") end
   end
-  local cid = ctx.check(ctx:client():create_conversation { mailboxId = opts.mailbox, subject = opts.subject,
+  local body = { mailboxId = opts.mailbox, subject = opts.subject,
     customer = { email = opts.customer, firstName = opts["first-name"], lastName = opts["last-name"] },
     type = opts.type or "email", status = opts.status or "active", threads = out.array { create_thread(opts) },
-    tags = opts.tag and out.array(opts.tag), user = opts.user })
-  if ctx.json then ctx:write_json({ conversation_id = cid }); return 0 end
-  ctx:write(format("conversation %s created", out.str(cid)))
+    tags = opts.tag and out.array(opts.tag), user = opts.user, send = opts.send and true or nil }
+  local rule = guard.send_rule("create_conversation", body, { allow_send = allow_send(opts) })
+  local cid = ctx.check(ctx:client():create_conversation(body))
+  local emailed = rule.send and guard.emails("create_conversation", body)
+  if ctx.json then ctx:write_json({ conversation_id = cid, emailed = emailed }); return 0 end
+  ctx:write(format("conversation %s created%s", out.str(cid), emailed and " (the reply was e-mailed)" or ""))
   return 0
 end
 
@@ -230,9 +250,12 @@ return {
     summary = "a reply; refuses to e-mail the customer without an explicit --send",
     args = { ID, { name = "TEXT" } }, flags = { "draft", "send", "status", "user" }, run = cmd_reply },
   { name = "create", group = "Tools", syntax = "--mailbox ID --subject S --customer EMAIL --text T",
-    summary = "a new conversation (the customer writes first; --outbound --draft for an agent's draft)",
+    summary = "a new conversation (the customer writes first; --outbound --draft for an agent's draft; "
+      .. "--outbound --send e-mails it, only with HELPSCOUT_ALLOW_SEND=yes)",
     flags = { { "mailbox", kind = "int" }, "subject", "customer", "text", "type",
       { "status", help = "active, pending or closed" }, "tag", "first-name", "last-name", "outbound",
-      { "draft", help = "with --outbound: a draft, nothing e-mailed" }, "user" }, run = cmd_create },
+      { "draft", help = "with --outbound: a draft, nothing e-mailed" },
+      { "send", help = "with --outbound: e-mail the reply (needs HELPSCOUT_ALLOW_SEND=yes)" }, "user" },
+    run = cmd_create },
   { name = "tools", group = "Tools", summary = "the nine API tools and their parameters", run = cmd_tools },
 }

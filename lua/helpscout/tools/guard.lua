@@ -3,7 +3,8 @@
 --   allowlist(o) / allowed(o, id)   the mailbox allowlist
 --   scope(spec, a, o)               refuses or narrows a call's mailbox before anything is sent
 --   conversation_mailbox(hs, id)    learns a conversation's mailbox with one GET (never a write)
---   draft_rule(a, o)                a reply is a draft unless sending is allowed AND asked for
+--   SENDS / send_rule(name, a, o)   the send rule: every path that e-mails a customer, made safe
+--   emails(name, a), send_text()     ... whether a call e-mails; the description sentence
 --   scoped_client(hs, o)            a client stand-in for triage.customer_summary that applies scope
 -- Invariant: a refusal is decided before any request is built, so nothing reaches Help Scout.
 local core = require "helpscout.core"
@@ -98,14 +99,68 @@ function _M.check_conversation(hs, id, o)
   return true, conv
 end
 
--- The reply rule (DESIGN §5): a draft unless the catalogue allows sending and the call asks.
--- Returns true when the call asked to send and was not allowed to (the reply is a draft).
-function _M.draft_rule(a, o)
+-- The send rule (DESIGN §5 "The send rule"), as data: every way a tool call can make Help Scout
+-- e-mail a customer, and how the call is made safe when sending is not both allowed by the
+-- catalogue (allow_send) and asked for by the call (send = true). Nothing is refused: a reply
+-- becomes a draft, a new conversation's reply threads become drafts (a draft conversation), an
+-- auto-reply is turned off. An imported write e-mails nothing and is left alone.
+_M.SENDS = {
+  reply = { { what = "the reply", safe = "saved as a draft",
+    fix = function(a, send) a.draft = not send end } },
+  create_conversation = {
+    { what = "its reply threads", safe = "saved as drafts",
+      fix = function(a, send)
+        for _, th in ipairs(type(a.threads) == "table" and a.threads or {}) do
+          if type(th) == "table" and th.type == "reply" then th.draft = not send or nil end
+        end
+      end },
+    { what = "the inbox auto-reply (autoReply, with a customer thread)", safe = "turned off",
+      fix = function(a, send) if not send and a.autoReply then a.autoReply = false end end },
+  },
+}
+
+-- Would this call e-mail anyone, once the rule applied (flat args a)?
+function _M.emails(name, a)
+  if not _M.SENDS[name] or a.imported == true then return false end
+  if name == "reply" then return a.draft ~= true end
+  for _, th in ipairs(type(a.threads) == "table" and a.threads or {}) do
+    if type(th) == "table" and th.type == "reply" and th.draft ~= true then return true end
+  end
+  if a.autoReply == true then
+    for _, th in ipairs(a.threads or {}) do
+      if type(th) == "table" and th.type == "customer" then return true end
+    end
+  end
+  return false
+end
+
+-- Applies the rule to the flat args of a call of tool `name` (in place; `send` is removed).
+-- Returns nil for a tool that never e-mails, else {send = true when e-mail may go out, refused =
+-- true when the call asked to send and the catalogue does not allow it}.
+function _M.send_rule(name, a, o)
+  local rules = _M.SENDS[name]
+  if not rules then return nil end
   local asked = a.send == true
   local send = o.allow_send == true and asked
   a.send = nil
-  a.draft = not send
-  return asked and not send
+  if a.imported ~= true or name == "reply" then
+    for _, r in ipairs(rules) do r.fix(a, send) end
+  end
+  return { send = send, refused = asked and not send }
+end
+
+-- The sentence a tool's description carries about e-mail, from the same rule.
+function _M.send_text(name, allow_send)
+  local rules = _M.SENDS[name]
+  if not rules then return nil end
+  local parts = {}
+  for _, r in ipairs(rules) do parts[#parts + 1] = r.what .. " " .. r.safe end
+  local safe = concat(parts, "; ")
+  if allow_send then
+    return "E-mails the customer only when send=true (this server allows sending); otherwise nothing is " ..
+      "e-mailed: " .. safe .. ". imported=true never e-mails."
+  end
+  return "Never e-mails anyone on this server (sending is not allowed; send is ignored): " .. safe .. "."
 end
 
 -- Stand-in client for helpers that page through list tools themselves (triage.customer_summary

@@ -7,6 +7,7 @@ local triage = require "helpscout.triage"
 local json = require "helpscout.tools.json"
 local guard = require "helpscout.tools.guard"
 local shape = require "helpscout.tools.shape"
+local U = shape.untrusted
 
 local type, ipairs, pairs, pcall, tostring, min, floor = type, ipairs, pairs, pcall, tostring, math.min, math.floor
 local concat = table.concat
@@ -101,8 +102,8 @@ local GROUP_FIELDS = {
 local function project_report(r)
   local out = { total = r.total, generated_at = r.generated_at, levels = r.levels, attention = arr(), groups = arr() }
   for i, a in ipairs(r.attention or {}) do
-    out.attention[i] = { id = a.id, number = a.number, subject = shape.cap_text(a.subject, 120), status = a.status,
-      customer = a.customer, level = a.level, score = a.score and floor(a.score),
+    out.attention[i] = { id = a.id, number = a.number, subject = U(shape.cap_text(a.subject, 120)),
+      status = a.status, customer = U(a.customer), level = a.level, score = a.score and floor(a.score),
       waiting = a.waiting and floor(a.waiting),
       reasons = arr(a.reasons), topic = a.topic_label or a.topic }
   end
@@ -161,12 +162,34 @@ local triage_inbox = {
 ---------------------------------------------------------------------------------------------
 -- suggest_replies
 
+-- A suggestion never repeats what the customer wrote (it could carry instructions for whoever
+-- reads the draft): the quoting paragraphs of triage.draft_reply are left out, and a greeting
+-- uses the customer's first name only when it looks like a name.
+local QUOTING = { '^You asked: "', '^You wrote: "', '^Thanks for getting in touch about "' }
+
+local function plain_name(s)
+  return type(s) == "string" and #s <= 40 and not s:find("[%c%p%d]") and s:find("%S") ~= nil
+end
+
+local function safe_draft(text)
+  local out = {}
+  for para in (text .. "\n\n"):gmatch("(.-)\n\n") do
+    local quoting = false
+    for _, q in ipairs(QUOTING) do if para:find(q) then quoting = true end end
+    local first = para:match("^Hi (.+),$")
+    if first and not plain_name(first) then para = "Hi there," end
+    if para:find(QUOTING[3]) then para = "Thanks for getting in touch." end
+    if not quoting or para == "Thanks for getting in touch." then out[#out + 1] = para end
+  end
+  return concat(out, "\n\n")
+end
+
 local function suggestion(conv)
   local text, meta = triage.draft_reply(conv)
   local c = type(meta.customer) == "table" and meta.customer.id
-  return { conversation_id = conv.id, number = conv.number, subject = shape.cap_text(conv.subject, 120),
-    customer = shape.person(conv.primaryCustomer), customer_id = c or nil, topic = meta.topic,
-    question = meta.question, text = text }
+  return { conversation_id = conv.id, number = conv.number, subject = U(shape.cap_text(conv.subject, 120)),
+    customer = U(shape.person(conv.primaryCustomer)), customer_id = c or nil, topic = meta.topic,
+    question = U(meta.question), text = safe_draft(text) }
 end
 
 local suggest_replies = {
@@ -214,15 +237,15 @@ local ROW_FIELDS = {
 }
 
 local function project_row(r)
-  return { id = r.id, number = r.number, subject = shape.cap_text(r.subject, 120), status = r.status,
+  return { id = r.id, number = r.number, subject = U(shape.cap_text(r.subject, 120)), status = r.status,
     topic = r.topic, level = r.level, score = r.score and floor(r.score), last_contact = r.last_contact,
     reasons = arr(r.reasons) }
 end
 
 local function project_summary(s)
   local c = s.customer or {}
-  local out = { email = s.email, text = s.text, total = s.total, last_contact = s.last_contact,
-    customer = { id = c.id, name = c.name, emails = arr(c.emails), organization = c.organization },
+  local out = { email = s.email, text = U(s.text), total = s.total, last_contact = s.last_contact,
+    customer = { id = c.id, name = U(c.name), emails = arr(c.emails), organization = U(c.organization) },
     counts = s.counts, topics = arr(), open_issues = arr(), conversations = arr() }
   for i, t in ipairs(s.topics or {}) do out.topics[i] = { topic = t.topic, label = t.label, count = t.count } end
   for i, r in ipairs(s.open_issues or {}) do out.open_issues[i] = project_row(r) end

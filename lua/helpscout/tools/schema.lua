@@ -67,8 +67,8 @@ field_schema = function(f)
     end
     if f.format then s.format = f.format end
     if f.type == "string" then s.maxLength = f.max_length or _M.MAX_STRING end
-    if f.minimum then s.minimum = f.minimum end
-    if f.maximum then s.maximum = f.maximum end
+    if f.minimum then s.minimum = tointeger(f.minimum) or f.minimum end  -- core.schema's are floats
+    if f.maximum then s.maximum = tointeger(f.maximum) or f.maximum end
   end
   if f.csv then
     -- one id, an array of ids, or "1,2,3"
@@ -149,6 +149,12 @@ end
 
 local DATE_TIME = "^%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%dZ$"
 
+-- Length in characters (JSON Schema's maxLength), not bytes: UTF-8 lead bytes counted.
+local function chars(v)
+  local _, n = v:gsub("[^\128-\191]", "")
+  return n
+end
+
 local function check_scalar(s, v, path, errs)
   if s.enum then
     local ok = false
@@ -159,8 +165,8 @@ local function check_scalar(s, v, path, errs)
     end
   end
   if type(v) == "string" then
-    if s.maxLength and #v > s.maxLength then
-      errs[#errs + 1] = { path = path, message = format("longer than %d bytes", s.maxLength) }
+    if s.maxLength and #v > s.maxLength and chars(v) > s.maxLength then
+      errs[#errs + 1] = { path = path, message = format("longer than %d characters", s.maxLength) }
     elseif s.format == "date-time" and not v:match(DATE_TIME) then
       errs[#errs + 1] = { path = path, message = "expected yyyy-MM-ddTHH:mm:ssZ" }
     elseif s.pattern and not (v:match("^%d[%d,]*$") and not v:match(",,") and not v:match(",$")) then
@@ -197,7 +203,7 @@ local function check_object(s, v, path, errs)
     end
   end
   for _, r in ipairs(s.required or {}) do
-    if out[r] == nil then
+    if out[r] == nil and (v[r] == nil or v[r] == json.null) then  -- present but wrong: already reported
       errs[#errs + 1] = { path = path == "" and r or (path .. "." .. r), message = "is required" }
     end
   end

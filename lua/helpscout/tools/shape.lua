@@ -16,6 +16,43 @@ local concat, format, char, byte = table.concat, string.format, string.char, str
 
 local _M = {}
 
+---------------------------------------------------------------------------------------------
+-- Untrusted content: customer-written text reaches a model between OPEN and CLOSE (never a
+-- marker inside: those are removed), with control characters (C0 but \n and \t, DEL, C1) and
+-- bidirectional overrides (U+202A-U+202E, U+2066-U+2069) and marks (U+200E, U+200F, U+061C) removed.
+_M.OPEN, _M.CLOSE = "<data>", "</data>"
+
+local INVISIBLE = { "[%z\1-\8\11-\31\127]", "\194[\128-\159]", "\226\128[\170-\174]",
+  "\226\129[\166-\169]", "\226\128[\142\143]", "\216\156" }
+
+function _M.clean(s)
+  if type(s) ~= "string" then return s end
+  for i = 1, #INVISIBLE do s = s:gsub(INVISIBLE[i], "") end
+  return s
+end
+
+-- Every string of an API object cleaned (detail mode: the objects as they are, less what no
+-- reader sees: control and bidi characters). Changed in place; returns the object.
+function _M.clean_deep(v, depth)
+  depth = depth or 0
+  if type(v) ~= "table" or depth > 32 then return v end
+  for k, x in pairs(v) do
+    if type(x) == "string" then v[k] = _M.clean(x) elseif type(x) == "table" then _M.clean_deep(x, depth + 1) end
+  end
+  return v
+end
+
+local MARKER = "<%s*/?%s*[dD][aA][tT][aA]%s*>"
+
+function _M.untrusted(s)
+  if type(s) ~= "string" then return s end
+  s = _M.clean(s)
+  local n
+  repeat s, n = s:gsub(MARKER, "") until n == 0
+  return _M.OPEN .. s .. _M.CLOSE
+end
+local untrusted = _M.untrusted
+
 local function cap_text(s, n)
   if type(s) ~= "string" then return nil end
   s = s:gsub("%s+", " "):gsub("^ ", ""):gsub(" $", "")
@@ -62,16 +99,16 @@ local SLIM = {
   conversation = {
     { name = "id", type = "integer", required = true },
     { name = "number", type = "integer" },
-    { name = "subject", type = "string", get = function(c) return cap_text(c.subject, 120) end },
+    { name = "subject", type = "string", get = function(c) return untrusted(cap_text(c.subject, 120)) end },
     { name = "status", type = "string" },
     { name = "mailbox_id", type = "integer", from = "mailboxId" },
-    { name = "customer", type = "string", get = function(c) return person(c.primaryCustomer) end },
+    { name = "customer", type = "string", get = function(c) return untrusted(person(c.primaryCustomer)) end },
     { name = "assignee", type = "string", get = function(c) return person(c.assignee) end },
     { name = "waiting_since", type = "string", format = "date-time", get = function(c)
       return type(c.customerWaitingSince) == "table" and c.customerWaitingSince.time or nil end },
     { name = "tags", type = "array", items = { type = "string" }, get = tag_names },
     { name = "threads", type = "integer", description = "number of threads" },
-    { name = "preview", type = "string", get = function(c) return cap_text(c.preview, 100) end },
+    -- no `preview`: Help Scout makes it from the raw HTML, hidden text included
   },
   mailbox = {
     { name = "id", type = "integer", required = true },
@@ -80,9 +117,9 @@ local SLIM = {
   },
   customer = {
     { name = "id", type = "integer", required = true },
-    { name = "name", type = "string", get = full_name },
+    { name = "name", type = "string", get = function(c) return untrusted(full_name(c)) end },
     { name = "email", type = "string", get = first_email },
-    { name = "organization", type = "string", get = function(c) return cap_text(c.organization, 60) end },
+    { name = "organization", type = "string", get = function(c) return untrusted(cap_text(c.organization, 60)) end },
   },
   user = {
     { name = "id", type = "integer", required = true },
@@ -245,7 +282,7 @@ local function render_items(result, kind)
       tostring(p.totalElements))
   end
   if result.continuation then
-    lines[#lines + 1] = "more on this page: call again with continuation=" .. result.continuation
+    lines[#lines + 1] = "more: call again with continuation=" .. result.continuation
   end
   return concat(lines, "\n")
 end

@@ -2,15 +2,17 @@
 --   to_text(html)        HTML (or plain text) body -> plain text: entities decoded, block elements
 --                        as line breaks, lists as "- "/"1. " items, table cells spaced, image alt
 --                        text kept; quoted history (blockquote, gmail/outlook quote blocks),
---                        signature blocks, scripts and styles dropped
+--                        signature blocks, scripts and styles dropped, and hidden elements
+--                        (hidden, aria-hidden="true", display:none, visibility:hidden,
+--                        opacity/font-size/width/height 0) dropped with everything inside
 --   decode_entities(s)   named and numeric character references
 --   escape(s)            the one HTML escaper (element content and quoted attribute values)
 --   from_text(s)         plain text -> <p> paragraphs (blank lines) with <br> (single newlines)
 --   utf8_char(cp)        one code point as UTF-8 (invalid ones as U+FFFD)
 -- Never raises on odd input (nil, numbers, broken markup).
 local floor, char, byte = math.floor, string.char, string.byte
-local find, sub, gsub, lower, gmatch, rep = string.find, string.sub, string.gsub, string.lower, string.gmatch,
-  string.rep
+local find, sub, gsub, lower, gmatch, rep, match = string.find, string.sub, string.gsub, string.lower,
+  string.gmatch, string.rep, string.match
 local concat = table.concat
 local tostring, tonumber, max = tostring, tonumber, math.max
 
@@ -215,6 +217,27 @@ end
 
 local QUOTABLE = { div = true, span = true, table = true, section = true }
 
+-- Hidden content (never shown to a reader, so never shown to a model either): the `hidden`
+-- attribute, aria-hidden="true", and inline styles that hide or shrink to nothing.
+local HIDDEN_STYLE = { "display:none", "visibility:hidden", "visibility:collapse", "opacity:0[^.%d]",
+  "opacity:0$", "font%-size:0[^.%d]", "font%-size:0$", "[^%-%a]width:0[^.%d]", "[^%-%a]height:0[^.%d]",
+  "max%-height:0[^.%d]", "max%-width:0[^.%d]" }
+
+local function is_hidden_attr(attrs)
+  if attrs == "" then return false end
+  local a = lower(attrs)
+  if find(" " .. a, "%shidden%f[^%w%-]") then return true end
+  if find(a, "aria%-hidden%s*=%s*[\"']?true") then return true end
+  local style = match(a, "style%s*=%s*\"([^\"]*)\"") or match(a, "style%s*=%s*'([^']*)'")
+  if not style then return false end
+  style = ";" .. gsub(style, "%s+", "") .. ";"
+  for i = 1, #HIDDEN_STYLE do
+    if find(style, HIDDEN_STYLE[i]) then return true end
+  end
+  return false
+end
+_M.is_hidden_attr = is_hidden_attr
+
 -- One tag. Inside a skipped element only the nesting of that element's name is tracked.
 local function on_tag(W, S, name, closing, attrs)
   local self_closing = find(attrs, "/%s*$") ~= nil
@@ -226,6 +249,8 @@ local function on_tag(W, S, name, closing, attrs)
   elseif not closing and (SKIP[name] or (QUOTABLE[name] and is_quote_attr(attrs))) then
     if not self_closing then S.skip, S.depth = name, 1 end
     brk(W, 1)
+  elseif not closing and is_hidden_attr(attrs) then
+    if not self_closing and not VOID[name] then S.skip, S.depth = name, 1 end
   elseif TAGS[name] then
     TAGS[name](W, S, closing, attrs, name)
   elseif BLOCK[name] and BLOCK[name] > 0 then
