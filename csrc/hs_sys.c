@@ -375,6 +375,8 @@ static int l_list_dir(lua_State *L) {
     lua_rawseti(L, -2, ++n);
   }
   closedir(d);
+  return 1;
+}
 
 /* sys.read(fd, max, timeout?) -> up to max (1..65536) bytes of what fd has now, waiting at most
  * timeout seconds (nil or negative: until something arrives); "" when nothing arrived in time;
