@@ -274,6 +274,7 @@ typedef struct hs_rate {
 typedef struct hs_engine {
   char *base_url, *origin, *client_id, *client_secret, *user_agent; /* origin: scheme://host[:port] */
   int retries, read_only;
+  double max_wait; /* longest wait (rate pacing, or retries summed) one call sleeps through */
   hs_token tok;
   hs_rate rate;
   uint64_t rng;
@@ -307,6 +308,7 @@ double hs_random(hs_engine *e); /* [0, 1) */
   {.name = "obtained_at", .type = HS_T_NUMBER, .min = 0, .max = 1e12}, \
   HS_STRING_OPT("base_url"), HS_STRING_OPT("user_agent"), \
   {.name = "retries", .type = HS_T_INTEGER, .min = 0, .max = 10}, \
+  {.name = "max_wait", .type = HS_T_NUMBER, .min = 0, .max = HS_MAX_SERVER_WAIT}, \
   {.name = "read_only", .type = HS_T_BOOLEAN}
 extern const hs_field hs_engine_opts[];
 extern const int hs_nengine_opts;

@@ -129,7 +129,7 @@ static void ready(hs_engine *e, hs_call *k, double now, hs_action *a) {
     return;
   }
   w = pace(e, k, now, &probe);
-  if (w > HS_MAX_SERVER_WAIT) {
+  if (w > e->max_wait) {
     k->rate_wait = w;
     done(k, a, HS_DONE_RATE);
     return;
@@ -162,7 +162,7 @@ static void answered(hs_engine *e, hs_call *k, const hs_resp *r, double now, dou
     }
   }
   d = hs_decide(&k->req, r, k->attempt, e->retries, rnd);
-  if (d.retry && k->waited + d.wait <= HS_MAX_SERVER_WAIT) {
+  if (d.retry && k->waited + d.wait <= e->max_wait) {
     k->waited += d.wait;
     k->attempt++;
     if (d.wait > 0) wait(k, a, d.wait, "retry");

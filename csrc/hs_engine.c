@@ -100,6 +100,7 @@ void hs_engine_config(lua_State *L, hs_engine *e, int opts, int have_store) {
   e->client_secret = dup_opt(L, opts, "client_secret", NULL);
   e->user_agent = dup_opt(L, opts, "user_agent", ua);
   e->retries = (int)hs_opt_number(L, opts, "retries", 3);
+  e->max_wait = hs_opt_number(L, opts, "max_wait", HS_MAX_SERVER_WAIT);
   e->read_only = hs_opt_number(L, opts, "read_only", 0) != 0;
   e->rate.remaining = e->rate.seen = -1;
   seed(e);

@@ -335,46 +335,6 @@ static int l_sleep(lua_State *L) {
   return 0;
 }
 
-/* sys.read(fd, max, timeout?) -> up to max (1..65536) bytes of what fd has now, waiting at most
- * timeout seconds (nil or negative: until something arrives); "" when nothing arrived in time;
- * nil, "eof" at end of input; nil, message on failure. One read(2) per call: what a line reader
- * over a pipe needs to poll without blocking (stdio's buffer would hide what it already holds). */
-static int l_read(lua_State *L) {
-  char buf[65536];
-  lua_Integer fd = luaL_checkinteger(L, 1);
-  lua_Integer max = luaL_checkinteger(L, 2);
-  double timeout = luaL_optnumber(L, 3, -1.0);
-  struct pollfd p;
-  ssize_t n;
-  int r;
-  luaL_argcheck(L, fd >= 0 && fd <= 1 << 20, 1, "not a file descriptor");
-  luaL_argcheck(L, max >= 1 && max <= (lua_Integer)sizeof buf, 2, "max must be between 1 and 65536");
-  p.fd = (int)fd;
-  p.events = POLLIN;
-  p.revents = 0;
-  do r = poll(&p, 1, timeout < 0 ? -1 : (int)(timeout * 1000.0 + 0.5));
-  while (r < 0 && errno == EINTR);
-  if (r < 0) return os_fail(L, "cannot poll", "input", errno);
-  if (r == 0) {
-    lua_pushliteral(L, "");
-    return 1;
-  }
-  do n = read(p.fd, buf, (size_t)max);
-  while (n < 0 && errno == EINTR);
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-    lua_pushliteral(L, "");
-    return 1;
-  }
-  if (n < 0) return os_fail(L, "cannot read", "input", errno);
-  if (n == 0) {
-    lua_pushnil(L);
-    lua_pushliteral(L, "eof");
-    return 2;
-  }
-  lua_pushlstring(L, buf, (size_t)n);
-  return 1;
-}
-
 /* ---- processes (a lock's holder is named by host and pid, so a waiter on the same host can
  * tell a dead holder from a slow one and take its lock over) ---- */
 
@@ -418,6 +378,46 @@ static int l_list_dir(lua_State *L) {
   return 1;
 }
 
+/* sys.read(fd, max, timeout?) -> up to max (1..65536) bytes of what fd has now, waiting at most
+ * timeout seconds (nil or negative: until something arrives); "" when nothing arrived in time;
+ * nil, "eof" at end of input; nil, message on failure. One read(2) per call: what a line reader
+ * over a pipe needs to poll without blocking (stdio's buffer would hide what it already holds). */
+static int l_read(lua_State *L) {
+  char buf[65536];
+  lua_Integer fd = luaL_checkinteger(L, 1);
+  lua_Integer max = luaL_checkinteger(L, 2);
+  double timeout = luaL_optnumber(L, 3, -1.0);
+  struct pollfd p;
+  ssize_t n;
+  int r;
+  luaL_argcheck(L, fd >= 0 && fd <= 1 << 20, 1, "not a file descriptor");
+  luaL_argcheck(L, max >= 1 && max <= (lua_Integer)sizeof buf, 2, "max must be between 1 and 65536");
+  p.fd = (int)fd;
+  p.events = POLLIN;
+  p.revents = 0;
+  do r = poll(&p, 1, timeout < 0 ? -1 : (int)(timeout * 1000.0 + 0.5));
+  while (r < 0 && errno == EINTR);
+  if (r < 0) return os_fail(L, "cannot poll", "input", errno);
+  if (r == 0) {
+    lua_pushliteral(L, "");
+    return 1;
+  }
+  do n = read(p.fd, buf, (size_t)max);
+  while (n < 0 && errno == EINTR);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+    lua_pushliteral(L, "");
+    return 1;
+  }
+  if (n < 0) return os_fail(L, "cannot read", "input", errno);
+  if (n == 0) {
+    lua_pushnil(L);
+    lua_pushliteral(L, "eof");
+    return 2;
+  }
+  lua_pushlstring(L, buf, (size_t)n);
+  return 1;
+}
+
 static void lock_open(lua_State *L) {
   static const luaL_Reg methods[] = {{"unlock", lock_release}, {NULL, NULL}};
   if (luaL_newmetatable(L, HS_LOCK_MT)) {
@@ -454,9 +454,10 @@ int hs_sys_open(lua_State *L) {
     {"hmac_sha1", l_hmac_sha1}, {"base64", l_base64},         {"unbase64", l_unbase64},
     {"equal", l_equal},         {"random", l_random},         {"write_file", l_write_file},
     {"mkdir", l_mkdir},         {"lock", l_lock},             {"now", l_now},
-    {"sleep", l_sleep},         {"read", l_read},             {"sha256", l_sha256},
-    {"pid", l_pid},             {"alive", l_alive},           {"hostname", l_hostname},
-    {"list_dir", l_list_dir},   {NULL, NULL}};
+    {"sleep", l_sleep},         {"read", l_read},             {"pid", l_pid},
+    {"alive", l_alive},         {"hostname", l_hostname},     {"list_dir", l_list_dir},
+    {"sha256", l_sha256},
+    {NULL, NULL}};
   lock_open(L);
   lua_newtable(L);
   luaL_setfuncs(L, fns, 0);

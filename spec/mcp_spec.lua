@@ -133,8 +133,11 @@ describe("helpscout-mcp", function()
     local m = by_id(msgs)
     assert.equal(9, #m[1].result.tools)
     assert.equal("read_only", m[2].result.structuredContent.error.kind)
-    msgs = serve({ init(), call(1, "add_note", { conversation_id = 2407000001, text = "x" }) }, { "--dry-run" })
+    msgs = serve({ init(), call(1, "add_note", { conversation_id = 2407000001, text = "x" }), call(2, "list_users") },
+      { "--dry-run" })
     assert.equal("/v2/conversations/2407000001/notes", by_id(msgs)[1].result.structuredContent.dry_run.path)
+    assert.truthy(#by_id(msgs)[2].result.structuredContent.items > 0)  -- reads keep working
+    assert.equal(0, #sb:log { method = "POST", path = "/v2/conversations/2407000001/notes" })
     msgs = serve({ init(), call(1, "list_conversations", { mailbox = 5307 }) }, { "--mailboxes", "4821,6142" })
     assert.equal("forbidden", by_id(msgs)[1].result.structuredContent.error.kind)
     assert.equal(0, #sb:log { path = "/v2/conversations" })
@@ -339,6 +342,62 @@ describe("helpscout-mcp robustness", function()
       _, code, _, err = serve({ init() }, {}, { HELPSCOUT_ALLOW_SEND = v })
       assert.equal(0, code, v)
       assert.truthy(err:find("allow_send=" .. want, 1, true), v)
+    end
+  end)
+end)
+
+describe("helpscout-mcp and the rate limit", function()
+  it("answers a wait longer than a client's timeout at once, as rate_limited with retry_after", function()
+    local now = require("helpscout.core").sys.now
+    sb:fault { path = "/v2/users", status = 429, count = 5, headers = { ["X-RateLimit-Retry-After"] = "45" },
+      body = '{"message":"API rate limit exceeded"}' }
+    local t0 = now()
+    local msgs = serve { init(), call(1, "list_users") }
+    local took = now() - t0
+    sb:control("DELETE", "faults")
+    local r = by_id(msgs)[1].result
+    assert.is_true(r.isError)
+    assert.equal("rate_limited", r.structuredContent.error.kind)
+    assert.equal(45, r.structuredContent.error.retry_after)
+    assert.is_true(r.structuredContent.error.retryable)
+    assert.truthy(took < 10, took)
+  end)
+end)
+
+describe("the client option max_wait (what helpscout-mcp sets)", function()
+  local helpscout = require "helpscout"
+  local now = require("helpscout.core").sys.now
+
+  local function client(max_wait)
+    return helpscout.new { base_url = sb.url, client_id = sb.client_id, client_secret = sb.client_secret,
+      max_wait = max_wait }
+  end
+
+  it("returns a wait longer than max_wait at once, and sleeps through a shorter one", function()
+    local hs = client(1)
+    assert(hs:list_users())  -- token first
+    sb:fault { path = "/v2/users", status = 429, count = 1, headers = { ["X-RateLimit-Retry-After"] = "2" } }
+    local t0 = now()
+    local r, e = hs:list_users()
+    assert.is_nil(r)
+    assert.equal("rate_limited", e.kind)
+    assert.equal(2, e.retry_after)
+    assert.truthy(now() - t0 < 1.5 * tonumber(os.getenv("HS_TIME_SLACK") or 1))
+    hs:close()
+    sb:control("DELETE", "faults")
+    hs = client(5)
+    assert(hs:list_users())
+    sb:fault { path = "/v2/users", status = 429, count = 1, headers = { ["X-RateLimit-Retry-After"] = "2" } }
+    t0 = now()
+    assert(hs:list_users())
+    assert.truthy(now() - t0 >= 1.9)
+    hs:close()
+    sb:control("DELETE", "faults")
+  end)
+
+  it("refuses a max_wait over 120 or below 0", function()
+    for _, v in ipairs { 121, -1, "x" } do
+      assert.has_error(function() client(v) end)
     end
   end)
 end)

@@ -230,16 +230,56 @@ describe("tools.call", function()
     while true do
       assert.truthy(#json.encode(r) <= 4096)
       for _, c in ipairs(r.items) do ids[#ids + 1] = c.id end
-      if not r.continuation then break end
+      if not r.truncated then break end  -- page 1 shown whole: its continuation is page 2's
       assert.truthy(r.truncated.remaining > 0)
       r = assert(tools.call(hs, "list_conversations", { continuation = r.continuation }, o))
     end
     local want = {}
     for i, c in ipairs(full.items) do want[i] = c.id end
     assert.same(want, ids)
+    -- one paging mechanism: the same continuation goes on to the next API page
+    assert.truthy(full.continuation)
+    local p2 = assert(tools.call(hs, "list_conversations", { continuation = r.continuation }, o))
+    assert.equal(2, p2.page.number)
+    local direct = assert(tools.call(hs, "list_conversations", { status = "active", page = 2 }))
+    assert.equal(direct.items[1].id, p2.items[1].id)
+    local last = assert(tools.call(hs, "list_conversations", { status = "active", page = full.page.totalPages }))
+    assert.is_nil(last.continuation)
     local first = assert(tools.call(hs, "list_conversations", { status = "active" }, o))
     local _, e = tools.call(hs, "list_users", { continuation = first.continuation }, o)
     assert.equal("invalid", e.kind)
+  end)
+
+  it("tells the truth in schemas and errors: bounds, characters, one error per field, [] clears", function()
+    local list = by_name(tools.list())
+    local page = list.list_conversations.inputSchema.properties.page
+    assert.equal(1, page.minimum)
+    assert.truthy(page.maximum >= 1e9)
+    sb:clear_log()
+    local _, e = tools.call(hs, "list_conversations", { page = 0 })
+    assert.same({ { path = "page", message = "must be at least 1" } }, e.errors)
+    -- a wrong type on a required field is one error, not "expected integer" + "is required"
+    _, e = tools.call(hs, "add_note", { conversation_id = "12", text = "x" })
+    assert.equal(1, #e.errors)
+    assert.equal("conversation_id", e.errors[1].path)
+    -- maxLength counts characters: 65536 two-byte characters pass, one more does not
+    local max = list.add_note.inputSchema.properties.text.maxLength
+    local r = assert(tools.call(hs, "add_note", { conversation_id = 5, text = ("é"):rep(max), dry_run = true }))
+    assert.equal(max * 2, #r.dry_run.body.text)
+    _, e = tools.call(hs, "add_note", { conversation_id = 5, text = ("é"):rep(max + 1), dry_run = true })
+    assert.truthy(e.errors[1].message:find("characters", 1, true))
+    assert.equal(0, #api_log())
+    -- update_tags: the description says [] clears, and [] is what goes on the wire
+    assert.truthy(list.update_tags.description:find("[]", 1, true))
+    assert.is_nil(list.update_tags.description:find("{}", 1, true))
+    local c = conversation_in(4821)
+    r = assert(tools.call(hs, "update_tags", { conversation_id = c.id, tags = json.decode("[]") }))
+    assert.is_true(r.ok)
+    local put = api_log { method = "PUT" }
+    assert.equal(1, #put)
+    assert.truthy(put[1].body:find('"tags":[]', 1, true), put[1].body)
+    assert.same({}, assert(tools.call(hs, "get_conversation", { conversation_id = c.id, detail = true }))
+      .conversation.tags)
   end)
 
   it("reports a 429 with its retry_after", function()

@@ -31,6 +31,14 @@ local IDENTITY = require("helpscout.store.common").IDENTITY
 
 local _M = {}
 
+-- The engine takes the token fields of a record (not who it is, nor its dead mark).
+local TOKEN_FIELDS = { "access_token", "refresh_token", "token_type", "expires_at", "obtained_at" }
+local function set(eng, rec)
+  local t = {}
+  for _, k in ipairs(TOKEN_FIELDS) do t[k] = rec[k] end
+  eng:set_token(t)
+end
+
 -- a and b hold different tokens (a is the candidate, b the engine's; either may be nil)
 local function differs(a, b)
   if not a then return false end
@@ -42,7 +50,7 @@ end
 -- the engine saw rejected is never adopted back: it is not "another one").
 local function adopt_fresh(eng, stored)
   if differs(stored, eng:token()) and not eng:due(stored, now()) then
-    eng:set_token(stored)
+    set(eng, stored)
     return true
   end
   return false
@@ -105,7 +113,7 @@ local function grant(eng, store, send, on_token, record)
   if not tok and err and err.kind == "reconsent" and store then
     local stored = store:load()
     if differs(stored, eng:token()) and not dead(stored, nil) then
-      eng:set_token(stored)
+      set(eng, stored)
       if not eng:due(stored, now()) then return stored end
       record, sent = stored, stored
       tok, err = exchange(eng, send)
@@ -122,7 +130,7 @@ local function locked(eng, store, action, send, on_token)
   local stored, err = store:load()
   if err then return nil, err end
   if differs(stored, before) then
-    eng:set_token(stored)
+    set(eng, stored)
     if not eng:due(stored, now()) and not (dead(stored) and action.need == "rejected") then return stored end
   elseif stored and action.need ~= "rejected" and not eng:due(stored, now()) then
     return stored -- same token and not due: nothing to do (a spurious TOKEN action)

@@ -10,8 +10,9 @@
 --
 -- Safety, in this order for every call: unknown tool refused; write tool refused under read_only;
 -- arguments checked against the inputSchema; the mailbox allowlist narrows or refuses (a GET
--- without threads learns a conversation's mailbox, never a write); a reply is a draft unless
--- allow_send AND send = true; dry_run describes the request and sends nothing. call() never raises.
+-- without threads learns a conversation's mailbox, never a write); the send rule (guard.SENDS:
+-- nothing e-mailed unless allow_send AND send = true); dry_run describes the request and sends
+-- nothing (the catalogue option: writes only, reads work). call() never raises.
 local core = require "helpscout.core"
 local json = require "helpscout.tools.json"
 local schema = require "helpscout.tools.schema"
@@ -39,7 +40,8 @@ local SWITCH = {
   detail = { name = "detail", type = "boolean", default = false,
     description = "full API objects instead of slim ones (much larger)" },
   continuation = { name = "continuation", type = "string", max_length = 8192,
-    description = "resume a cut answer: pass back the continuation it returned (other arguments are ignored)" },
+    description = "the next part: pass back the continuation an answer returned (the rest of a cut page, or " ..
+      "the next page); other arguments are ignored" },
   dry_run = { name = "dry_run", type = "boolean", default = false,
     description = "describe the request (method, path, body) and send nothing" },
 }
@@ -91,7 +93,8 @@ local PAGE = { type = "object", properties = { size = { type = "integer" }, tota
   totalPages = { type = "integer" }, number = { type = "integer" } } }
 
 local MORE = {
-  continuation = { type = "string", description = "pass back as the continuation argument for the rest" },
+  continuation = { type = "string", description = "there is more (the rest of this page, or the next page): " ..
+    "pass it back as the continuation argument; absent on the last page" },
   truncated = { type = "object", properties = { shown = { type = "integer" }, remaining = { type = "integer" } } },
 }
 
@@ -240,7 +243,7 @@ local function page_result(spec, items, page, a, o)
   local out = json.array {}
   for _, it in ipairs(items) do
     if spec.name ~= "list_mailboxes" or guard.allowed(o, it.id) then
-      out[#out + 1] = a.detail and it or shape.slim(kind, it)
+      out[#out + 1] = a.detail and shape.clean_deep(it) or shape.slim(kind, it)
     end
   end
   return { detail = a.detail or nil, items = out, page = type(page) == "table" and page or {} }
@@ -272,7 +275,7 @@ local function shape_result(spec, a, o, r1, r2)
   if res == "object" then
     local ok, e = guard.allowed(o, r1.mailboxId)
     if not ok then return nil, e end
-    if a.detail then return { detail = true, conversation = r1 } end
+    if a.detail then return { detail = true, conversation = shape.clean_deep(r1) } end
     return { conversation = shape.slim("conversation", r1), transcript = triage.transcript(r1) }
   end
   if res == "id" then
@@ -290,7 +293,8 @@ run_api = function(spec, hs, a, o)
   a.send_rule = guard.send_rule(spec.name, a, o)
   local ok, e = guard.scope(spec, a, o)
   if not ok then return nil, e end
-  local dry = o.dry_run or a.dry_run
+  -- the catalogue's dry_run applies to writes (reads keep working); a call's own to that call
+  local dry = a.dry_run or (o.dry_run and spec.access == "write")
   if spec.access == "write" and a.conversation_id and not dry then
     ok, e = before_write(hs, spec, a, o)
     if not ok then return nil, e end
@@ -308,6 +312,19 @@ end
 
 ---------------------------------------------------------------------------------------------
 -- The size cap and the continuation
+
+-- One paging mechanism: a list whose page was shown whole but has more API pages gets the
+-- continuation of the next page (the same token a cut page gets), so a model only ever follows
+-- `continuation` until it is absent.
+local function next_page(t, res, args)
+  local p = res.page
+  local n, total = type(p) == "table" and tonumber(p.number), type(p) == "table" and tonumber(p.totalPages)
+  if not (n and total and n < total) then return end
+  local a = {}
+  for k, v in pairs(args) do a[k] = v end
+  a.page = floor(n) + 1
+  res.continuation = shape.encode_cont(t.name, a, { skip = 0 })
+end
 
 local function finish(t, res, args, o, pos)
   local max = o.max_output
@@ -327,6 +344,7 @@ local function finish(t, res, args, o, pos)
       if type(res[key]) == "string" then res.truncated.remaining = total - shown end
     end
   end
+  if key == "items" and not res.continuation then next_page(t, res, args) end
   if key == "transcript" and type(res.transcript) == "string" then res.transcript = shape.untrusted(res.transcript) end
   if shape.size(res) > max then
     return nil, err("invalid", ("the answer is larger than max_output (%d bytes)%s"):format(max,
@@ -440,7 +458,7 @@ local function call(self, hs, name, args, extra)
   end
   local o = setmetatable({}, { __index = self.o })
   for k, v in pairs(extra or {}) do o[k] = v end
-  if hs == nil and not (o.dry_run or a.dry_run) then
+  if hs == nil and not (a.dry_run or (o.dry_run and t.write)) then
     return nil, err("auth", "no Help Scout client: set HELPSCOUT_CLIENT_ID and HELPSCOUT_CLIENT_SECRET, " ..
       "or run `helpscout auth login`")
   end

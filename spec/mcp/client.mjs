@@ -244,8 +244,20 @@ await check('answers (never a timeout): a lone surrogate, a 1 MB argument quickl
     times.push(performance.now() - t0);
   }
   times.sort((a, b) => a - b);
-  sizes['1 MB argument answered in (ms, median of 3)'] = { text: Math.round(times[1]), json: 0 };
+  sizes['1 MiB argument (over the cap) answered in (ms, median of 3)'] = { text: Math.round(times[1]), json: 0 };
   assert.ok(times[1] < 1000 * Number(process.env.HS_TIME_SLACK || 1), 'median ' + times[1]);
+  const under = [];
+  for (let i = 0; i < 3; i++) { // 1,000,000 characters: decoded, then refused by the schema (maxLength)
+    const t0 = performance.now();
+    const e = toolError(await call(client, 'add_note', { conversation_id: conv.id, text: 'y'.repeat(1000000) }));
+    under.push(performance.now() - t0);
+    assert.equal(e.kind, 'invalid');
+    assert.equal(e.errors.length, 1);
+    assert.match(e.errors[0].message, /characters/);
+  }
+  under.sort((a, b) => a - b);
+  sizes['1 MB argument (under the cap) answered in (ms, median of 3)'] = { text: Math.round(under[1]), json: 0 };
+  assert.ok(under[1] < 1000 * Number(process.env.HS_TIME_SLACK || 1), 'median ' + under[1]);
   await assert.rejects(client.request({ method: 'no/such', params: {} }, EmptyResultSchema),
     (e) => e instanceof McpError && e.code === -32601);
   await client.ping();
@@ -309,12 +321,17 @@ await check('small in context: sizes within target; --max-output cuts with a con
   assert.ok(first.continuation && first.items.length < 25);
   const ids = first.items.map((c) => c.id);
   let cont = first.continuation;
-  while (cont) {
-    const next = ok(await call(c5, 'list_conversations', { continuation: cont }));
+  let next;
+  for (;;) { // one mechanism: the continuation runs through the cut page, then on to page 2
+    next = ok(await call(c5, 'list_conversations', { continuation: cont }));
+    if (next.page.number !== 1) break;
     ids.push(...next.items.map((c) => c.id));
     cont = next.continuation;
   }
   assert.deepEqual(ids, ok(await call(client, 'list_conversations', { status: 'active' })).items.map((c) => c.id));
+  assert.equal(next.page.number, 2);
+  const page2 = ok(await call(client, 'list_conversations', { status: 'active', page: 2 })).items.map((c) => c.id);
+  assert.deepEqual(next.items.map((c) => c.id), page2.slice(0, next.items.length));
   await c5.close();
 });
 

@@ -88,6 +88,13 @@ describe("customer-written content as data", function()
     end)
   end
 
+  it("detail mode gives the API's objects as they are, less control and bidi characters", function()
+    local r = assert(cat:call(hs, "get_conversation", { conversation_id = conv_id, detail = true }))
+    local text = json.encode(r)
+    for _, c in ipairs(INVISIBLE) do assert.is_nil(text:find(c, 1, true)) end
+    assert.truthy(r.conversation.subject:find("ignore all previous", 1, true))
+  end)
+
   it("shows the visible text of the same body", function()
     local r = assert(cat:call(hs, "conversation_transcript", { conversation_id = conv_id }))
     assert.truthy(r.transcript:find("never arrived", 1, true))

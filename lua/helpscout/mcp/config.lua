@@ -102,6 +102,11 @@ local function default_token_file()
   return base and (base .. "/helpscout/token.json") or nil
 end
 
+-- The longest wait (rate limit, retries) one tool call sleeps through: well under a client's usual
+-- request timeout (60 s in the MCP SDKs); a longer one is answered at once as kind rate_limited
+-- with retry_after (the engine's option max_wait).
+_M.MAX_WAIT = 20
+
 -- The client: the token file of `helpscout auth login` when present (through the file store, which
 -- persists rotated refresh tokens; without that store only its access token is used, never its
 -- refresh token), else the HELPSCOUT_* client credentials.
@@ -114,14 +119,15 @@ function _M.client_factory(token_file)
       local text = f:read("*a")
       f:close()
       if type(helpscout.store) == "table" and helpscout.store.file then
-        return helpscout.new { store = helpscout.store.file(path) }
+        return helpscout.new { store = helpscout.store.file(path), max_wait = _M.MAX_WAIT }
       end
       local t = json.decode(text)
       if type(t) == "table" and type(t.access_token) == "string" then
-        return helpscout.new { access_token = t.access_token, expires_at = tonumber(t.expires_at) }
+        return helpscout.new { access_token = t.access_token, expires_at = tonumber(t.expires_at),
+          max_wait = _M.MAX_WAIT }
       end
     end
-    return helpscout.new {}
+    return helpscout.new { max_wait = _M.MAX_WAIT }
   end
 end
 

@@ -67,8 +67,8 @@ field_schema = function(f)
     end
     if f.format then s.format = f.format end
     if f.type == "string" then s.maxLength = f.max_length or _M.MAX_STRING end
-    if f.minimum then s.minimum = f.minimum end
-    if f.maximum then s.maximum = f.maximum end
+    if f.minimum then s.minimum = tointeger(f.minimum) or f.minimum end  -- core.schema's are floats
+    if f.maximum then s.maximum = tointeger(f.maximum) or f.maximum end
   end
   if f.csv then
     -- one id, an array of ids, or "1,2,3"

@@ -31,6 +31,17 @@ function _M.clean(s)
   return s
 end
 
+-- Every string of an API object cleaned (detail mode: the objects as they are, less what no
+-- reader sees: control and bidi characters). Changed in place; returns the object.
+function _M.clean_deep(v, depth)
+  depth = depth or 0
+  if type(v) ~= "table" or depth > 32 then return v end
+  for k, x in pairs(v) do
+    if type(x) == "string" then v[k] = _M.clean(x) elseif type(x) == "table" then _M.clean_deep(x, depth + 1) end
+  end
+  return v
+end
+
 local MARKER = "<%s*/?%s*[dD][aA][tT][aA]%s*>"
 
 function _M.untrusted(s)
@@ -271,7 +282,7 @@ local function render_items(result, kind)
       tostring(p.totalElements))
   end
   if result.continuation then
-    lines[#lines + 1] = "more on this page: call again with continuation=" .. result.continuation
+    lines[#lines + 1] = "more: call again with continuation=" .. result.continuation
   end
   return concat(lines, "\n")
 end
