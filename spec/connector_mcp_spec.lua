@@ -161,6 +161,17 @@ describe("connector /mcp", function()
     assert.equal(200, env:rpc(token, init_msg(), { Origin = env.url }).status)
   end)
 
+  it("answers a CORS preflight from its own origin, and exposes Mcp-Session-Id to it", function()
+    local res = env:request("OPTIONS", "/mcp", { headers = { Origin = env.url,
+      ["Access-Control-Request-Method"] = "POST", ["Access-Control-Request-Headers"] = "authorization" } })
+    assert.equal(204, res.status)
+    assert.equal(env.url, res.headers["access-control-allow-origin"])
+    assert.matches("Authorization", res.headers["access-control-allow-headers"], 1, true)
+    local init = env:rpc(token, init_msg(), { Origin = env.url })
+    assert.matches("Mcp-Session-Id", init.headers["access-control-expose-headers"], 1, true)
+    assert.equal(403, env:request("OPTIONS", "/mcp", { headers = { Origin = "https://evil.example" } }).status)
+  end)
+
   it("refuses an unknown session with 404 and a request without one with 400", function()
     assert.equal(404, call({ jsonrpc = "2.0", id = 41, method = "ping" }, { ["Mcp-Session-Id"] = "nope" }).status)
     local res = env:rpc(token, { jsonrpc = "2.0", id = 42, method = "ping" })

@@ -107,6 +107,10 @@ local function check_registration(m)
 end
 
 function _M.register(c)
+  if ngx.req.get_method() == "OPTIONS" then
+    return chttp.answer(204, "", { ["Access-Control-Allow-Origin"] = "*", ["Access-Control-Allow-Methods"] = "POST",
+      ["Access-Control-Allow-Headers"] = "Content-Type" })
+  end
   if ngx.req.get_method() ~= "POST" then return chttp.answer(405, "POST only.\n", { Allow = "POST" }) end
   local body, berr = chttp.body(MAX_FORM)
   if not body then return bad_metadata(berr == "too_large" and "the registration is too large" or "unreadable body") end
@@ -203,6 +207,11 @@ end
 
 local function grant_error(code, description) return chttp.oauth_error(400, code, description, CORS) end
 
+local function unavailable(why)
+  ngx.log(ngx.ERR, "helpscout connector: ", why)
+  return chttp.oauth_error(503, "temporarily_unavailable", "the connector's state is full", CORS)
+end
+
 -- client_id from the form or HTTP Basic (a public client's secret, if any, is ignored).
 local function client_of(c, f)
   local id = f.client_id
@@ -220,7 +229,9 @@ local function by_code(c, f, client)
   local h = chttp.hash(f.code)
   local rec = c.st:get("code", h)
   if not rec or rec.exp <= chttp.now() then return grant_error("invalid_grant", "unknown or expired code") end
-  if not c.st:spend("code", h, c.o.code_ttl + 60) then
+  local first, serr = c.st:spend("code", h, c.o.code_ttl + 60)
+  if first == nil then return unavailable(serr) end
+  if not first then
     c.st:revoke_family(rec.family, c.o.refresh_ttl) -- a replayed code: what it bought is revoked too
     return grant_error("invalid_grant", "the code was already used")
   end
@@ -244,7 +255,9 @@ local function by_refresh(c, f, client)
   local h = chttp.hash(f.refresh_token)
   local g = c.st:get("rt", h)
   if not g or g.client_id ~= client.client_id then return grant_error("invalid_grant", "unknown refresh token") end
-  if not c.st:spend("rt", h, c.o.refresh_ttl) then
+  local first, serr = c.st:spend("rt", h, c.o.refresh_ttl)
+  if first == nil then return unavailable(serr) end
+  if not first then
     c.st:revoke_family(g.family, c.o.refresh_ttl) -- rotation: an old refresh token again means theft
     ngx.log(ngx.WARN, "helpscout connector: a rotated refresh token was presented again; family revoked")
     return grant_error("invalid_grant", "the refresh token was already used")

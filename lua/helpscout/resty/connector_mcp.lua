@@ -183,8 +183,23 @@ local function delete(c, g)
   return chttp.answer(200, "")
 end
 
+-- CORS for the allowed browser origins (a request without Origin needs none).
+local function cors()
+  local o = ngx.var.http_origin
+  if o == nil then return end
+  ngx.header["Access-Control-Allow-Origin"] = o
+  ngx.header["Access-Control-Expose-Headers"] = "Mcp-Session-Id, WWW-Authenticate"
+  ngx.header["Vary"] = "Origin"
+  if ngx.req.get_method() == "OPTIONS" then
+    return chttp.answer(204, "", { ["Access-Control-Allow-Methods"] = "POST, DELETE",
+      ["Access-Control-Allow-Headers"] = "Authorization, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version",
+      ["Access-Control-Max-Age"] = "600" })
+  end
+end
+
 function _M.serve(c)
   if not origin_ok(c) then return rpc_refusal(403, -32000, "Forbidden: Origin not allowed") end
+  cors()
   local g = auth.bearer(c)
   if not g then return end
   local _, why = c:connection_record(g.connection)

@@ -10,6 +10,7 @@
 --   or refresh token at once exactly one wins.
 -- * A token is valid only while its family is not revoked and its connection's generation is the
 --   one it was issued under: disconnect(connection) invalidates every token of that person at once.
+-- * Records are written with safe_set (a full dict refuses them); only revocation marks may evict.
 -- * Nothing here yields: each function is a few dict operations.
 local cjson = require "cjson.safe"
 local chttp = require "helpscout.resty.connector_http"
@@ -36,19 +37,22 @@ function _M:get(kind, key)
   return t
 end
 
+-- safe_set: a full dict refuses the write instead of evicting older entries, so that nobody (an
+-- unauthenticated registration, say) can push revocation marks out of it.
 function _M:set(kind, key, t, ttl)
-  local ok, e, forcible = self.dict:set(self.p .. kind .. ":" .. key, cjson.encode(t), ttl or 0)
+  local ok, e = self.dict:safe_set(self.p .. kind .. ":" .. key, cjson.encode(t), ttl or 0)
   if not ok then return nil, "shared dict '" .. self.name .. "': " .. tostring(e) end
-  if forcible then ngx.log(ngx.WARN, "helpscout connector: shared dict '", self.name, "' is full; evicting") end
   return true
 end
 
 function _M:delete(kind, key) self.dict:delete(self.p .. kind .. ":" .. key) end
 
--- True the first time only (for ttl seconds).
+-- true the first time only (for ttl seconds), false after; nil, err when the dict is full.
 function _M:spend(kind, key, ttl)
-  local ok = self.dict:add(self.p .. "spent:" .. kind .. ":" .. key, true, ttl or 0)
-  return ok and true or false
+  local ok, e = self.dict:safe_add(self.p .. "spent:" .. kind .. ":" .. key, true, ttl or 0)
+  if ok then return true end
+  if e == "exists" then return false end
+  return nil, "shared dict '" .. self.name .. "': " .. tostring(e)
 end
 
 -- Revocation -----------------------------------------------------------------------------------
@@ -115,7 +119,7 @@ function _M:busy(connection, delta, cap)
   return true
 end
 
-function _M:cancel(session, id) self.dict:set(self.p .. "cancel:" .. session .. ":" .. tostring(id), true, 600) end
+function _M:cancel(session, id) self.dict:safe_set(self.p .. "cancel:" .. session .. ":" .. tostring(id), true, 600) end
 
 function _M:is_cancelled(session, id)
   return self.dict:get(self.p .. "cancel:" .. session .. ":" .. tostring(id)) ~= nil
