@@ -168,6 +168,7 @@ function mt:connect_flow()
     principal = o.principal, connection = o.connection or default_connection,
     client_id = o.client_id, client_secret = o.client_secret, base_url = o.base_url,
     authorize_url = o.authorize_url,
+    secure_cookie = self.url:match("^https://") ~= nil, -- TLS ends in front of nginx (doc/connector.md)
     done = function(tok, info) return auth.done(self, tok, info) end }
   for k in pairs(hopts) do if hopts[k] == nil then hopts[k] = nil end end
   self.flow = require("helpscout.resty").oauth_handler(hopts)
