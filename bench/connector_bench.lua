@@ -39,7 +39,7 @@ local function person(user)
     ["MCP-Protocol-Version"] = "2025-11-25", Accept = "application/json, text/event-stream",
     ["Content-Type"] = "application/json" }
   env:request("POST", "/mcp", { headers = h, body = '{"jsonrpc":"2.0","method":"notifications/initialized"}' })
-  return { token = token, headers = h, connection = "hs-" .. user.id }
+  return { token = token, headers = h, connection = ("hs-%d"):format(user.id) }
 end
 
 local CALL = cjson.encode{ jsonrpc = "2.0", id = 2, method = "tools/call", params = { name = "list_conversations",
