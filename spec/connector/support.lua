@@ -36,7 +36,8 @@ local function is_root()
 end
 
 -- examples/connector.conf with its port and state directory replaced.
-local function config(dir, port, workers, extra)
+local function config(dir, port, opts)
+  local workers, extra = opts.workers, opts.locations
   local f = assert(io.open(root() .. "/examples/connector.conf", "r"))
   local conf = f:read("*a")
   f:close()
@@ -47,6 +48,11 @@ local function config(dir, port, workers, extra)
     local last = "    location / { return 404; }"
     conf = conf:gsub(last, function() return extra .. "\n" .. last end)
   end
+  if opts.trusted then
+    local line = "lua_ssl_trusted_certificate " .. opts.trusted .. ";"
+    conf = conf:gsub("lua_ssl_trusted_certificate [^;]+;", function() return line end)
+  end
+  if opts.servers then conf = conf:gsub("\n}%s*$", function() return "\n" .. opts.servers .. "\n}\n" end) end
   if is_root() then conf = "user root root;\n" .. conf end
   return conf
 end
@@ -86,7 +92,8 @@ local function launch(dir, env)
 end
 
 -- opts: sandbox (options of support.sandbox.start), env (more variables for nginx), workers,
--- port (default: a free one), locations (more lines for the server block: test-only locations)
+-- port (default: a free one), locations (more lines for the server block: test-only locations),
+-- servers (more server blocks), trusted (a CA file instead of the system's, for https fetches)
 function M.start(opts)
   opts = opts or {}
   local sb = sandbox.start(opts.sandbox or { seed = 42 })
@@ -98,7 +105,7 @@ function M.start(opts)
   p:close()
   os.execute("chmod 755 " .. shq(dir))
   local f = assert(io.open(dir .. "/nginx.conf", "w"))
-  f:write(config(dir, port, opts.workers, opts.locations))
+  f:write(config(dir, port, opts))
   f:close()
   local env = { HELPSCOUT_CONNECTOR_URL = url, HELPSCOUT_CLIENT_ID = sb.client_id,
     HELPSCOUT_CLIENT_SECRET = sb.client_secret, HELPSCOUT_BASE_URL = sb.url,

@@ -52,6 +52,8 @@ local OPTS = {
   session_ttl = { type = "integer", min = 60 },
   max_body = { type = "integer", min = 4096 }, concurrency = { type = "integer", min = 1 },
   scopes = "table",
+  client_metadata = "boolean",                         -- accept Client ID Metadata Documents
+  client_metadata_private = "boolean",                 -- ... also from private addresses (tests)
 }
 
 local function bad(msg) error("bad argument #1 to 'connector' (" .. msg .. ")", 3) end
@@ -143,6 +145,13 @@ function mt:client_for(g)
   local o = self.o
   return require("helpscout.resty").new{ store = self:store(), connection = g.connection,
     client_id = o.client_id, client_secret = o.client_secret, base_url = o.base_url }
+end
+
+-- A yes/no variable by helpscout-mcp's rule (unset: nil; not a clear yes/no: raises).
+function _M.switch_env(name, env)
+  local v, msg = require("helpscout.mcp.config").switch((env or getenv)(name), name)
+  if msg then error("helpscout connector: " .. msg, 2) end
+  return v
 end
 
 -- A list of who may connect ("ann@example.com, @example.org": e-mail addresses and @domains,

@@ -41,7 +41,8 @@ function _M.server_metadata(c)
     grant_types_supported = { "authorization_code", "refresh_token" },
     code_challenge_methods_supported = { "S256" }, token_endpoint_auth_methods_supported = { "none" },
     revocation_endpoint_auth_methods_supported = { "none" },
-    client_id_metadata_document_supported = false, authorization_response_iss_parameter_supported = true }, CORS)
+    client_id_metadata_document_supported = c.o.client_metadata == true,
+    authorization_response_iss_parameter_supported = true }, CORS)
 end
 
 -- Redirect URIs (RFC 8252: loopback http with any port, https, private-use schemes) --------------
@@ -74,6 +75,16 @@ local function registered_redirect(client, u)
     if scheme == "http" and s2 == "http" and LOOPBACK[host] and h2 == host and rest2 == rest then return r end
   end
   return nil
+end
+
+-- The client named by id: registered here, or (when enabled) its metadata document. nil, why.
+local function lookup(c, id)
+  if type(id) ~= "string" or id == "" then return nil, "no client_id" end
+  local cimd = require "helpscout.resty.connector_cimd"
+  if c.o.client_metadata and cimd.is_url(id) then return cimd.client(c, id, parse_uri) end
+  local client = c.st:get("client", id)
+  if not client then return nil, "unknown client_id: register the client first" end
+  return client
 end
 
 -- Registration (RFC 7591) ----------------------------------------------------------------------
@@ -163,8 +174,8 @@ end
 function _M.authorize(c)
   local a = args()
   if not a then return page(400, "Malformed authorization request (a parameter is repeated or missing its value).") end
-  local client = type(a.client_id) == "string" and c.st:get("client", a.client_id)
-  if not client then return page(400, "Unknown client_id: register the client first.") end
+  local client, why = lookup(c, a.client_id)
+  if not client then return page(400, "This client cannot be used: " .. why .. ".") end
   local uri = registered_redirect(client, a.redirect_uri)
   if not uri then return page(400, "redirect_uri is not one this client registered.") end
   uri = a.redirect_uri
@@ -221,7 +232,7 @@ local function client_of(c, f)
     id = dec and dec:match("^([^:]*)")
     id = id and id:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end)
   end
-  return type(id) == "string" and c.st:get("client", id) or nil
+  return (lookup(c, id))
 end
 
 local function by_code(c, f, client)
