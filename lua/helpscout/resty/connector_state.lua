@@ -116,6 +116,7 @@ function _M:busy(connection, delta, cap)
     self.dict:incr(key, -delta, 0)
     return false
   end
+  if n < 0 then self.dict:set(key, 0, 600) end -- the count expired while requests ran
   return true
 end
 
