@@ -146,6 +146,7 @@ describe("oauth.callback", function()
     assert.equal("not_allowed", err.reason)
     assert.same({}, st:connections())
     tok, err = oauth.callback(flow(st), opts(st, { allow = function(user) return user.id == 7701 end }))
+    assert.is_nil(tok)
     assert.equal("not_allowed", err.reason)
     sb:config{ consent_user = false }
     assert(oauth.callback(flow(st), opts(st, { allow = { "kestrel.example" } })))
