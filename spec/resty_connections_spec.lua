@@ -42,18 +42,22 @@ describe("connections in nginx", function()
     f:write(table.concat(lines, "\n"), "\n")
     f:close()
     local handler = ([[require("helpscout.resty").oauth_handler{ client_id = %q, client_secret = %q,
-      base_url = %q, authorize_url = %q, shdict = "hs", principal = function() return ngx.var.remote_user end %s }]])
+      base_url = %q, authorize_url = %q, shdict = "hs",
+      principal = function() return ngx.var.remote_user end %s }]])
     local function h(extra)
       return handler:format(sb.client_id, sb.client_secret, sb.url,
         sb.url .. "/authentication/authorizeClientApplication", extra or "")
     end
     ng = nginx.start{ workers = 2, http = "lua_shared_dict hs 1m;", server = ([[
-      set $htpasswd %s/htpasswd;
-      location = /connect { auth_basic "connector"; auth_basic_user_file $htpasswd; content_by_lua_block { %s.start{ connection = ngx.var.remote_user } } }
-      location = /oauth/callback/help-scout { auth_basic "connector"; auth_basic_user_file $htpasswd; lua_socket_log_errors off;
+      set $htpasswd %s/htpasswd; # every location but the helper's /_run is behind auth_basic
+      location = /connect { auth_basic "connector"; auth_basic_user_file $htpasswd;
+        content_by_lua_block { %s.start{ connection = ngx.var.remote_user } } }
+      location = /oauth/callback/help-scout { auth_basic "connector"; auth_basic_user_file $htpasswd;
+        lua_socket_log_errors off; content_by_lua_block { %s.callback() } }
+      location = /connect-only-acme1 { auth_basic "connector"; auth_basic_user_file $htpasswd;
+        content_by_lua_block { %s.start{ connection = ngx.var.remote_user } } }
+      location = /callback-only-acme1 { auth_basic "connector"; auth_basic_user_file $htpasswd;
         content_by_lua_block { %s.callback() } }
-      location = /connect-only-acme1 { auth_basic "connector"; auth_basic_user_file $htpasswd; content_by_lua_block { %s.start{ connection = ngx.var.remote_user } } }
-      location = /callback-only-acme1 { auth_basic "connector"; auth_basic_user_file $htpasswd; content_by_lua_block { %s.callback() } }
       location = /mailboxes { auth_basic "connector"; auth_basic_user_file $htpasswd; content_by_lua_block {
         local hs = require("helpscout.resty").new{ shdict = "hs", connection = ngx.var.remote_user,
           client_id = %q, client_secret = %q, base_url = %q }
@@ -181,7 +185,8 @@ describe("connections in nginx", function()
       sb:clear_log()
       local urls = {}
       for i = 1, 40 do urls[i] = ("-o %s/r%d.json %s/mailboxes"):format(shq(ng.dir), i, ng.url) end
-      assert(os.execute(("curl -s --no-progress-meter -Z --parallel-max 40 -u carol:%s %s"):format(PASSWORD, table.concat(urls, " "))))
+      assert(os.execute(("curl -s --no-progress-meter -Z --parallel-max 40 -u carol:%s %s")
+        :format(PASSWORD, table.concat(urls, " "))))
       for i = 1, 40 do
         local f = assert(io.open(("%s/r%d.json"):format(ng.dir, i)))
         assert.same({ error = "reconsent" }, cjson.decode(f:read("*a")))
