@@ -138,6 +138,19 @@ describe("connector /mcp", function()
     assert.equal("", body)
   end)
 
+  it("a client that hangs up cancels its running call: no further page is fetched", function()
+    env.sb:fault{ path = "/v2/conversations", action = "delay", delay = 0.5, count = 2 }
+    env.sb:clear_log()
+    local c = open_post(env.port, token, { jsonrpc = "2.0", id = 24, method = "tools/call", params = {
+      name = "triage_inbox", arguments = { limit = 200 } } }, hdr())
+    socket.sleep(0.2)
+    c:close()
+    socket.sleep(1.5)
+    local pages = env.sb:log{ method = "GET", path = "/v2/conversations" }
+    -- (the same call run to the end fetches 8 pages of 25)
+    assert.is_true(#pages >= 1 and #pages <= 2, tostring(#pages) .. " pages fetched")
+  end)
+
   it("caps concurrent requests per connection (429 with Retry-After)", function()
     env.sb:fault{ path = "/v2/users", action = "delay", delay = 1.5, count = 4 }
     local socks = {}
