@@ -36,13 +36,26 @@ const provider = {
   },
   async redirectToAuthorization(url) {
     step('the person is sent to authorize (PKCE S256, resource = the /mcp URL)');
-    let cookie = {};
+    const cookie = {};
+    let post;
     for (let u = url.href; ;) {
       if (u.startsWith(REDIRECT)) { this.back = new URL(u); break; }
-      const res = await fetch(u, { redirect: 'manual', headers: cookie[new URL(u).host] ? { cookie: cookie[new URL(u).host] } : {} });
+      const host = new URL(u).host;
+      const headers = cookie[host] ? { cookie: cookie[host] } : {};
+      if (post) headers['content-type'] = 'application/x-www-form-urlencoded';
+      const res = await fetch(u, { redirect: 'manual', headers, method: post ? 'POST' : 'GET', body: post });
       const set = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-      if (set) cookie[new URL(u).host] = set;
-      show(`${res.status} ${new URL(u).pathname}`, new URL(u).host === new URL(CONNECTOR).host ? 'the connector' : 'Help Scout (sandbox)');
+      if (set) cookie[host] = set;
+      const who = host === new URL(CONNECTOR).host ? 'the connector' : 'Help Scout (sandbox)';
+      show(`${res.status} ${post ? 'POST' : 'GET'} ${new URL(u).pathname}`, who);
+      post = undefined;
+      if (res.status === 200) { // the connector's page: "<client> asks to use your Help Scout account"
+        const m = (await res.text()).match(/name="consent" value="([^"]+)"/);
+        if (!m) throw new Error('unexpected page');
+        show('   the person clicks', 'Allow');
+        post = new URLSearchParams({ consent: m[1], decision: 'allow' }).toString();
+        continue;
+      }
       if (res.status !== 302) throw new Error(await res.text());
       u = new URL(res.headers.get('location'), u).href;
     }

@@ -178,6 +178,66 @@ describe("connector authorization", function()
     end)
   end)
 
+  describe("the connector's own consent page (one Help Scout app for many MCP clients)", function()
+    local rawhttp = require "support.rawhttp"
+
+    local function consent_page(client_name)
+      local res = env:request("POST", "/register", { body = { redirect_uris = { "http://127.0.0.1:9/cb" },
+        client_name = client_name } })
+      local client = res.json
+      local _, challenge = support.pkce()
+      local page = env:request("GET", "/authorize?" .. rawhttp.form{ response_type = "code",
+        client_id = client.client_id, redirect_uri = "http://127.0.0.1:9/cb", code_challenge = challenge,
+        code_challenge_method = "S256", state = "s-9" })
+      return page, client
+    end
+
+    it("names the client and where the code goes, escaped, and cannot be framed", function()
+      local page = consent_page('Evil <script>alert("x")</script>')
+      assert.equal(200, page.status)
+      assert.matches("Evil &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;", page.body, 1, true)
+      assert.is_nil(page.body:find("<script>", 1, true))
+      assert.matches("http://127.0.0.1:9/cb", page.body, 1, true)
+      assert.equal("DENY", page.headers["x-frame-options"])
+      assert.matches("frame-ancestors 'none'", page.headers["content-security-policy"], 1, true)
+      assert.matches("SameSite=Strict", page.headers["set-cookie"], 1, true)
+      assert.matches("HttpOnly", page.headers["set-cookie"], 1, true)
+    end)
+
+    it("Deny goes back to the client with access_denied, and Help Scout is never asked", function()
+      env.sb:clear_log()
+      env.decision = "deny"
+      local ok, final = pcall(function() return env:authorize() end)
+      env.decision = nil
+      assert.is_true(ok)
+      assert.is_nil(final) -- no code
+      local page = consent_page("Some client")
+      local token = page.body:match('name="consent" value="([^"]+)"')
+      local cookie = page.headers["set-cookie"]:match("^([^;]*)")
+      local res = env:request("POST", "/authorize", { form = { consent = token, decision = "deny" },
+        headers = { Cookie = cookie } })
+      assert.equal(302, res.status)
+      local back = support.query_of(res.headers.location)
+      assert.equal("access_denied", back.error)
+      assert.equal("s-9", back.state)
+      assert.is_nil(back.code)
+      for _, r in ipairs(env.sb:log()) do assert.is_nil(r.path:find("oauth2", 1, true)) end
+    end)
+
+    it("refuses an answer posted without the page's cookie (the client itself fetching the page), once", function()
+      local page = consent_page("Some client")
+      local token = page.body:match('name="consent" value="([^"]+)"')
+      local cookie = page.headers["set-cookie"]:match("^([^;]*)")
+      local res = env:request("POST", "/authorize", { form = { consent = token, decision = "allow" } })
+      assert.equal(403, res.status)
+      assert.is_nil(res.headers.location)
+      -- the token is spent: the right browser cannot use it afterwards either
+      res = env:request("POST", "/authorize", { form = { consent = token, decision = "allow" },
+        headers = { Cookie = cookie } })
+      assert.equal(403, res.status)
+    end)
+  end)
+
   describe("refuses, each with the right status", function()
     it("no token: 401 with WWW-Authenticate naming the resource metadata", function()
       local res = mcp_init(nil)

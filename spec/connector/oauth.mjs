@@ -1,8 +1,8 @@
 // The MCP client side of the connector's authorization, on the official SDK's OAuth client
 // (`auth()` behind StreamableHTTPClientTransport): an OAuthClientProvider that keeps everything in
-// memory and plays the person's browser (follows the redirects through the connector's /authorize,
-// the sandbox's consent stand-in and the connector's Help Scout callback, keeping cookies per host)
-// up to the MCP client's own redirect URI, which is never contacted.
+// memory and plays the person's browser (the connector's /authorize and its consent page, the
+// sandbox's consent stand-in and the connector's Help Scout callback, keeping cookies per host) up
+// to the MCP client's own redirect URI, which is never contacted.
 //
 //   import { connectAs, control } from './oauth.mjs';
 //   const { client, provider } = await connectAs(8701);   // sandbox user 8701 consents
@@ -24,20 +24,32 @@ export async function control(method, path, body) {
   return text ? JSON.parse(text) : null;
 }
 
-// Follows redirects from url until one leaves for `until` (returned as a URL); each hop is recorded.
-export async function browse(url, until, hops = []) {
+// Follows redirects from url until one leaves for `until` (returned as a URL), answering the
+// connector's consent page with `decision` (a form POST carrying the page's cookie); each hop is
+// recorded as {host, method, path, status}.
+export async function browse(url, until, hops = [], decision = 'allow') {
   const jar = new Map();
+  let post;
   for (let i = 0; i < 12; i++) {
     if (url.startsWith(until)) return new URL(url);
     const u = new URL(url);
     const headers = jar.has(u.host) ? { cookie: [...jar.get(u.host)].map(([k, v]) => `${k}=${v}`).join('; ') } : {};
-    const res = await fetch(u, { redirect: 'manual', headers });
-    hops.push({ host: u.host, path: u.pathname, status: res.status });
+    if (post) headers['content-type'] = 'application/x-www-form-urlencoded';
+    const res = await fetch(u, { redirect: 'manual', headers, method: post ? 'POST' : 'GET', body: post });
+    hops.push({ host: u.host, method: post ? 'POST' : 'GET', path: u.pathname, status: res.status });
+    post = undefined;
     for (const c of res.headers.getSetCookie()) {
       const [kv] = c.split(';');
       const at = kv.indexOf('=');
       if (!jar.has(u.host)) jar.set(u.host, new Map());
       jar.get(u.host).set(kv.slice(0, at).trim(), kv.slice(at + 1));
+    }
+    if (res.status === 200 && u.pathname === '/authorize') {
+      const m = (await res.text()).match(/name="consent" value="([^"]+)"/);
+      if (!m) throw new Error('a 200 at /authorize without a consent form');
+      post = new URLSearchParams({ consent: m[1], decision }).toString();
+      url = new URL('/authorize', u).href;
+      continue;
     }
     if (res.status !== 302 && res.status !== 303) {
       throw new Error(`authorization stopped at ${u.pathname}: ${res.status} ${(await res.text()).slice(0, 200)}`);

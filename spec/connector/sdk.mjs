@@ -49,9 +49,11 @@ await check('discovery, registration and authorization through Help Scout consen
   const auth = a.provider.authorizationUrl;
   assert.equal(auth.searchParams.get('code_challenge_method'), 'S256');
   assert.equal(auth.searchParams.get('resource'), CONNECTOR + '/mcp');
-  // the person went through the connector, Help Scout's consent and the connector's callback
-  const paths = a.provider.hops.map((h) => h.path);
-  assert.deepEqual(paths, ['/authorize', '/authentication/authorizeClientApplication', '/oauth/callback/help-scout']);
+  // the person allowed this client on the connector's page, then consented at Help Scout, and the
+  // connector's callback sent the code back
+  const hops = a.provider.hops.map((h) => `${h.status} ${h.method} ${h.path}`);
+  assert.deepEqual(hops, ['200 GET /authorize', '302 POST /authorize', '302 GET /authentication/authorizeClientApplication',
+    '302 GET /oauth/callback/help-scout']);
   const t = a.provider.tokens();
   assert.match(t.access_token, /^hsc_at_/);
   assert.match(t.refresh_token, /^hsc_rt_/);

@@ -225,23 +225,35 @@ local function query_of(url)
 end
 M.query_of = query_of
 
--- Follows redirects like a browser (cookies kept per host:port) until one leaves the connector
--- and the sandbox; returns that final Location (the MCP client's redirect URI with its query)
--- or the last response that was not a redirect.
-function M:browse(url)
+-- Follows redirects like a browser (cookies kept per port) until one leaves the connector and
+-- the sandbox, answering the connector's consent page with `decision` ("allow" by default);
+-- returns that final Location (the MCP client's redirect URI with its query) or nil and the last
+-- response that was neither a redirect nor the consent page. `hops` collects "STATUS PATH".
+function M:browse(url, decision, hops)
   local jar = {}
-  for _ = 1, 10 do
+  local method, body
+  for _ = 1, 12 do
     local port, path = url:match("^http://127%.0%.0%.1:(%d+)(/.*)$")
     port = tonumber(port)
     if port ~= self.port and port ~= self.sb.port then return url end
     local headers = {}
     if jar[port] then headers.Cookie = jar[port] end
-    local res = assert(rawhttp.request({ port = port }, "GET", path, { headers = headers }))
+    if body then headers["Content-Type"] = "application/x-www-form-urlencoded" end
+    local res = assert(rawhttp.request({ port = port }, method or "GET", path, { headers = headers, body = body }))
+    method, body = nil, nil
+    if hops then hops[#hops + 1] = res.status .. " " .. path:gsub("%?.*", "") end
     local cookie = res.headers["set-cookie"]
-    if cookie then jar[port] = cookie:match("^([^;]*)") end
-    if res.status ~= 302 and res.status ~= 303 then return nil, res end
-    url = res.headers.location
-    if url:sub(1, 1) == "/" then url = "http://127.0.0.1:" .. port .. url end
+    if cookie and not cookie:find("Max-Age=0", 1, true) then jar[port] = cookie:match("^([^;]*)") end
+    local consent = res.status == 200 and port == self.port and res.body:match('name="consent" value="([^"]+)"')
+    if consent then
+      method, body = "POST", rawhttp.form{ consent = consent, decision = decision or "allow" }
+      url = "http://127.0.0.1:" .. port .. "/authorize"
+    elseif res.status ~= 302 and res.status ~= 303 then
+      return nil, res
+    else
+      url = res.headers.location
+      if url:sub(1, 1) == "/" then url = "http://127.0.0.1:" .. port .. url end
+    end
   end
   error("too many redirects")
 end
@@ -255,7 +267,7 @@ function M:authorize(client, extra)
     code_challenge = challenge, code_challenge_method = "S256", state = "st-" .. math.random(1e9),
     resource = self.url .. "/mcp" }
   for k, v in pairs(extra or {}) do q[k] = v end
-  local final, res = self:browse(self.url .. "/authorize?" .. rawhttp.form(q))
+  local final, res = self:browse(self.url .. "/authorize?" .. rawhttp.form(q), self.decision)
   if not final then return nil, res end
   local back = query_of(final)
   assert(back.state == q.state, "state not returned")

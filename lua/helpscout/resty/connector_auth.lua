@@ -6,7 +6,8 @@
 --   register:  RFC 7591 dynamic client registration, public clients only (auth method "none")
 --   authorize: checks the MCP client's request (registered client, exact redirect URI with RFC 8252
 --              loopback ports, response_type=code, PKCE S256, resource = our /mcp URL, scope),
---              then runs Help Scout's connect flow; its done() mints our code (RFC 9207 `iss`)
+--              asks the person to allow that client (connector_consent), then runs Help Scout's
+--              connect flow; its done() mints our code (RFC 9207 `iss`)
 --   token:     authorization_code (+ PKCE verifier, + resource: RFC 8707) and refresh_token with
 --              rotation (a rotated refresh token presented again revokes its whole family)
 --   revoke:    RFC 7009 (the token's family)
@@ -15,6 +16,7 @@
 -- codes live CODE_TTL seconds and are single use; no code, token or verifier is ever logged.
 local cjson = require "cjson.safe"
 local chttp = require "helpscout.resty.connector_http"
+local consent = require "helpscout.resty.connector_consent"
 
 local ngx = ngx -- luacheck: ignore
 local type, ipairs, pairs, tostring, pcall = type, ipairs, pairs, tostring, pcall
@@ -171,9 +173,20 @@ local function args()
   return a
 end
 
+-- The person answered the consent page: Help Scout's consent next, or back to the client.
+local function consented(c, a)
+  local pending, decision = consent.answer(c, a)
+  if not pending then return page(403, "Not authorized: " .. decision .. ". Start again from the application.") end
+  if decision == "deny" then
+    return back(c, pending.redirect_uri, pending.state, "access_denied", "the person did not allow the client")
+  end
+  return c:connect_flow().start{ data = pending }
+end
+
 function _M.authorize(c)
   local a = args()
   if not a then return page(400, "Malformed authorization request (a parameter is repeated or missing its value).") end
+  if ngx.req.get_method() == "POST" and a.consent ~= nil then return consented(c, a) end
   local client, why = lookup(c, a.client_id)
   if not client then return page(400, "This client cannot be used: " .. why .. ".") end
   local uri = registered_redirect(client, a.redirect_uri)
@@ -191,7 +204,7 @@ function _M.authorize(c)
   if not scope then return back(c, uri, a.state, "invalid_scope", "unknown scope") end
   local pending = { client_id = client.client_id, redirect_uri = uri, code_challenge = a.code_challenge,
     state = a.state, resource = c.resource, scope = scope }
-  return c:connect_flow().start{ data = pending }
+  return consent.ask(c, client, pending)
 end
 
 -- Help Scout's callback succeeded for `info.user`: our code for the client that asked.
