@@ -53,7 +53,8 @@ describe("connector /mcp", function()
 
   setup(function()
     -- /_percon/mcp: the same deployment (url, dict) with tools chosen per connection
-    env = support.start{ sandbox = { seed = 42 }, locations = [[
+    env = support.start{ sandbox = { seed = 42 }, env = { HELPSCOUT_CONNECTOR_ORIGINS = "https://app.example" },
+      locations = [[
     location = /_percon/mcp { content_by_lua_block {
       PERCON = PERCON or require("helpscout.resty.connector").new{ url = os.getenv("HELPSCOUT_CONNECTOR_URL"),
         shdict = "helpscout", tools = function(connection, grant)
@@ -172,6 +173,9 @@ describe("connector /mcp", function()
     assert.equal(-32000, res.json.error.code)
     assert.equal(403, env:rpc(nil, init_msg(), { Origin = "http://127.0.0.1:1" }).status)
     assert.equal(200, env:rpc(token, init_msg(), { Origin = env.url }).status)
+    local listed = env:rpc(token, init_msg(), { Origin = "https://APP.example" }) -- HELPSCOUT_CONNECTOR_ORIGINS
+    assert.equal(200, listed.status)
+    assert.equal("https://APP.example", listed.headers["access-control-allow-origin"])
   end)
 
   it("answers a CORS preflight from its own origin, and exposes Mcp-Session-Id to it", function()

@@ -154,6 +154,13 @@ function _M.switch_env(name, env)
   return v
 end
 
+-- "a, b c" -> { "a", "b", "c" }, or nil for an empty or unset text.
+function _M.words(text)
+  local out = {}
+  for w in (text or ""):gmatch("[^,%s]+") do out[#out + 1] = w end
+  return out[1] and out or nil
+end
+
 -- A list of who may connect ("ann@example.com, @example.org": e-mail addresses and @domains,
 -- any case) -> a function(user) for `allow`; nil for an empty list (anyone Help Scout lets in).
 function _M.allow_list(text)
