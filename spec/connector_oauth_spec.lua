@@ -355,6 +355,32 @@ describe("connector authorization", function()
     assert(ok, e)
   end)
 
+  it("with HELPSCOUT_CONNECTOR_STORE a restart keeps connections and clients, and forgets tokens", function()
+    local dir = os.tmpname()
+    os.remove(dir)
+    local durable = support.start{ sandbox = { seed = 6 }, env = { HELPSCOUT_CONNECTOR_STORE = dir .. "/tokens.json" } }
+    local ok, e = pcall(function()
+      local code, verifier, client = durable:authorize()
+      local t = durable:exchange(code, verifier, client).json
+      assert.equal(200, durable:rpc(t.access_token, { jsonrpc = "2.0", id = 1, method = "initialize", params = {
+        protocolVersion = "2025-11-25", capabilities = {}, clientInfo = { name = "x", version = "1" } } }).status)
+      durable:restart()
+      -- the connector's own tokens are gone with the dict (never a revocation): the client starts over
+      assert.equal(401, durable:rpc(t.access_token, { jsonrpc = "2.0", id = 2, method = "ping" }).status)
+      -- ... as the same registered client, without registering again
+      local code2, verifier2 = durable:authorize(client)
+      assert.matches("^hsc_code_", code2)
+      assert.equal(200, durable:exchange(code2, verifier2, client).status)
+      -- the person's Help Scout connection was in the file all along
+      local f = io.open(("%s/tokens.json.d/hs-%d.token"):format(dir, durable.sb:accounts()[1].users[1].id), "r")
+      assert.is_not_nil(f)
+      f:close()
+    end)
+    durable:stop()
+    os.execute("rm -rf '" .. dir .. "'")
+    assert(ok, e)
+  end)
+
   it("an expired access token: 401 invalid_token (HELPSCOUT_CONNECTOR_ACCESS_TTL=1)", function()
     local short = support.start{ sandbox = { seed = 1 }, env = { HELPSCOUT_CONNECTOR_ACCESS_TTL = "1" } }
     local ok, e = pcall(function()

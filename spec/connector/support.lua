@@ -121,9 +121,7 @@ function M.start(opts)
   return self
 end
 
-function M:stop()
-  if self.stopped then return end
-  self.stopped = true
+local function stop_nginx(self)
   local f = io.open(self.dir .. "/master.pid", "r")
   local pid = f and f:read("*n")
   if f then f:close() end
@@ -135,6 +133,20 @@ function M:stop()
       socket.sleep(0.05)
     end
   end
+  os.remove(self.dir .. "/master.pid")
+end
+
+-- Stops nginx and starts it again (a new shared dict; the same configuration, port and sandbox).
+function M:restart()
+  stop_nginx(self)
+  launch(self.dir, self.env)
+  assert(wait_listening(self.port, 10), "connector nginx did not start again:\n" .. self:log_tail(20))
+end
+
+function M:stop()
+  if self.stopped then return end
+  self.stopped = true
+  stop_nginx(self)
   if self.sb then self.sb:stop() end
   if not os.getenv("HS_KEEP_NGINX") then os.execute("rm -rf " .. shq(self.dir)) end
 end

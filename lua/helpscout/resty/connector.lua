@@ -91,7 +91,7 @@ function _M.new(opts)
   local c = setmetatable({ o = o, url = url, issuer = url, resource = url .. "/mcp",
     prm_url = url .. "/.well-known/oauth-protected-resource/mcp", scopes = o.scopes or _M.SCOPES,
     name = o.name or "Help Scout", origins = origins,
-    st = state.new(o.state_shdict or o.shdict) }, mt)
+    st = state.new(o.state_shdict or o.shdict, o.store) }, mt)
   if type(o.tools) ~= "function" then c.cat = tools.new(o.tools) end -- bad tool options raise here
   return c
 end

@@ -84,7 +84,7 @@ local function lookup(c, id)
   if type(id) ~= "string" or id == "" then return nil, "no client_id" end
   local cimd = require "helpscout.resty.connector_cimd"
   if c.o.client_metadata and cimd.is_url(id) then return cimd.client(c, id, parse_uri) end
-  local client = c.st:get("client", id)
+  local client = c.st:client(id, c.o.client_ttl)
   if not client then return nil, "unknown client_id: register the client first" end
   return client
 end
@@ -134,7 +134,7 @@ function _M.register(c)
     redirect_uris = m.redirect_uris, client_name = m.client_name, token_endpoint_auth_method = "none",
     grant_types = { "authorization_code", "refresh_token" }, response_types = { "code" },
     scope = concat(c.scopes, " ") }
-  local ok, e = c.st:set("client", client.client_id, client, c.o.client_ttl)
+  local ok, e = c.st:keep_client(client, c.o.client_ttl)
   if not ok then
     ngx.log(ngx.ERR, "helpscout connector: cannot keep a registration: ", e)
     return chttp.oauth_error(503, "temporarily_unavailable", "registration could not be stored", CORS)

@@ -10,23 +10,26 @@
 --   or refresh token at once exactly one wins.
 -- * A token is valid only while its family is not revoked and its connection's generation is the
 --   one it was issued under: disconnect(connection) invalidates every token of that person at once.
+-- * Only registrations are written through to the durable store: codes, tokens, families and
+--   revocations live in the dict, so a restart can only forget tokens, never a revocation.
 -- * Records are written with safe_set (a full dict refuses them); only revocation marks may evict.
 -- * Nothing here yields: each function is a few dict operations.
 local cjson = require "cjson.safe"
 local chttp = require "helpscout.resty.connector_http"
 
 local ngx = ngx -- luacheck: ignore
-local type, tostring, error, setmetatable = type, tostring, error, setmetatable
+local type, tostring, error, setmetatable, pcall = type, tostring, error, setmetatable, pcall
 
 local _M = {}
 local mt = { __index = _M }
 
-function _M.new(name, prefix)
+-- new(dict name, durable store or nil)
+function _M.new(name, durable)
   local dict = ngx.shared[name]
   if not dict then
     error(("bad argument #1 to 'connector' (no lua_shared_dict named '%s' in nginx.conf)"):format(name), 3)
   end
-  return setmetatable({ dict = dict, name = name, p = prefix or "mcp:" }, mt)
+  return setmetatable({ dict = dict, name = name, p = "mcp:", durable = durable }, mt)
 end
 
 function _M:get(kind, key)
@@ -53,6 +56,24 @@ function _M:spend(kind, key, ttl)
   if ok then return true end
   if e == "exists" then return false end
   return nil, "shared dict '" .. self.name .. "': " .. tostring(e)
+end
+
+-- Registered clients: written through to the durable store's states (when there is one), so a
+-- restart does not make every platform register again. Nothing secret is in a client record.
+function _M:keep_client(client, ttl)
+  local ok, e = self:set("client", client.client_id, client, ttl)
+  if not ok then return nil, e end
+  if self.durable then return self.durable:put_state("hsc-client-" .. client.client_id, client, ttl) end
+  return true
+end
+
+function _M:client(id, ttl)
+  local client = self:get("client", id)
+  if client or not self.durable then return client end
+  local ok, rec = pcall(self.durable.take_state, self.durable, "hsc-client-" .. id) -- then put back
+  if not ok or type(rec) ~= "table" or rec.client_id ~= id then return nil end
+  self:keep_client(rec, ttl)
+  return rec
 end
 
 -- Revocation -----------------------------------------------------------------------------------
