@@ -48,6 +48,8 @@ DEB_PKGS := lua5.4 liblua5.4-dev luajit2 libluajit2-5.1-dev libcurl4-openssl-dev
 # helpscout.resty: nginx with the lua module (OpenResty's) and its Lua half; openssl for test certificates
 DEB_PKGS += nginx libnginx-mod-http-lua lua-resty-core openssl
 
+
+.PHONY: rockspec
 .PHONY: all deps build build-jit test test-54 test-jit test-valgrind test-asan test-mcp fuzz lint demo demo-nginx bench install clean check-rock check-deps
 
 all: $(SO54)
@@ -126,6 +128,7 @@ test:
 	$(MAKE) --no-print-directory test-asan || rc=1; \
 	$(MAKE) --no-print-directory fuzz FUZZ_TIME=20 || rc=1; \
 	$(MAKE) --no-print-directory test-mcp || rc=1; \
+	$(MAKE) --no-print-directory test-connector || rc=1; \
 	$(LUA) spec/support/summary.lua || rc=1; \
 	exit $$rc
 
@@ -157,6 +160,10 @@ check-deps:
 	@mkdir -p .tmp/objs && rm -f .tmp/objs/*.o
 	@for f in $(SRCS); do $(CC) -c $(HS_CFLAGS) -I$(LUA_INCDIR) -o .tmp/objs/$$(basename $$f .c).o $$f || exit 1; done
 	@$(LUA) spec/support/check-deps.lua .tmp/objs
+
+# The rockspec's Lua module list, written from the tree (check-rock fails when it is stale).
+rockspec:
+	@$(LUA) spec/support/gen-rockspec.lua
 
 # Proves the rockspec installs a working module offline into a throw-away tree.
 check-rock:
