@@ -295,10 +295,20 @@ static int ids_ok(lua_State *L, int idx) {
   return 1;
 }
 
+/* 1 when the table at idx is a decoded JSON array (the decoder gives every one HS_ARRAY_MT). */
+static int is_array(lua_State *L, int idx) {
+  int yes;
+  if (!lua_getmetatable(L, idx)) return 0;
+  luaL_getmetatable(L, HS_ARRAY_MT);
+  yes = lua_rawequal(L, -1, -2);
+  lua_pop(L, 2);
+  return yes;
+}
+
 /* Pushes items (the _embedded.<key> array, or a new empty table when _embedded or the key is
  * absent: helpscout-api.md §5), page (or an empty table) and _links.next.href (or nil) for the
  * decoded page at the top, which is removed; returns 1. When the key holds something other than
- * an array, the page is malformed: returns 0 with the stack as it was (a walk must not go on as if
+ * an array (a JSON object is a table too: only a decoded array counts), the page is malformed: returns 0 with the stack as it was (a walk must not go on as if
  * the page were empty). */
 static int split_page(lua_State *L, const hs_tool *t) {
   int top = lua_gettop(L);
@@ -308,7 +318,7 @@ static int split_page(lua_State *L, const hs_tool *t) {
   if (lua_isnil(L, -1)) {
     lua_pop(L, 1);
     lua_newtable(L);
-  } else if (lua_type(L, -1) != LUA_TTABLE) {
+  } else if (lua_type(L, -1) != LUA_TTABLE || !is_array(L, -1)) {
     lua_settop(L, top);
     return 0;
   }
@@ -361,12 +371,24 @@ int hs_interpret_page(lua_State *L, const hs_tool *t, const hs_req *q, const hs_
   return 1;
 }
 
-/* 1 when a 2xx answer to update_tags means success: 204, or 200 with an empty or JSON body (an
- * HTML page with 200 is some proxy talking, not the API). */
-static int tags_ok(const hs_resp *r) {
+/* 1 when the body of a 2xx answer to a write is empty or well-formed JSON: a body cut short or
+ * garbage means the answer did not come through whole, so its success cannot be trusted. */
+static int write_body_ok(lua_State *L, const hs_resp *r) {
+  if (r->body.n == 0) return 1;
+  if (!hs_json_decode(L, r->body.p, r->body.n)) {
+    lua_pop(L, 1);
+    return 0;
+  }
+  lua_pop(L, 1);
+  return 1;
+}
+
+/* 1 when a 2xx answer to update_tags means success: 204, or 200 with an empty body or a JSON
+ * type and well-formed JSON (an HTML page with 200 is some proxy talking, not the API). */
+static int tags_ok(lua_State *L, const hs_resp *r) {
   if (r->status == 204) return 1;
   if (r->status != 200) return 0;
-  return r->body.n == 0 || strstr(r->ctype, "json") != NULL;
+  return r->body.n == 0 || (strstr(r->ctype, "json") != NULL && write_body_ok(L, r));
 }
 
 static int push_id(lua_State *L, long long id) {
@@ -400,15 +422,18 @@ int hs_interpret(lua_State *L, const hs_tool *t, const hs_req *q, const hs_resp 
     if (!decode_table(L, q, r)) return 2;
     return 1;
   case HS_RES_ID:
+    if (!write_body_ok(L, r))
+      return push_protocol(L, q, "created, but the answer's body is not well-formed JSON "
+                           "(cut short or garbage)", r->status);
     id = parse_id(r->resource_id, strlen(r->resource_id));
     if (!id && r->location[0]) id = location_id(r->location, origin, t->created_path);
     if (!id) return push_protocol(L, q, "created, but no usable Resource-ID header (or Location) "
                                   "in the answer", r->status);
     return push_id(L, id);
   default:
-    if (!tags_ok(r))
+    if (!tags_ok(L, r))
       return push_protocol(L, q, "unexpected answer to a tag update (expected 204, or 200 with "
-                           "JSON)", r->status);
+                           "well-formed JSON)", r->status);
     lua_pushboolean(L, 1);
     return 1;
   }
