@@ -3,11 +3,13 @@
  * object, the retry policy, and turning 2xx bodies into the Lua results of each tool.
  *
  * Retry policy (DESIGN.md §4): idempotent requests (GET, PUT) retry network errors, timeouts,
- * truncated bodies, 429 and 5xx; a POST only when the server certainly did not process it: 429, 503
- * with Retry-After, or a connection that never opened — refused (HS_TX_NOCONNECT) or timed out
+ * truncated bodies, 429 and 5xx; a POST is sent again only when the server certainly did not
+ * process it: a 429, or a connection that never opened — refused (HS_TX_NOCONNECT) or timed out
  * before the handshake completed (HS_TX_CONNECT_TIMEOUT; the driver reports that only when it
- * knows no byte of the request left the client, see hs_curl.c). A timeout once the request may
- * have gone out stays kind "timeout" but is not retried for a POST. Waits are exponential with full jitter
+ * knows no byte of the request left the client, see hs_curl.c). A 503 to a POST is returned,
+ * never re-sent (a server may answer 503 after processing it), with retryable = true and its
+ * retry_after: the caller decides. A timeout once the request may have gone out stays kind
+ * "timeout" but is not retried for a POST. Waits are exponential with full jitter
  * (0.5 s · 2^attempt, capped at 8 s) unless the server names a wait (X-RateLimit-Retry-After, then
  * Retry-After); a named wait longer than HS_MAX_SERVER_WAIT is not slept through: the call returns
  * kind "rate_limited" with retry_after set. The request loops (hs_client.c, hs_pager.c) also stop
@@ -28,6 +30,7 @@ void hs_resp_reset(hs_resp *r) {
   r->transport = HS_TX_OK;
   r->errmsg[0] = r->ctype[0] = r->resource_id[0] = r->location[0] = '\0';
   r->retry_after[0] = r->xretry_after[0] = r->remaining[0] = '\0';
+  r->head_bytes = r->head_fields = 0;
   hs_buf_reset(&r->body);
 }
 
@@ -96,6 +99,7 @@ double hs_resp_retry_after(const hs_resp *r) {
   return d >= 0 ? d : parse_secs(r->retry_after);
 }
 
+/* 1 when trying again may help (the error's `retryable`). */
 int hs_resp_retryable(const hs_req *q, const hs_resp *r) {
   switch (r->transport) {
   case HS_TX_NOCONNECT:
@@ -107,9 +111,16 @@ int hs_resp_retryable(const hs_req *q, const hs_resp *r) {
   default: break;
   }
   if (r->status == 429) return 1; /* throttled requests are not processed */
-  if (r->status >= 500)
-    return q->idempotent || (r->status == 503 && hs_resp_retry_after(r) >= 0);
+  if (r->status >= 500) return q->idempotent || r->status == 503;
   return 0;
+}
+
+/* 1 when the engine may send the request again by itself: hs_resp_retryable, except that a
+ * non-idempotent request goes out again only when it certainly was not processed. */
+int hs_resp_resend(const hs_req *q, const hs_resp *r) {
+  if (q->idempotent) return hs_resp_retryable(q, r);
+  if (r->transport == HS_TX_NOCONNECT || r->transport == HS_TX_CONNECT_TIMEOUT) return 1;
+  return r->transport == HS_TX_OK && r->status == 429;
 }
 
 hs_decision hs_decide(const hs_req *q, const hs_resp *r, int attempt, int retries, double rnd) {
@@ -118,7 +129,7 @@ hs_decision hs_decide(const hs_req *q, const hs_resp *r, int attempt, int retrie
   d.retry = 0;
   d.wait = 0;
   d.retry_after = r->transport == HS_TX_OK ? hs_resp_retry_after(r) : -1;
-  if (!hs_resp_retryable(q, r) || attempt >= retries) return d;
+  if (!hs_resp_resend(q, r) || attempt >= retries) return d;
   if (d.retry_after >= 0) {
     if (d.retry_after > HS_MAX_SERVER_WAIT) return d;
     d.wait = d.retry_after;
@@ -161,7 +172,7 @@ void hs_push_resp_error(lua_State *L, const hs_req *q, const hs_resp *r) {
   if (r->transport != HS_TX_OK) {
     const char *m = r->errmsg[0] ? r->errmsg : "transfer failed";
     if (r->transport == HS_TX_TRUNCATED) m = "response body truncated";
-    if (r->transport == HS_TX_TOOBIG) m = "response body too large";
+    if (r->transport == HS_TX_TOOBIG && !r->errmsg[0]) m = "response body too large";
     hs_push_req_error(L, tx_kind(r->transport), 0, m, q, retry);
     return;
   }
