@@ -9,7 +9,7 @@ local common = require "helpscout.store.common"
 local budget = require "helpscout.store.budget"
 local resp = require "helpscout.store.resp"
 
-local setmetatable, tostring, tonumber = setmetatable, tostring, tonumber
+local setmetatable, tostring, tonumber, type = setmetatable, tostring, tonumber, type
 local sys = core.sys
 
 local _M = {}
@@ -65,6 +65,7 @@ function _M:load()
   local s, err = call(self, "GET", self.o.key)
   if s == nil then return nil, err end
   if s == false then return nil end
+  if type(s) ~= "string" then return common.fail("redis GET answered with a " .. type(s) .. ", not a string") end
   local tok, why = common.decode(s)
   if not tok then
     return common.fail(("redis key %s does not hold a token (%s); it was left as it is"):format(self.o.key, why))
@@ -75,8 +76,8 @@ end
 function _M:save(t)
   local tok, why = common.token(t)
   if not tok then return nil, common.error("invalid", "cannot save: " .. why) end
-  local ok, err = call(self, "SET", self.o.key, common.encode(tok))
-  if not ok then return nil, err end
+  local ok, err = self.conn:call_ok("SET", self.o.key, common.encode(tok)) -- confirmed only by +OK
+  if not ok then return common.fail(err or "redis SET was not confirmed") end
   return true
 end
 
@@ -84,9 +85,9 @@ local function acquire(self)
   local o, me = self.o, common.random_hex(16)
   local deadline, ttl = sys.now() + o.lock_timeout, tostring(math.floor(o.lock_ttl * 1000))
   while true do
-    local ok, err = call(self, "SET", o.key .. ":lock", me, "NX", "PX", ttl)
-    if ok == nil then return nil, err end
-    if ok == "OK" then return me end
+    local ok, err = self.conn:call_ok("SET", o.key .. ":lock", me, "NX", "PX", ttl)
+    if ok == nil then return common.fail(err) end
+    if ok then return me end
     if sys.now() >= deadline then
       return common.fail(("timed out after %gs waiting for the lock %s:lock"):format(o.lock_timeout, o.key),
         { timeout = true })
