@@ -1,6 +1,8 @@
 -- helpscout.store.file(path[, opts]): a token in a JSON file shared by the processes of one host.
 -- The file is written 0600 by an atomic rename (core.sys.write_file: readers see the old or the
--- new token, never a part) in a directory created 0700; the cross-process lock is flock(2) on
+-- new token, never a part) in a directory created 0700 that must belong to this user; every file
+-- (token, .lock, .budget, .budget.lock) is opened O_NOFOLLOW and must be a regular file of
+-- this user (a planted symlink is refused, never followed); the cross-process lock is flock(2) on
 -- "<path>.lock" (core.sys.lock), released by the kernel if its holder dies. A file that is not a
 -- token is an error of kind "store" and is never overwritten: save refuses it too.
 local core = require "helpscout.core"
@@ -8,7 +10,7 @@ local cjson = require "cjson.safe"
 local common = require "helpscout.store.common"
 local budget = require "helpscout.store.budget"
 
-local setmetatable, type, error, io_open = setmetatable, type, error, io.open
+local setmetatable, type, error, ipairs = setmetatable, type, error, ipairs
 local sys = core.sys
 
 local _M = {}
@@ -30,27 +32,27 @@ function _M.new(path, opts)
   return setmetatable({ path = path, dir = dir or ".", opts = o }, mt)
 end
 
--- mkdir -p dir with 0700 for what it creates; an existing directory writable by others is refused.
+-- mkdir -p dir with 0700 for what it creates; an existing directory writable by others is
+-- refused, and the token directory itself must belong to the effective user.
 local function ensure_dir(dir)
   local prefix = dir:sub(1, 1) == "/" and "" or nil
-  for part in dir:gmatch("[^/]+") do
+  local parts = {}
+  for part in dir:gmatch("[^/]+") do parts[#parts + 1] = part end
+  for i, part in ipairs(parts) do
     prefix = prefix and prefix .. "/" .. part or part
-    local ok, err = sys.mkdir(prefix, 448) -- 0700
+    local ok, err = sys.mkdir(prefix, 448, i == #parts) -- 0700
     if not ok then return common.fail("token directory: " .. err) end
   end
   return true
 end
 
--- read() -> content | false (no file) | nil, err
+-- read() -> content | false (no file) | nil, err. O_NOFOLLOW, a regular file of this user.
 local function read(path)
-  local f, msg, code = io_open(path, "rb")
-  if not f then
+  local s, msg, code = sys.read_file(path)
+  if not s then
     if code == ENOENT then return false end
     return common.fail("cannot read the token file: " .. msg)
   end
-  local s = f:read("*a")
-  f:close()
-  if not s then return common.fail("cannot read the token file " .. path) end
   return s
 end
 
@@ -109,12 +111,9 @@ local function with_budget(self, op, x, y, now)
   local st = s and cjson.decode(s)
   if type(st) ~= "table" then st = {} end
   local wait = budget.apply(st, op, x, y, now)
-  local f = io_open(self.path .. ".budget", "wb")
-  if f then
-    f:write(cjson.encode(st))
-    f:close()
-  end
+  local _, werr = sys.write_file(self.path .. ".budget", cjson.encode(st), 384, false) -- 0600, no fsync
   lock:unlock()
+  if werr then return wait, common.error("store", "rate budget: " .. werr) end
   return wait
 end
 
