@@ -348,6 +348,7 @@ typedef struct hs_lcall { /* a call as a Lua object (core.engine): the call and 
   hs_call k;
   hs_resp r;
   int started;
+  int paged; /* a pager's call: a 2xx DONE carries no results (accept decodes the page once) */
   hs_proj proj;
 } hs_lcall;
 hs_lcall *hs_lcall_new(lua_State *L, int eng, const hs_tool *t); /* pushes it */

@@ -302,6 +302,7 @@ static int l_next_call(lua_State *L) {
   if (pg->next.n == 0) return 0;
   uv_get(L, 1, UV_ENGINE);
   c = hs_lcall_new(L, 2, pg->tool);
+  c->paged = 1;
   keep_pager(L, 1);
   if (hs_pager_next_req(L, 1, &c->k.req) < 0) {
     lua_pushnil(L);
@@ -345,6 +346,7 @@ static int l_page_call(lua_State *L) {
   lua_settop(L, 2);
   uv_get(L, 1, UV_ENGINE);
   c = hs_lcall_new(L, 3, pg->tool);
+  c->paged = 1;
   keep_pager(L, 1);
   hs_pager_page_req(L, 1, pager_engine(L, 1), &c->k.req, n);
   return 1;
