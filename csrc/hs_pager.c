@@ -367,11 +367,15 @@ static int l_accept_page(lua_State *L) {
   return 2;
 }
 
-/* p:take() -> items joinable now (in page order, ids deduplicated), finished */
+/* p:take(into?) -> items joinable now (in page order, ids deduplicated), finished; with `into`
+ * (a table) they are appended to it and it is returned (no table per call) */
 static int l_take(lua_State *L) {
   int finished;
-  lua_settop(L, 1);
-  lua_newtable(L);
+  lua_settop(L, 2);
+  if (lua_isnil(L, 2)) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+  } else luaL_checktype(L, 2, LUA_TTABLE);
   finished = hs_pager_take(L, 1, 2);
   lua_pushboolean(L, finished);
   return 2;
