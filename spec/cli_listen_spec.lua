@@ -1,6 +1,6 @@
 -- helpscout listen under load and abuse: a slow client does not delay another's webhook (the
 -- connections are served concurrently), over-long lines and heads are answered 431, bodies over
--- 1 MiB 413, connections past the cap 503; the secret comes from the environment or a file and
+-- 1 MiB 413, connections past the cap 503, a silent connection dropped after 5 s; the secret comes from the environment or a file and
 -- `--secret` on the command line is refused with a message naming both (and never echoed).
 local proc = require "support.proc"
 local socket = require "socket"
@@ -68,17 +68,22 @@ describe("helpscout listen", function()
     assert.equal(400, raw(port, "POST / HTTP/1.1\r\nContent-Length: 1.5\r\n\r\n"))
   end)
 
-  it("answers 503 past the connection cap, and serves again once they are gone", function()
-    local idle = {}
+  it("answers 503 past the connection cap; drops silent connections after 5 s, freeing the slots", function()
+    local idle, t0 = {}, socket.gettime()
     for i = 1, 32 do
       idle[i] = assert(socket.connect("127.0.0.1", port))
       idle[i]:send("P")
     end
     socket.sleep(0.3)
     assert.equal(503, raw(port, webhook('{"id":2}')))
-    for _, c in ipairs(idle) do c:close() end
-    socket.sleep(0.5)
+    idle[1]:settimeout(8 * SLACK)
+    local data, err = idle[1]:receive("*a") -- the listener closes it, unanswered
+    local dt = socket.gettime() - t0
+    assert.is_true(data == "" or err == "closed", tostring(err))
+    assert.is_true(dt > 4.5 and dt < 6.5 * SLACK, ("dropped after %.2f s"):format(dt))
+    socket.sleep(0.3)
     assert.equal(200, raw(port, webhook('{"id":3}')))
+    for _, c in ipairs(idle) do c:close() end
   end)
 
   it("refuses --secret on the command line, naming the alternatives, never echoing it", function()
