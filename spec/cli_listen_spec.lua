@@ -1,7 +1,8 @@
 -- helpscout listen under load and abuse: a slow client does not delay another's webhook (the
 -- connections are served concurrently), over-long lines and heads are answered 431, bodies over
--- 1 MiB 413, connections past the cap 503, a silent connection dropped after 5 s; the secret comes from the environment or a file and
--- `--secret` on the command line is refused with a message naming both (and never echoed).
+-- 1 MiB 413, connections past the cap 503, a silent connection dropped after 5 s; the secret
+-- comes from the environment or a file and `--secret` on the command line is refused with a
+-- message naming both (and never echoed).
 local proc = require "support.proc"
 local socket = require "socket"
 local sys = require("helpscout.core").sys
