@@ -96,7 +96,8 @@ local COLLECT = [[
   local out, missing = {}, {}
   for i = 1, n do
     local s = ngx.shared.hostile:get(i)
-    if s then out[i] = require("cjson").decode(s) else missing[#missing + 1] = i end
+    out[i] = s and require("cjson").decode(s) or false -- a dense array for the JSON answer
+    if not s then missing[#missing + 1] = i end
   end
   return { results = out, missing = missing }
 ]]
