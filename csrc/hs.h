@@ -40,6 +40,8 @@
 #define HS_TOKEN_PATH "/v2/oauth2/token"
 #define HS_MAX_CONCURRENCY 8
 #define HS_MAX_BODY (64u * 1024u * 1024u) /* a response larger than this is a protocol error */
+#define HS_MAX_HEAD (64u * 1024u) /* header bytes of one response (1xx heads included) */
+#define HS_MAX_HEADERS 100u       /* header fields of one response (1xx heads included) */
 #define HS_MAX_SERVER_WAIT 120.0 /* longest retry waiting (one or summed) inside one call */
 #define HS_WALK_MARGIN 10        /* a next-link walk reads at most totalPages + this many pages */
 #define HS_WALK_CAP 100000       /* ... or this many when the API gives no totalPages */
@@ -166,6 +168,7 @@ typedef struct hs_resp {
   char errmsg[CURL_ERROR_SIZE];
   char ctype[128], resource_id[48], location[1024];
   char retry_after[48], xretry_after[48], remaining[48];
+  size_t head_bytes, head_fields; /* counted against HS_MAX_HEAD, HS_MAX_HEADERS */
   hs_buf body;
 } hs_resp;
 
@@ -241,7 +244,8 @@ typedef struct hs_decision {
 
 const char *hs_status_kind(long status);
 double hs_resp_retry_after(const hs_resp *r); /* X-RateLimit-Retry-After, then Retry-After; -1 */
-int hs_resp_retryable(const hs_req *q, const hs_resp *r);
+int hs_resp_retryable(const hs_req *q, const hs_resp *r); /* may the caller try again */
+int hs_resp_resend(const hs_req *q, const hs_resp *r);    /* may the engine send it again */
 hs_decision hs_decide(const hs_req *q, const hs_resp *r, int attempt, int retries, double rnd);
 /* Pushes the tool's results for r; returns their number (nil, err on failure). origin: the API's
  * scheme://host[:port] (a Location must be on it). */
@@ -347,6 +351,7 @@ typedef struct hs_lcall { /* a call as a Lua object (core.engine): the call and 
   hs_call k;
   hs_resp r;
   int started;
+  int paged; /* a pager's call: a 2xx DONE carries no results (accept decodes the page once) */
   hs_proj proj;
 } hs_lcall;
 hs_lcall *hs_lcall_new(lua_State *L, int eng, const hs_tool *t); /* pushes it */

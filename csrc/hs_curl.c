@@ -28,9 +28,18 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud) {
   return n;
 }
 
+/* A head over HS_MAX_HEAD bytes or HS_MAX_HEADERS fields ends the transfer (toobig). */
 static size_t on_header(char *buf, size_t size, size_t nitems, void *ud) {
-  hs_resp_header(ud, buf, size * nitems);
-  return size * nitems;
+  hs_resp *r = ud;
+  size_t n = size * nitems;
+  r->head_bytes += n;
+  if (n > 2 && memcmp(buf, "HTTP/", 5 < n ? 5 : n) != 0) r->head_fields++;
+  if (r->head_bytes > HS_MAX_HEAD || r->head_fields > HS_MAX_HEADERS) {
+    r->transport = HS_TX_TOOBIG;
+    return 0;
+  }
+  hs_resp_header(r, buf, n);
+  return n;
 }
 
 /* Options that never change for a handle. 0 ok, -1 failure. */
@@ -160,11 +169,16 @@ void hs_curl_done(CURL *h, CURLcode rc, hs_resp *resp) {
     return;
   }
   resp->status = 0;
+  if (resp->transport == HS_TX_TOOBIG) {
+    strcpy(resp->errmsg, resp->head_bytes > HS_MAX_HEAD || resp->head_fields > HS_MAX_HEADERS
+                             ? "response head too large (header bytes or fields over the cap)"
+                             : "response body too large");
+    return;
+  }
   if (!resp->errmsg[0]) {
     strncpy(resp->errmsg, curl_easy_strerror(rc), CURL_ERROR_SIZE - 1);
     resp->errmsg[CURL_ERROR_SIZE - 1] = '\0';
   }
-  if (resp->transport == HS_TX_TOOBIG) return;
   switch (rc) {
   case CURLE_OPERATION_TIMEDOUT:
     resp->transport = never_sent(h) ? HS_TX_CONNECT_TIMEOUT : HS_TX_TIMEOUT;

@@ -266,9 +266,10 @@ static void push_done(lua_State *L, int eng, hs_lcall *c, const hs_action *a, in
     lua_getfield(L, outcome, "error");
     lua_pushnil(L);
     lua_insert(L, -2);
-  } else {
+  } else if (!(c->paged && a->done == HS_DONE_RESP && c->r.transport == HS_TX_OK &&
+               c->r.status >= 200 && c->r.status <= 299)) {
     hs_call_results(L, e, &c->k, a, &c->r);
-  }
+  } /* else a pager's page: p:accept / p:accept_page decode it (once) */
   n = lua_gettop(L) - top;
   lua_createtable(L, n, 3);
   set_s(L, "action", "DONE");
@@ -287,7 +288,7 @@ static void push_done(lua_State *L, int eng, hs_lcall *c, const hs_action *a, in
       lua_rawseti(L, -2, i);
     }
   }
-  lua_replace(L, top + 1);
+  if (n > 0) lua_replace(L, top + 1);
   lua_settop(L, top + 1);
 }
 
@@ -364,6 +365,7 @@ hs_lcall *hs_lcall_new(lua_State *L, int eng, const hs_tool *t) {
   lua_rawseti(L, -2, 1);
   hs_setuservalue(L, -2);
   hs_call_init(&c->k, t);
+  c->paged = 0;
   return c;
 }
 

@@ -302,6 +302,7 @@ static int l_next_call(lua_State *L) {
   if (pg->next.n == 0) return 0;
   uv_get(L, 1, UV_ENGINE);
   c = hs_lcall_new(L, 2, pg->tool);
+  c->paged = 1;
   keep_pager(L, 1);
   if (hs_pager_next_req(L, 1, &c->k.req) < 0) {
     lua_pushnil(L);
@@ -345,6 +346,7 @@ static int l_page_call(lua_State *L) {
   lua_settop(L, 2);
   uv_get(L, 1, UV_ENGINE);
   c = hs_lcall_new(L, 3, pg->tool);
+  c->paged = 1;
   keep_pager(L, 1);
   hs_pager_page_req(L, 1, pager_engine(L, 1), &c->k.req, n);
   return 1;
@@ -365,11 +367,15 @@ static int l_accept_page(lua_State *L) {
   return 2;
 }
 
-/* p:take() -> items joinable now (in page order, ids deduplicated), finished */
+/* p:take(into?) -> items joinable now (in page order, ids deduplicated), finished; with `into`
+ * (a table) they are appended to it and it is returned (no table per call) */
 static int l_take(lua_State *L) {
   int finished;
-  lua_settop(L, 1);
-  lua_newtable(L);
+  lua_settop(L, 2);
+  if (lua_isnil(L, 2)) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+  } else luaL_checktype(L, 2, LUA_TTABLE);
   finished = hs_pager_take(L, 1, 2);
   lua_pushboolean(L, finished);
   return 2;

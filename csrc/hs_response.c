@@ -3,11 +3,13 @@
  * object, the retry policy, and turning 2xx bodies into the Lua results of each tool.
  *
  * Retry policy (DESIGN.md §4): idempotent requests (GET, PUT) retry network errors, timeouts,
- * truncated bodies, 429 and 5xx; a POST only when the server certainly did not process it: 429, 503
- * with Retry-After, or a connection that never opened — refused (HS_TX_NOCONNECT) or timed out
+ * truncated bodies, 429 and 5xx; a POST is sent again only when the server certainly did not
+ * process it: a 429, or a connection that never opened — refused (HS_TX_NOCONNECT) or timed out
  * before the handshake completed (HS_TX_CONNECT_TIMEOUT; the driver reports that only when it
- * knows no byte of the request left the client, see hs_curl.c). A timeout once the request may
- * have gone out stays kind "timeout" but is not retried for a POST. Waits are exponential with full jitter
+ * knows no byte of the request left the client, see hs_curl.c). A 503 to a POST is returned,
+ * never re-sent (a server may answer 503 after processing it), with retryable = true and its
+ * retry_after: the caller decides. A timeout once the request may have gone out stays kind
+ * "timeout" but is not retried for a POST. Waits are exponential with full jitter
  * (0.5 s · 2^attempt, capped at 8 s) unless the server names a wait (X-RateLimit-Retry-After, then
  * Retry-After); a named wait longer than HS_MAX_SERVER_WAIT is not slept through: the call returns
  * kind "rate_limited" with retry_after set. The request loops (hs_client.c, hs_pager.c) also stop
@@ -28,6 +30,7 @@ void hs_resp_reset(hs_resp *r) {
   r->transport = HS_TX_OK;
   r->errmsg[0] = r->ctype[0] = r->resource_id[0] = r->location[0] = '\0';
   r->retry_after[0] = r->xretry_after[0] = r->remaining[0] = '\0';
+  r->head_bytes = r->head_fields = 0;
   hs_buf_reset(&r->body);
 }
 
@@ -96,6 +99,7 @@ double hs_resp_retry_after(const hs_resp *r) {
   return d >= 0 ? d : parse_secs(r->retry_after);
 }
 
+/* 1 when trying again may help (the error's `retryable`). */
 int hs_resp_retryable(const hs_req *q, const hs_resp *r) {
   switch (r->transport) {
   case HS_TX_NOCONNECT:
@@ -107,9 +111,16 @@ int hs_resp_retryable(const hs_req *q, const hs_resp *r) {
   default: break;
   }
   if (r->status == 429) return 1; /* throttled requests are not processed */
-  if (r->status >= 500)
-    return q->idempotent || (r->status == 503 && hs_resp_retry_after(r) >= 0);
+  if (r->status >= 500) return q->idempotent || r->status == 503;
   return 0;
+}
+
+/* 1 when the engine may send the request again by itself: hs_resp_retryable, except that a
+ * non-idempotent request goes out again only when it certainly was not processed. */
+int hs_resp_resend(const hs_req *q, const hs_resp *r) {
+  if (q->idempotent) return hs_resp_retryable(q, r);
+  if (r->transport == HS_TX_NOCONNECT || r->transport == HS_TX_CONNECT_TIMEOUT) return 1;
+  return r->transport == HS_TX_OK && r->status == 429;
 }
 
 hs_decision hs_decide(const hs_req *q, const hs_resp *r, int attempt, int retries, double rnd) {
@@ -118,7 +129,7 @@ hs_decision hs_decide(const hs_req *q, const hs_resp *r, int attempt, int retrie
   d.retry = 0;
   d.wait = 0;
   d.retry_after = r->transport == HS_TX_OK ? hs_resp_retry_after(r) : -1;
-  if (!hs_resp_retryable(q, r) || attempt >= retries) return d;
+  if (!hs_resp_resend(q, r) || attempt >= retries) return d;
   if (d.retry_after >= 0) {
     if (d.retry_after > HS_MAX_SERVER_WAIT) return d;
     d.wait = d.retry_after;
@@ -161,7 +172,7 @@ void hs_push_resp_error(lua_State *L, const hs_req *q, const hs_resp *r) {
   if (r->transport != HS_TX_OK) {
     const char *m = r->errmsg[0] ? r->errmsg : "transfer failed";
     if (r->transport == HS_TX_TRUNCATED) m = "response body truncated";
-    if (r->transport == HS_TX_TOOBIG) m = "response body too large";
+    if (r->transport == HS_TX_TOOBIG && !r->errmsg[0]) m = "response body too large";
     hs_push_req_error(L, tx_kind(r->transport), 0, m, q, retry);
     return;
   }
@@ -295,10 +306,20 @@ static int ids_ok(lua_State *L, int idx) {
   return 1;
 }
 
+/* 1 when the table at idx is a decoded JSON array (the decoder gives every one HS_ARRAY_MT). */
+static int is_array(lua_State *L, int idx) {
+  int yes;
+  if (!lua_getmetatable(L, idx)) return 0;
+  luaL_getmetatable(L, HS_ARRAY_MT);
+  yes = lua_rawequal(L, -1, -2);
+  lua_pop(L, 2);
+  return yes;
+}
+
 /* Pushes items (the _embedded.<key> array, or a new empty table when _embedded or the key is
  * absent: helpscout-api.md §5), page (or an empty table) and _links.next.href (or nil) for the
  * decoded page at the top, which is removed; returns 1. When the key holds something other than
- * an array, the page is malformed: returns 0 with the stack as it was (a walk must not go on as if
+ * an array (a JSON object is a table too: only a decoded array counts), the page is malformed: returns 0 with the stack as it was (a walk must not go on as if
  * the page were empty). */
 static int split_page(lua_State *L, const hs_tool *t) {
   int top = lua_gettop(L);
@@ -308,7 +329,7 @@ static int split_page(lua_State *L, const hs_tool *t) {
   if (lua_isnil(L, -1)) {
     lua_pop(L, 1);
     lua_newtable(L);
-  } else if (lua_type(L, -1) != LUA_TTABLE) {
+  } else if (lua_type(L, -1) != LUA_TTABLE || !is_array(L, -1)) {
     lua_settop(L, top);
     return 0;
   }
@@ -361,12 +382,24 @@ int hs_interpret_page(lua_State *L, const hs_tool *t, const hs_req *q, const hs_
   return 1;
 }
 
-/* 1 when a 2xx answer to update_tags means success: 204, or 200 with an empty or JSON body (an
- * HTML page with 200 is some proxy talking, not the API). */
-static int tags_ok(const hs_resp *r) {
+/* 1 when the body of a 2xx answer to a write is empty or well-formed JSON: a body cut short or
+ * garbage means the answer did not come through whole, so its success cannot be trusted. */
+static int write_body_ok(lua_State *L, const hs_resp *r) {
+  if (r->body.n == 0) return 1;
+  if (!hs_json_decode(L, r->body.p, r->body.n)) {
+    lua_pop(L, 1);
+    return 0;
+  }
+  lua_pop(L, 1);
+  return 1;
+}
+
+/* 1 when a 2xx answer to update_tags means success: 204, or 200 with an empty body or a JSON
+ * type and well-formed JSON (an HTML page with 200 is some proxy talking, not the API). */
+static int tags_ok(lua_State *L, const hs_resp *r) {
   if (r->status == 204) return 1;
   if (r->status != 200) return 0;
-  return r->body.n == 0 || strstr(r->ctype, "json") != NULL;
+  return r->body.n == 0 || (strstr(r->ctype, "json") != NULL && write_body_ok(L, r));
 }
 
 static int push_id(lua_State *L, long long id) {
@@ -400,15 +433,18 @@ int hs_interpret(lua_State *L, const hs_tool *t, const hs_req *q, const hs_resp 
     if (!decode_table(L, q, r)) return 2;
     return 1;
   case HS_RES_ID:
+    if (!write_body_ok(L, r))
+      return push_protocol(L, q, "created, but the answer's body is not well-formed JSON "
+                           "(cut short or garbage)", r->status);
     id = parse_id(r->resource_id, strlen(r->resource_id));
     if (!id && r->location[0]) id = location_id(r->location, origin, t->created_path);
     if (!id) return push_protocol(L, q, "created, but no usable Resource-ID header (or Location) "
                                   "in the answer", r->status);
     return push_id(L, id);
   default:
-    if (!tags_ok(r))
+    if (!tags_ok(L, r))
       return push_protocol(L, q, "unexpected answer to a tag update (expected 204, or 200 with "
-                           "JSON)", r->status);
+                           "well-formed JSON)", r->status);
     lua_pushboolean(L, 1);
     return 1;
   }

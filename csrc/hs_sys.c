@@ -2,9 +2,12 @@
  * hs_sys.c — core.sys: the few operating-system and crypto primitives the Lua layer needs
  * (webhook signatures, OAuth state, token stores), on OpenSSL's libcrypto and POSIX.
  *
- * core.sys = { hmac_sha1, sha256, base64, unbase64, equal, random, write_file, mkdir, lock, now, sleep,
- *              read, pid, alive, hostname, list_dir }
+ * core.sys = { hmac_sha1, sha256, base64, unbase64, equal, random, read_file, write_file, mkdir,
+ *              lock, now, sleep, read, pid, alive, hostname, list_dir }
  *
+ * Files (the token stores): every file is opened with O_NOFOLLOW (a symlink planted in place of a
+ * token, lock or budget file is refused, never followed), created with an exact mode (0600 by
+ * default, whatever the umask), and must be a regular file owned by the effective user.
  * Invariants: wrong argument types raise; operating-system failures return nil, message; a
  * message names at most a path and the OS reason, never the data, a key or a secret. Temporary
  * buffers that held key material are cleansed. A lock object owns one file descriptor, released
@@ -178,6 +181,83 @@ static int write_all(int fd, const char *p, size_t n) {
   return 0;
 }
 
+/* 0 when fd is a regular file owned by the effective user; else -1 with errno set. */
+static int check_own_file(int fd) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) return -1;
+  if (!S_ISREG(st.st_mode)) {
+    errno = EINVAL;
+    return -1;
+  }
+  if (st.st_uid != geteuid()) {
+    errno = EPERM;
+    return -1;
+  }
+  return 0;
+}
+
+/* Opens path with O_NOFOLLOW; pushes nil, message and returns -1 on failure (a symlink is named
+ * as such, a file of another owner or kind too). */
+static int open_own(lua_State *L, const char *path, int flags, mode_t mode, const char *what) {
+  int fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC, mode), e;
+  if (fd < 0) {
+    e = errno;
+    if (e == ELOOP) {
+      lua_pushnil(L);
+      lua_pushfstring(L, "%s %s: is a symbolic link (refused)", what, path);
+    } else os_fail(L, what, path, e);
+    errno = e;
+    return -1;
+  }
+  if (check_own_file(fd) != 0) {
+    e = errno;
+    close(fd);
+    lua_pushnil(L);
+    lua_pushfstring(L, "%s %s: %s", what, path, e == EPERM ? "owned by another user (refused)" :
+                    e == EINVAL ? "not a regular file (refused)" : strerror(e));
+    errno = e;
+    return -1;
+  }
+  return fd;
+}
+
+#define HS_MAX_READ (1024 * 1024)
+
+/* read_file(path) -> content, or nil, message, errno (ENOENT: no such file). At most 1 MiB. */
+static int l_read_file(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  luaL_Buffer b;
+  size_t total = 0;
+  int fd = open_own(L, path, O_RDONLY, 0, "cannot read");
+  if (fd < 0) {
+    lua_pushinteger(L, errno);
+    return 3;
+  }
+  luaL_buffinit(L, &b);
+  for (;;) {
+    char *p = luaL_prepbuffer(&b);
+    ssize_t r = read(fd, p, LUAL_BUFFERSIZE);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      int e = errno;
+      close(fd);
+      return os_fail(L, "cannot read", path, e);
+    }
+    if (r == 0) break;
+    total += (size_t)r;
+    if (total > HS_MAX_READ) {
+      close(fd);
+      lua_pushnil(L);
+      lua_pushfstring(L, "cannot read %s: larger than 1 MiB", path);
+      return 2;
+    }
+    luaL_addsize(&b, (size_t)r);
+  }
+  close(fd);
+  luaL_pushresult(&b);
+  return 1;
+}
+
 /* Pushes the directory part of path ("." when none). */
 static void push_dir(lua_State *L, const char *path) {
   const char *slash = strrchr(path, '/');
@@ -197,7 +277,7 @@ static int open_temp(lua_State *L, const char *path, mode_t mode) {
       return -1;
     }
     lua_pushfstring(L, "%s.tmp%d%d%d%d%d%d", path, r[0], r[1], r[2], r[3], r[4], r[5]);
-    fd = open(lua_tostring(L, -1), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+    fd = open(lua_tostring(L, -1), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
     if (fd >= 0) {
       if (fchmod(fd, mode) == 0) return fd; /* the umask must not loosen nor tighten it */
       close(fd);
@@ -219,21 +299,24 @@ static int sync_dir(const char *dir) {
   return rc;
 }
 
-/* write_file(path, data[, mode]) -> true, or nil, message. Atomic: readers see the old or the
- * new content, never a part; the new content is on disk (file and directory synced) on return. */
+/* write_file(path, data[, mode[, durable]]) -> true, or nil, message. Atomic: readers see the
+ * old or the new content, never a part (a new file, O_EXCL|O_NOFOLLOW, renamed over path: a
+ * symlink at path is replaced, never followed). Unless durable is false, the new content is on
+ * disk (file and directory synced) on return. */
 static int l_write_file(lua_State *L) {
   size_t n;
   const char *path = luaL_checkstring(L, 1);
   const char *data = luaL_checklstring(L, 2, &n);
   mode_t mode = check_mode(L, 3, HS_DEFAULT_FILE_MODE);
+  int durable = lua_isnoneornil(L, 4) || lua_toboolean(L, 4);
   const char *tmp;
   int fd, e;
-  lua_settop(L, 3);
-  push_dir(L, path); /* 4 */
+  lua_settop(L, 4);
+  push_dir(L, path); /* 5 */
   fd = open_temp(L, path, mode);
-  if (fd < 0) return os_fail(L, "cannot create a temporary file in", lua_tostring(L, 4), errno);
-  tmp = lua_tostring(L, 5);
-  if (write_all(fd, data, n) != 0 || fsync(fd) != 0) {
+  if (fd < 0) return os_fail(L, "cannot create a temporary file in", lua_tostring(L, 5), errno);
+  tmp = lua_tostring(L, 6);
+  if (write_all(fd, data, n) != 0 || (durable && fsync(fd) != 0)) {
     e = errno;
     close(fd);
     unlink(tmp);
@@ -244,16 +327,19 @@ static int l_write_file(lua_State *L) {
     unlink(tmp);
     return os_fail(L, "cannot replace", path, e);
   }
-  if (sync_dir(lua_tostring(L, 4)) != 0) return os_fail(L, "cannot sync", lua_tostring(L, 4), errno);
+  if (durable && sync_dir(lua_tostring(L, 5)) != 0)
+    return os_fail(L, "cannot sync", lua_tostring(L, 5), errno);
   lua_pushboolean(L, 1);
   return 1;
 }
 
-/* mkdir(path[, mode]) -> true, or nil, message. An existing directory is accepted unless others
- * may write to it (a stranger could swap files in it); an existing non-directory is refused. */
+/* mkdir(path[, mode[, owned]]) -> true, or nil, message. An existing directory is accepted unless
+ * others may write to it (a stranger could swap files in it) or, with owned, it belongs to
+ * another user than the effective one; an existing non-directory is refused. */
 static int l_mkdir(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
   mode_t mode = check_mode(L, 2, HS_DEFAULT_DIR_MODE);
+  int owned = lua_toboolean(L, 3);
   struct stat st;
   if (mkdir(path, mode) == 0) {
     if (chmod(path, mode) != 0) return os_fail(L, "cannot set the mode of", path, errno);
@@ -266,6 +352,8 @@ static int l_mkdir(lua_State *L) {
   if (!S_ISDIR(st.st_mode)) lua_pushfstring(L, "%s exists and is not a directory", path);
   else if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX))
     lua_pushfstring(L, "directory %s is writable by other users", path);
+  else if (owned && st.st_uid != geteuid())
+    lua_pushfstring(L, "directory %s belongs to another user (refused)", path);
   else {
     lua_pushboolean(L, 1);
     return 1;
@@ -288,7 +376,7 @@ static int lock_release(lua_State *L) {
 }
 
 /* lock(path, timeout_seconds) -> a lock object (method unlock), or nil, "timeout", or nil,
- * message. The file is created (0600) when missing and never removed: removing it would let two
+ * message. The file (O_NOFOLLOW, a regular file of the effective user) is created (0600) when missing and never removed: removing it would let two
  * processes lock two different files of the same name. */
 static int l_lock(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
@@ -297,8 +385,8 @@ static int l_lock(lua_State *L) {
   k->fd = -1;
   luaL_getmetatable(L, HS_LOCK_MT);
   lua_setmetatable(L, -2);
-  k->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, HS_DEFAULT_FILE_MODE);
-  if (k->fd < 0) return os_fail(L, "cannot open lock file", path, errno);
+  k->fd = open_own(L, path, O_RDWR | O_CREAT, HS_DEFAULT_FILE_MODE, "cannot open lock file");
+  if (k->fd < 0) return 2;
   while (flock(k->fd, LOCK_EX | LOCK_NB) != 0) {
     int e = errno;
     if (e != EWOULDBLOCK && e != EINTR) {
@@ -453,6 +541,7 @@ int hs_sys_open(lua_State *L) {
   static const luaL_Reg fns[] = {
     {"hmac_sha1", l_hmac_sha1}, {"base64", l_base64},         {"unbase64", l_unbase64},
     {"equal", l_equal},         {"random", l_random},         {"write_file", l_write_file},
+    {"read_file", l_read_file},
     {"mkdir", l_mkdir},         {"lock", l_lock},             {"now", l_now},
     {"sleep", l_sleep},         {"read", l_read},             {"pid", l_pid},
     {"alive", l_alive},         {"hostname", l_hostname},     {"list_dir", l_list_dir},

@@ -148,7 +148,7 @@ static void grant_failed(lua_State *L, hs_engine *e, const hs_req *q, const hs_r
   int refresh = q->body.p && strstr(q->body.p, "grant_type=refresh_token") != NULL;
   int lost = r->transport == HS_TX_TIMEOUT || r->transport == HS_TX_NETWORK ||
              r->transport == HS_TX_TRUNCATED;
-  int resend = hs_resp_retryable(q, r) || (refresh && lost);
+  int resend = hs_resp_resend(q, r) || (refresh && lost);
   hs_push_resp_error(L, q, r);
   if (r->transport == HS_TX_OK && r->status >= 400 && r->status < 500 && r->status != 429) {
     const char *kind = "auth";

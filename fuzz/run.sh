@@ -1,12 +1,16 @@
 #!/bin/sh
 # make fuzz: builds the libFuzzer target (fuzz/fuzz_json.c + csrc/*.c + static liblua5.4, under
-# ASan+UBSan) and runs it for FUZZ_TIME seconds on the committed seed corpus fuzz/corpus; new
-# inputs go to .tmp/fuzz/corpus, crashes to .tmp/fuzz/artifacts. Fails on any sanitizer report,
-# contract break (an abort from the target), leak or timeout.
+# ASan+UBSan) and runs it on the committed seed corpus fuzz/corpus; new inputs go to
+# .tmp/fuzz/corpus, crashes to .tmp/fuzz/artifacts. Fails on any sanitizer report, contract break
+# (an abort from the target), leak or timeout. Then the HTTP response rules of helpscout.resty
+# (fuzz/http_fuzz.lua, under LuaJIT). FUZZ_TIME seconds in all: a quarter (at least 2 s) for the
+# HTTP target, the rest for the JSON one.
 set -eu
 cd "$(dirname "$0")/.."
 CC=${FUZZ_CC:-clang}
-TIME=${FUZZ_TIME:-60}
+TOTAL=${FUZZ_TIME:-60}
+HTTP_TIME=$((TOTAL / 4)); [ "$HTTP_TIME" -ge 2 ] || HTTP_TIME=2
+TIME=$((TOTAL - HTTP_TIME)); [ "$TIME" -ge 1 ] || TIME=1
 INC=${LUA_INCDIR:-/usr/include/lua5.4}
 LIBLUA=${LIBLUA:-/usr/lib/$(gcc -print-multiarch)/liblua5.4.a}
 OUT=.tmp/fuzz
@@ -23,3 +27,4 @@ echo "make fuzz: ${TIME}s on $(ls fuzz/corpus | wc -l) seeds"
 if ls "$OUT/artifacts/" | grep -q .; then
   echo "make fuzz: FAILED, inputs in $OUT/artifacts/"; exit 1
 fi
+${LUAJIT:-luajit} fuzz/http_fuzz.lua "$HTTP_TIME"

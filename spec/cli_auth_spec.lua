@@ -178,8 +178,8 @@ describe("bin/helpscout auth and listen", function()
     local lport = free_port()
     local secret = "whsec-test-123"
     local outf = os.tmpname()
-    local p = assert(io.popen(("%s lua5.4 bin/helpscout listen --port %d --secret %s --limit 2 >%s 2>&1; echo \"__rc=$?\""):format(
-      env(), lport, shq(secret), shq(outf))))
+    local p = assert(io.popen(("%s lua5.4 bin/helpscout listen --port %d --limit 2 >%s 2>&1; echo \"__rc=$?\""):format(
+      env { "HELPSCOUT_WEBHOOK_SECRET=" .. shq(secret) }, lport, shq(outf))))
     local function sign(body)
       local tmp = os.tmpname()
       local f = io.open(tmp, "wb"); f:write(body); f:close()
@@ -224,8 +224,12 @@ describe("bin/helpscout auth and listen", function()
     local lport = free_port()
     local secret = "whsec-sandbox-456"
     local outf = os.tmpname()
-    local p = assert(io.popen(("%s lua5.4 bin/helpscout listen --port %d --secret %s --limit 2 >%s 2>&1; echo \"__rc=$?\""):format(
-      env(), lport, shq(secret), shq(outf))))
+    local sfile = os.tmpname()
+    local sf = assert(io.open(sfile, "w"))
+    sf:write(secret, "\n")
+    sf:close()
+    local p = assert(io.popen(("%s lua5.4 bin/helpscout listen --port %d --secret-file %s --limit 2 >%s 2>&1; echo \"__rc=$?\""):format(
+      env(), lport, shq(sfile), shq(outf))))
     socket.sleep(0.5) -- the listener binds before the first delivery (deliveries retry anyway)
     sb:config { webhook_url = ("http://127.0.0.1:%d/"):format(lport), webhook_secret = secret }
     local hs = require("helpscout").new { client_id = sb.client_id, client_secret = sb.client_secret, base_url = sb.url }
@@ -237,6 +241,7 @@ describe("bin/helpscout auth and listen", function()
     local rc = tonumber(p:read("*a"):match("__rc=(%d+)"))
     p:close()
     sb:config { webhook_url = false, webhook_secret = false }
+    os.remove(sfile)
     assert.are.equal(0, rc)
     local events = {}
     for l in (slurp(outf) or ""):gmatch("[^\n]+") do

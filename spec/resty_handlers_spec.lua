@@ -105,6 +105,15 @@ describe("resty handlers", function()
     assert.equal(405, ng:request("GET", "/hook").status)
   end)
 
+  it("answers 400 to a signed JSON array (an event body is an object) and does not call the function", function()
+    local before = events().n
+    for _, body in ipairs{ "[1,2]", ' [{"id":1}]', "[]" } do
+      assert.equal(400, hook(body, { ["X-HelpScout-Event"] = "convo.created",
+        ["X-HelpScout-Signature"] = sign(body) }).status, body)
+    end
+    assert.equal(before, events().n)
+  end)
+
   it("redirects to the consent screen with a state cookie", function()
     local res = ng:request("GET", "/oauth/start")
     assert.equal(302, res.status)

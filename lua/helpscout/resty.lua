@@ -261,8 +261,7 @@ local function fetch_parallel(self, p, conc, all)
       local ok, e = p:accept_page(n, call, self:drive(call))
       if not ok then failure = failure or e; return true end
     end
-    local items, finished = p:take()
-    append(all, items)
+    local _, finished = p:take(all) -- joined straight into the result: no table per page
     if n then
       local waiting = -wake:count() -- wake the threads waiting for the window to move
       if waiting > 0 then wake:post(waiting) end

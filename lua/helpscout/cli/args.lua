@@ -58,7 +58,8 @@ local FLAGS = {
   type = { value = "email|chat|phone", help = "conversation type" },
   outbound = { help = "the agent writes first (needs --draft)" },
   port = { value = "N", kind = "int", help = "port on 127.0.0.1" },
-  secret = { value = "S", help = "webhook secret key" },
+  secret = { value = "S", help = "refused: the secret would show in ps (use --secret-file)" },
+  ["secret-file"] = { value = "FILE", help = "file whose first line is the webhook secret" },
   ["no-browser"] = { help = "print the consent URL only (one line on stdout)" },
 }
 _M.FLAGS = FLAGS

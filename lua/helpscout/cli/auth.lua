@@ -147,11 +147,30 @@ end
 ---------------------------------------------------------------------------------------------
 -- listen
 
-local function cmd_listen(ctx, opts)
-  local secret = opts.secret or getenv("HELPSCOUT_WEBHOOK_SECRET")
-  if not secret or secret == "" then
-    args.usage_error("listen needs --secret S (or HELPSCOUT_WEBHOOK_SECRET)", "listen")
+-- The webhook secret: from --secret-file (first line) or HELPSCOUT_WEBHOOK_SECRET; never from
+-- argv, where every user of the machine sees it in `ps`.
+local function webhook_secret(ctx, opts)
+  if opts.secret then
+    args.usage_error("listen does not take the secret on the command line (any user sees it in ps): "
+      .. "set HELPSCOUT_WEBHOOK_SECRET or pass --secret-file FILE", "listen")
   end
+  local secret
+  if opts["secret-file"] then
+    local f, err = io_open(opts["secret-file"], "rb")
+    if not f then ctx.fail("cannot read the secret file: " .. tostring(err)) end
+    secret = (f:read("*l") or ""):gsub("%s+$", "")
+    f:close()
+  else
+    secret = getenv("HELPSCOUT_WEBHOOK_SECRET")
+  end
+  if not secret or secret == "" then
+    args.usage_error("listen needs the webhook secret: HELPSCOUT_WEBHOOK_SECRET or --secret-file FILE", "listen")
+  end
+  return secret
+end
+
+local function cmd_listen(ctx, opts)
+  local secret = webhook_secret(ctx, opts)
   local webhook = require "helpscout.webhook"
   local server, berr = httpd.listen(opts.port or 8766)
   if not server then ctx.fail(berr) end
@@ -185,7 +204,10 @@ _M[2] = { name = "auth status", group = "Auth and webhooks",
 _M[3] = { name = "auth logout", group = "Auth and webhooks", summary = "remove the token file", run = cmd_logout }
 _M[4] = { name = "listen", group = "Auth and webhooks",
   summary = "receive Help Scout webhooks, verify their signature and print them as JSON lines",
-  flags = { { "port", help = "port on 127.0.0.1 (default 8766)" }, "secret",
+  details = "The webhook secret comes from HELPSCOUT_WEBHOOK_SECRET or --secret-file FILE (its first "
+    .. "line), never from the command line. Connections are served concurrently; a client has "
+    .. "5 s to send its request.",
+  flags = { { "port", help = "port on 127.0.0.1 (default 8766)" }, "secret-file", "secret",
     { "limit", help = "exit after N verified events" } }, run = cmd_listen }
 
 return _M

@@ -243,7 +243,7 @@ function _M.webhook(opts)
       return answer(401, "Bad signature.")
     end
     local event = header("x-helpscout-event")
-    local data = cjson.decode(body)
+    local data = body:find("^%s*{") and cjson.decode(body) -- an event is a JSON object, never an array
     if type(event) ~= "string" or event == "" or type(data) ~= "table" then
       return answer(400, "Not a Help Scout event.")
     end

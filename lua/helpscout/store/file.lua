@@ -7,13 +7,15 @@
 -- flock(2) on "<its file>.lock" (core.sys.lock), released by the kernel the moment its holder
 -- dies, so a killed renewal never stalls the others. A file that is not a record is an error of
 -- kind "store" and is never overwritten: save refuses it too.
+-- Every file (record, .lock, .budget, .budget.lock, states) is opened O_NOFOLLOW and must be a
+-- regular file of this user (a planted symlink is refused, never followed); the token
+-- directory must belong to this user.
 local core = require "helpscout.core"
 local cjson = require "cjson.safe"
 local common = require "helpscout.store.common"
 local budget = require "helpscout.store.budget"
 
-local setmetatable, type, error, io_open, os_remove, os_rename = setmetatable, type, error, io.open,
-  os.remove, os.rename
+local setmetatable, type, error, os_remove, os_rename = setmetatable, type, error, os.remove, os.rename
 local sort, ipairs = table.sort, ipairs
 local sys = core.sys
 
@@ -44,27 +46,27 @@ local function file_of(self, id)
   return self.cdir .. "/" .. id .. SUFFIX, self.cdir
 end
 
--- mkdir -p dir with 0700 for what it creates; an existing directory writable by others is refused.
+-- mkdir -p dir with 0700 for what it creates; an existing directory writable by others is
+-- refused, and the token directory itself must belong to the effective user.
 local function ensure_dir(dir)
   local prefix = dir:sub(1, 1) == "/" and "" or nil
-  for part in dir:gmatch("[^/]+") do
+  local parts = {}
+  for part in dir:gmatch("[^/]+") do parts[#parts + 1] = part end
+  for i, part in ipairs(parts) do
     prefix = prefix and prefix .. "/" .. part or part
-    local ok, err = sys.mkdir(prefix, 448) -- 0700
+    local ok, err = sys.mkdir(prefix, 448, i == #parts) -- 0700
     if not ok then return common.fail("token directory: " .. err) end
   end
   return true
 end
 
--- read() -> content | false (no file) | nil, err
+-- read() -> content | false (no file) | nil, err. O_NOFOLLOW, a regular file of this user.
 local function read(path)
-  local f, msg, code = io_open(path, "rb")
-  if not f then
+  local s, msg, code = sys.read_file(path)
+  if not s then
     if code == ENOENT then return false end
     return common.fail("cannot read the token file: " .. msg)
   end
-  local s = f:read("*a")
-  f:close()
-  if not s then return common.fail("cannot read the token file " .. path) end
   return s
 end
 
@@ -140,12 +142,9 @@ local function with_budget(self, key, op, x, y, now)
   local st = s and cjson.decode(s)
   if type(st) ~= "table" then st = {} end
   local wait = budget.apply(st, op, x, y, now)
-  local f = io_open(base .. ".budget", "wb") -- not synced: a budget is advice, rewritten per request
-  if f then
-    f:write(cjson.encode(st))
-    f:close()
-  end
+  local _, werr = sys.write_file(base .. ".budget", cjson.encode(st), 384, false) -- 0600, no fsync: advice
   lock:unlock()
+  if werr then return wait, common.error("store", "rate budget: " .. werr) end
   return wait
 end
 

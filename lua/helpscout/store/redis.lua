@@ -86,6 +86,7 @@ function _M:load_conn(id)
   local s, err = call(self, "GET", key)
   if s == nil then return nil, err end
   if s == false then return nil end
+  if type(s) ~= "string" then return common.fail("redis GET answered with a " .. type(s) .. ", not a string") end
   local tok, why = common.decode(s)
   if not tok then
     return common.fail(("redis key %s does not hold a token (%s); it was left as it is"):format(key, why))
@@ -96,8 +97,8 @@ end
 function _M:save_conn(id, t)
   local tok, why = common.token(t)
   if not tok then return nil, common.error("invalid", "cannot save: " .. why) end
-  local ok, err = call(self, "SET", key_of(self, id), common.encode(tok))
-  if not ok then return nil, err end
+  local ok, err = self.conn:call_ok("SET", key_of(self, id), common.encode(tok)) -- confirmed only by +OK
+  if not ok then return common.fail(err or "redis SET was not confirmed") end
   call(self, "SADD", self.o.key .. ":connections", id) -- the index only lists: a failure loses nothing
   return true
 end
@@ -124,9 +125,9 @@ local function acquire(self, lkey)
   local o, me = self.o, ("%s/%d/%s"):format(HOST, sys.pid(), common.random_hex(16))
   local deadline, ttl = sys.now() + o.lock_timeout, tostring(math.floor(o.lock_ttl * 1000))
   while true do
-    local ok, err = call(self, "SET", lkey, me, "NX", "PX", ttl)
-    if ok == nil then return nil, err end
-    if ok == "OK" then return me end
+    local ok, err = self.conn:call_ok("SET", lkey, me, "NX", "PX", ttl)
+    if ok == nil then return common.fail(err) end
+    if ok then return me end
     local holder = call(self, "GET", lkey)
     if holder_dead(holder) then
       call(self, "EVAL", UNLOCK, 1, lkey, holder) -- only that dead holder's value is deleted
@@ -151,8 +152,8 @@ function _M:put_state(state, record, ttl)
   local k = common.state_key(state)
   if not k then error("bad argument #1 to 'put_state' (a state of 16 to 512 characters expected)", 2) end
   local s = common.encode_state(record, ttl)
-  local ok, err = call(self, "SET", self.o.key .. ":state:" .. k, s, "PX", tostring(math.ceil(ttl * 1000)))
-  if not ok then return nil, err end
+  local ok, err = self.conn:call_ok("SET", self.o.key .. ":state:" .. k, s, "PX", tostring(math.ceil(ttl * 1000)))
+  if not ok then return common.fail(err or "redis SET was not confirmed") end
   return true
 end
 
