@@ -75,7 +75,13 @@ int hs_kind_retryable(const char *kind); /* -1: unknown kind */
 void hs_error_push(lua_State *L, const char *kind, long status, const char *msg,
                    const char *method, const char *url, int retryable);
 void hs_error_open(lua_State *L); /* creates the metatable */
-void hs_error_export(lua_State *L); /* sets error, is_error, kinds, Error on the table at -1 */
+/* Argument errors: luaL_argerror, except under core.named, where the public name, the user's
+ * argument number and position come from the caller (hs_error.c). Every checker uses these. */
+int hs_argerror(lua_State *L, int arg, const char *msg);
+const char *hs_argtypename(lua_State *L, int arg); /* "no value" past the user's arguments */
+void hs_checktype(lua_State *L, int arg, int t);
+const char *hs_checkstring(lua_State *L, int arg);
+void hs_error_export(lua_State *L); /* sets error, is_error, named, kinds, Error on the table at -1 */
 
 /* ---- the tool table as a schema (hs_tools.c) ---- */
 enum hs_ftype { HS_T_STRING, HS_T_INTEGER, HS_T_NUMBER, HS_T_BOOLEAN, HS_T_OBJECT, HS_T_ARRAY,
@@ -147,7 +153,7 @@ typedef struct hs_req {
   const char *method; /* static string */
   int write;          /* counts 2 against the rate limit */
   int idempotent;     /* GET/PUT, and the client-credentials grant */
-  int token;          /* token endpoint: form body, no bearer */
+  int grant;          /* the token endpoint's grant: form body, no bearer, not paced, cost 0 */
   hs_buf url;         /* absolute */
   hs_buf body;
   const char *ctype;  /* body content type or NULL */
@@ -296,7 +302,7 @@ void hs_token_push(lua_State *L, const hs_token *t); /* a copy as a Lua table */
 /* Builds the grant request into q; 1, or 0 with an error pushed (no credentials, dead refresh). */
 int hs_token_request(lua_State *L, hs_engine *e, hs_req *q, const char *code);
 /* Adopts a grant answer; 1 with the token table pushed, or 0 with an error pushed. */
-int hs_token_answer(lua_State *L, hs_engine *e, const hs_req *q, hs_resp *r, double now);
+int hs_token_answer(lua_State *L, hs_engine *e, hs_req *q, hs_resp *r, double now);
 int hs_token_from_table(lua_State *L, hs_token *t, int idx); /* raises on bad values */
 
 /* ---- engine: configuration and the call state machine (hs_engine.c, hs_call.c) ---- */
@@ -324,11 +330,26 @@ enum hs_done { HS_DONE_RESP, HS_DONE_READ_ONLY, HS_DONE_TOKEN_ERROR, HS_DONE_RAT
 typedef struct hs_action {
   int type;           /* enum hs_act */
   double seconds;     /* WAIT */
-  const char *reason; /* WAIT: "retry" | "rate_limit"; TOKEN: need */
+  const char *why;    /* WAIT: "retry" | "rate_limit" */
+  const char *need;   /* TOKEN: "missing" | "due" | "rejected" */
   int generation;     /* TOKEN */
   int done;           /* DONE: enum hs_done */
 } hs_action;
 
+/* One call's state. Invariants the state machine (hs_call.c) relies on:
+ *   attempt     retries used so far (hs_decide's budget); replayed: the one replay after a 401
+ *               was spent; sent_gen: the token generation the last SEND carried (a 401 for an
+ *               older generation is answered by sending again, not by renewing).
+ *   in_flight   the SEND's cost is counted in e->rate.inflight until it is answered or
+ *               abandoned (hs_call_abandon): every path out of K_SENT clears it exactly once.
+ *   fresh_token set by a TOKEN input: the call sends once with what the renewal gave even if
+ *               that token is still "due" (a renewal that kept a due token because the store
+ *               failed, or a lifetime shorter than the margin) — without it the call would ask
+ *               for a TOKEN again, forever. Only a missing token asks again.
+ *   probe       this call is the one request sent to learn the window reset from its 429.
+ *   cost        what the SEND counts against the rate budget (hs_req_cost), set when it is
+ *               ready to go; the same value is taken back when it is answered or abandoned.
+ *   state       K_* in hs_call.c; done: enum hs_done once DONE (-1 before). */
 typedef struct hs_call {
   const hs_tool *tool;
   hs_req req;
@@ -336,6 +357,19 @@ typedef struct hs_call {
   long cost;
   double waited, rate_wait; /* rate_wait: DONE_RATE's retry_after */
 } hs_call;
+
+/* The engine's answers the drivers ask for instead of deciding (DESIGN §3: no driver has a
+ * rule or a number of its own). */
+const char *hs_need_token(const hs_engine *e, double now); /* "missing" | "due" | NULL */
+long hs_req_cost(const hs_req *q); /* against the rate budget: writes 2, reads 1, grants 0 */
+#define HS_WRITE_COST 2
+#define HS_DEFAULT_CONCURRENCY 4 /* fetch_all's workers when not told */
+#define HS_PAGE_AHEAD 2          /* a parallel walk starts at most this many pages per worker
+                                    ahead of the join (memory follows the data) */
+#define HS_DEFAULT_TIMEOUT 30.0  /* seconds: one whole attempt, connect to last byte */
+#define HS_DEFAULT_CONNECT_TIMEOUT 10.0
+void hs_limits_push(lua_State *L); /* core.limits: these numbers, for drivers written in Lua */
+void hs_rate_push(lua_State *L, const hs_engine *e); /* eng:rate()'s table */
 
 void hs_call_init(hs_call *k, const hs_tool *t);
 /* One step of the state machine; r is the response for HS_IN_RESPONSE (else ignored). */
@@ -369,6 +403,7 @@ typedef struct hs_pager {
   long long last;      /* parallel walk: the last page worth asking for */
   long long started, joined; /* parallel walk: highest page started / joined in order */
   long long read, bound;     /* pages read; pages a walk may read */
+  int conc;                  /* fetch_all's workers (its option concurrency) */
   struct hs_proj *proj;      /* the walk's projection (&projbuf), or NULL */
   hs_proj projbuf;
 } hs_pager;
@@ -384,7 +419,10 @@ int hs_pager_next_req(lua_State *L, int p, hs_req *q);
 int hs_pager_accept(lua_State *L, int p, const hs_engine *e, const hs_req *q, const hs_resp *r);
 /* Parallel walk (after page `first` was accepted): */
 int hs_pager_parallel(lua_State *L, int p, int page); /* 1: the page count allows it */
+long long hs_pager_window(const hs_pager *pg); /* pages ahead of the join: HS_PAGE_AHEAD * conc */
 long long hs_pager_next_page(hs_pager *pg, long long window); /* 0: none to start now */
+extern const hs_field hs_fetch_opts[]; /* fetch_all's options beyond `fields`: concurrency */
+#define HS_NFETCH_OPTS 1
 void hs_pager_page_req(lua_State *L, int p, const hs_engine *e, hs_req *q, long long n);
 int hs_pager_accept_page(lua_State *L, int p, long long n, const hs_req *q, const hs_resp *r);
 int hs_pager_take(lua_State *L, int p, int out); /* appends joinable items to out; 1 when done */
@@ -412,8 +450,6 @@ typedef struct hs_client {
   hs_call call;
   hs_resp resp;
   hs_proj proj;    /* the current call's projection */
-  hs_req sreq;     /* a request handed to the send function of a renewal */
-  char sctype[64]; /* its content type */
   hs_slot slots[HS_MAX_CONCURRENCY];
 } hs_client;
 

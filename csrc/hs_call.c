@@ -24,14 +24,14 @@
 enum { K_IDLE, K_SENT, K_TOKEN, K_WAIT, K_DONE };
 #define PROBE_POLL 0.01   /* how often a call waiting on answers in flight looks again */
 #define PROBE_SPACING 1.0 /* a 429 that names no reset: probe again after this long */
-#define STALE_RISE (2 * HS_MAX_CONCURRENCY) /* the most an overtaken answer's count can be high */
+#define STALE_RISE (HS_WRITE_COST * HS_MAX_CONCURRENCY) /* the most an overtaken answer's count can be high */
 
 void hs_call_init(hs_call *k, const hs_tool *t) {
   k->tool = t;
   k->attempt = k->replayed = k->sent_gen = k->in_flight = k->fresh_token = k->probe = 0;
   k->state = K_IDLE;
   k->done = -1;
-  k->cost = t && t->write ? 2 : 1;
+  k->cost = 0; /* set from the request when it is ready to go (hs_req_cost) */
   k->waited = k->rate_wait = 0;
 }
 
@@ -39,7 +39,7 @@ void hs_call_init(hs_call *k, const hs_tool *t) {
 static double pace(hs_engine *e, const hs_call *k, double now, int *probe) {
   hs_rate *r = &e->rate;
   *probe = 0;
-  if (k->req.token) return 0;
+  if (k->req.grant) return 0;
   if (r->reset_at > 0 && now >= r->reset_at) { /* a new window: the old count means nothing */
     r->remaining = -1;
     r->reset_at = 0;
@@ -70,7 +70,7 @@ static void note_rate(hs_engine *e, hs_call *k, const hs_resp *r, double now) {
     k->in_flight = 0;
   }
   if (probe) rt->probing = k->probe = 0;
-  if (r->transport != HS_TX_OK || k->req.token) return;
+  if (r->transport != HS_TX_OK || k->req.grant) return;
   /* only a plain count: a malformed value must not read as "0 left" and stall every request */
   if (isdigit((unsigned char)r->remaining[0])) {
     n = strtol(r->remaining, NULL, 10);
@@ -104,30 +104,45 @@ static void done(hs_call *k, hs_action *a, int how) {
   a->done = how;
 }
 
-static void wait(hs_call *k, hs_action *a, double secs, const char *reason) {
+static void wait(hs_call *k, hs_action *a, double secs, const char *why) {
   k->state = K_WAIT;
   a->type = HS_WAIT;
   a->seconds = secs;
-  a->reason = reason;
+  a->why = why;
 }
 
 static void token(hs_engine *e, hs_call *k, hs_action *a, const char *need, int gen) {
   (void)e;
   k->state = K_TOKEN;
   a->type = HS_TOKEN;
-  a->reason = need;
+  a->need = need;
   a->generation = gen;
 }
+
+/* Whether a token must be got before a request goes out: "missing" (none held), "due" (held,
+ * due, and renewable: without credentials a due token is used until the API refuses it), or
+ * NULL. The one answer to that question for every driver (eng:need_token, hs:token()). */
+const char *hs_need_token(const hs_engine *e, double now) {
+  if (!e->tok.access) return "missing";
+  if (hs_can_renew(e) && hs_token_due(&e->tok, now)) return "due";
+  return NULL;
+}
+
+long hs_req_cost(const hs_req *q) { return q->grant ? 0 : q->write ? HS_WRITE_COST : 1; }
 
 /* The call may go out as soon as it has a usable token and the budget allows. */
 static void ready(hs_engine *e, hs_call *k, double now, hs_action *a) {
   double w;
   int probe;
-  if (!k->req.token && (!e->tok.access || (!k->fresh_token && hs_can_renew(e) &&
-                                           hs_token_due(&e->tok, now)))) {
-    token(e, k, a, e->tok.access ? "due" : "missing", e->tok.gen);
+  const char *need = k->req.grant ? NULL : hs_need_token(e, now);
+  /* the fresh_token guard (see hs_call): a renewal answered, so a token that is merely due is
+   * used as it is; only a missing one is asked for again */
+  if (need && k->fresh_token && e->tok.access) need = NULL;
+  if (need) {
+    token(e, k, a, need, e->tok.gen);
     return;
   }
+  k->cost = hs_req_cost(&k->req);
   w = pace(e, k, now, &probe);
   if (w > e->max_wait) {
     k->rate_wait = w;
@@ -150,7 +165,7 @@ static void answered(hs_engine *e, hs_call *k, const hs_resp *r, double now, dou
                      hs_action *a) {
   hs_decision d;
   note_rate(e, k, r, now);
-  if (!k->req.token && r->transport == HS_TX_OK && r->status == 401 && hs_can_renew(e)) {
+  if (!k->req.grant && r->transport == HS_TX_OK && r->status == 401 && hs_can_renew(e)) {
     if (k->sent_gen != e->tok.gen) { /* sent with a token that another call already replaced */
       ready(e, k, now, a);
       return;
@@ -177,7 +192,7 @@ void hs_call_step(hs_engine *e, hs_call *k, int input, const hs_resp *r, double 
   memset(a, 0, sizeof *a);
   switch (input) {
   case HS_IN_START:
-    if (k->tool && k->tool->write && e->read_only && !k->req.token) {
+    if (k->tool && k->tool->write && e->read_only && !k->req.grant) {
       done(k, a, HS_DONE_READ_ONLY);
       return;
     }

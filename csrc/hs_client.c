@@ -25,9 +25,9 @@ static const hs_field client_opts[] = {
 
 hs_client *hs_check_client(lua_State *L, int idx) {
   hs_client *c = luaL_checkudata(L, idx, HS_CLIENT_MT);
-  if (c->closed) luaL_argerror(L, idx, "the client is closed");
+  if (c->closed) hs_argerror(L, idx, "the client is closed");
   if (c->busy)
-    luaL_argerror(L, idx, "the client is busy: a call is in progress (re-entered from on_token, "
+    hs_argerror(L, idx, "the client is busy: a call is in progress (re-entered from on_token, "
                   "a store or a finalizer)");
   return c;
 }
@@ -55,7 +55,6 @@ void hs_client_close(hs_client *c) {
   curl_slist_free_all(c->hdrs);
   c->hdrs = NULL;
   hs_req_free(&c->call.req);
-  hs_req_free(&c->sreq);
   hs_resp_free(&c->resp);
   c->e = NULL; /* the engine userdata frees itself */
 }
@@ -93,7 +92,7 @@ static void check_store(lua_State *L, int opts) {
       }
       lua_pop(L, 1);
     }
-    luaL_argerror(L, opts, "option 'store' must be a store (an object with load, save and lock)");
+    hs_argerror(L, opts, "option 'store' must be a store (an object with load, save and lock)");
   }
   lua_pop(L, 1);
 }
@@ -131,8 +130,8 @@ static hs_client *client_new(lua_State *L, int opts) {
     lua_pop(L, 2);
   }
   lua_pop(L, 1);
-  c->timeout_ms = (long)(hs_opt_number(L, opts, "timeout", 30) * 1000);
-  c->connect_timeout_ms = (long)(hs_opt_number(L, opts, "connect_timeout", 10) * 1000);
+  c->timeout_ms = (long)(hs_opt_number(L, opts, "timeout", HS_DEFAULT_TIMEOUT) * 1000);
+  c->connect_timeout_ms = (long)(hs_opt_number(L, opts, "connect_timeout", HS_DEFAULT_CONNECT_TIMEOUT) * 1000);
   c->easy = curl_easy_init();
   if (!c->easy || hs_curl_setup(c, c->easy, &c->resp) != 0)
     luaL_error(L, "helpscout: could not initialise libcurl");
@@ -147,15 +146,16 @@ static int l_new(lua_State *L) {
 
 /* ---- executing actions ---- */
 
-static const char *static_method(const char *m) {
-  return strcmp(m, "POST") == 0 ? "POST" : strcmp(m, "PUT") == 0 ? "PUT" : "GET";
-}
-
-/* Pushes the outcome of the transfer in r, as doc/engine.md describes it. */
-static void push_outcome(lua_State *L, const hs_resp *r) {
+/* Pushes the outcome of the grant request's transfer, now in e->tresp, as doc/engine.md
+ * describes it — without the body and headers: the answer holds tokens and stays in C, and
+ * `held` (the engine itself) tells eng:grant_answer to take it from there. */
+static void push_held_outcome(lua_State *L, hs_engine *e) {
+  const hs_resp *r = &e->tresp;
   lua_createtable(L, 0, 4);
   lua_pushnumber(L, (lua_Number)hs_epoch());
   lua_setfield(L, -2, "now");
+  lua_pushlightuserdata(L, e);
+  lua_setfield(L, -2, "held");
   if (r->transport != HS_TX_OK) {
     lua_pushstring(L, hs_tx_names[r->transport]);
     lua_setfield(L, -2, "transport");
@@ -165,62 +165,33 @@ static void push_outcome(lua_State *L, const hs_resp *r) {
   }
   lua_pushinteger(L, (lua_Integer)r->status);
   lua_setfield(L, -2, "status");
-  lua_createtable(L, 0, 6);
-#define H(name, field) if (r->field[0]) lua_pushstring(L, r->field), lua_setfield(L, -2, name)
-  H("content-type", ctype);
-  H("resource-id", resource_id);
-  H("location", location);
-  H("retry-after", retry_after);
-  H("x-ratelimit-retry-after", xretry_after);
-  H("x-ratelimit-remaining-minute", remaining);
-#undef H
-  lua_setfield(L, -2, "headers");
-  lua_pushlstring(L, r->body.p ? r->body.p : "", r->body.n);
-  lua_setfield(L, -2, "body");
 }
 
-/* send(action) -> outcome: executes one SEND action table on the client's easy handle. The
- * function a renewal gets; it decides nothing (upvalue 1: the client). */
+/* send(action) -> outcome: the send function a renewal gets (upvalue 1: the client). The only
+ * request a renewal sends is the engine's pending grant (the SEND eng:grant_request answered),
+ * so that request is sent as the engine holds it (e->treq): the table is not read back into C,
+ * and the answer is not made a Lua string. It decides nothing. */
 static int l_send(lua_State *L) {
   hs_client *c = luaL_checkudata(L, lua_upvalueindex(1), HS_CLIENT_MT);
-  hs_req *q = &c->sreq;
-  const char *auth = NULL, *s;
-  size_t n;
+  hs_resp swap;
   if (c->closed) return luaL_error(L, "helpscout: the client is closed");
   luaL_checktype(L, 1, LUA_TTABLE);
-  lua_settop(L, 1);
-  lua_getfield(L, 1, "method");
-  q->method = static_method(luaL_checkstring(L, -1));
-  q->idempotent = strcmp(q->method, "POST") != 0;
-  lua_getfield(L, 1, "url");
-  s = luaL_checklstring(L, -1, &n);
-  hs_buf_reset(&q->url);
-  hs_badd(L, &q->url, s, n);
-  lua_getfield(L, 1, "body");
-  s = lua_tolstring(L, -1, &n);
-  hs_buf_wipe(&q->body);
-  if (s) hs_badd(L, &q->body, s, n);
-  lua_getfield(L, 1, "headers");
-  q->ctype = NULL;
-  if (lua_istable(L, -1)) {
-    lua_getfield(L, -1, "Content-Type");
-    if (lua_isstring(L, -1)) {
-      strncpy(c->sctype, lua_tostring(L, -1), sizeof c->sctype - 1);
-      q->ctype = c->sctype;
-    }
-    lua_getfield(L, -2, "Authorization");
-    auth = lua_tostring(L, -1);
-  }
-  q->token = auth == NULL;
-  hs_curl_perform(c, q, auth, &c->resp);
-  hs_buf_wipe(&q->body); /* a grant body carries the client secret */
-  push_outcome(L, &c->resp);
-  hs_buf_wipe(&c->resp.body); /* a grant answer carries tokens */
+  if (!c->e->treq.grant || !c->e->treq.body.n)
+    return luaL_error(L, "helpscout: send: no grant request is pending (eng:grant_request)");
+  hs_curl_perform(c, &c->e->treq, NULL, &c->resp);
+  swap = c->e->tresp; /* the answer moves to the engine; the easy handle keeps c->resp's address */
+  c->e->tresp = c->resp;
+  c->resp = swap;
+  push_held_outcome(L, c->e);
   return 1;
 }
 
 /* Pushes module[field] (a rule written once in Lua for every driver), required on first use and
- * kept in the registry under key. Raises when the module cannot be loaded. */
+ * kept in the registry under key. Raises when the module cannot be loaded. These are the C
+ * core's only calls into Lua modules (doc/engine.md "C -> Lua", spec/support/check-deps.lua):
+ *   hs_renew  -> helpscout.renew.run          (a TOKEN action: the single-flight renewal)
+ *   hs_budget -> helpscout.store.budget.gate   (before a SEND, when the store shares a budget)
+ *             -> helpscout.store.budget.share  (after an answer, likewise) */
 static void push_rule(lua_State *L, const char *key, const char *module, const char *field) {
   lua_getfield(L, LUA_REGISTRYINDEX, key);
   if (lua_istable(L, -1)) {
@@ -270,7 +241,7 @@ int hs_renew(lua_State *L, int client, hs_client *c, const hs_action *a) {
 
 void hs_budget(lua_State *L, int client, hs_client *c, const char *what, long cost) {
   int top = lua_gettop(L), gate = strcmp(what, "gate") == 0;
-  if (!c->budget) return;
+  if (!c->budget || (gate && cost <= 0)) return;
   push_rule(L, HS_BUDGET_KEY, "helpscout.store.budget", what); /* gate(store, cost) or share */
   hs_getuservalue(L, client);
   lua_getfield(L, -1, "store");
@@ -279,15 +250,9 @@ void hs_budget(lua_State *L, int client, hs_client *c, const char *what, long co
     lua_pushinteger(L, cost);
     lua_pcall(L, 2, 0, 0);
   } else {
-    hs_getuservalue(L, client);
-    lua_getfield(L, -1, "engine");
-    lua_replace(L, -2);
-    lua_getfield(L, -1, "rate");
-    lua_insert(L, -2);
-    if (lua_pcall(L, 1, 1, 0) == 0) {
-      lua_pushnumber(L, (lua_Number)hs_epoch());
-      lua_pcall(L, 3, 0, 0);
-    }
+    hs_rate_push(L, c->e); /* the engine's view, straight from C */
+    lua_pushnumber(L, (lua_Number)hs_epoch());
+    lua_pcall(L, 3, 0, 0);
   }
   lua_settop(L, top); /* a budget is an optimisation: its failures never fail the call */
 }
@@ -298,7 +263,7 @@ int hs_client_run(lua_State *L, int client, hs_client *c, hs_call *k, hs_action 
     hs_call_step(c->e, k, input, &c->resp, hs_epoch(), hs_random(c->e), a);
     if (input == HS_IN_RESPONSE && c->resp.transport == HS_TX_OK) hs_budget(L, client, c, "share", 0);
     switch (a->type) {
-    case HS_SEND:
+    case HS_SEND: /* one send per SEND: libcurl re-sends nothing on a fresh connection (hs_curl.c) */
       hs_budget(L, client, c, "gate", k->cost);
       hs_curl_perform(c, &k->req, hs_req_auth(c->e, &k->req), &c->resp);
       input = HS_IN_RESPONSE;
@@ -344,10 +309,9 @@ static int l_token(lua_State *L) {
   hs_action a;
   int ok = 1;
   lua_settop(L, 1);
-  if (!c->e->tok.access || (hs_can_renew(c->e) && hs_token_due(&c->e->tok, hs_epoch()))) {
-    memset(&a, 0, sizeof a);
+  memset(&a, 0, sizeof a);
+  if ((a.need = hs_need_token(c->e, hs_epoch())) != NULL) {
     a.type = HS_TOKEN;
-    a.reason = c->e->tok.access ? "due" : "missing";
     a.generation = c->e->tok.gen;
     c->busy = 1;
     ok = hs_renew(L, 1, c, &a);

@@ -5,7 +5,8 @@
  *
  *   eng = core.engine.new(opts)         an engine: configuration, token and pacing state
  *   call = eng:call(tool, ...)          one call; action = call:step(outcome)
- *   eng:token() / set_token(t) / generation() / due(t?, now) / grant_request(now, code?) /
+ *   eng:token() / set_token(t) / generation() / due(t?, now) / need_token(now) /
+ *   grant_request(now, code?) /
  *   grant_answer(outcome) / rate() / set_rate(t); eng:pager(tool, opts) comes from hs_pager.c
  *
  * doc/engine.md is the contract of these tables.
@@ -51,7 +52,7 @@ static size_t base_origin(const char *s) {
   return (size_t)(p - s);
 }
 
-static void opt_fail(lua_State *L, int opts, const char *msg) { luaL_argerror(L, opts, msg); }
+static void opt_fail(lua_State *L, int opts, const char *msg) { hs_argerror(L, opts, msg); }
 
 /* base_url without trailing slashes and without a trailing "/v2" (the API root is the origin). */
 static char *normal_base(lua_State *L, int opts, const char *s, char **origin) {
@@ -157,7 +158,7 @@ static void set_s(lua_State *L, const char *k, const char *v) {
 
 /* The Authorization value q carries: the bearer token, except on the token endpoint. */
 const char *hs_req_auth(const hs_engine *e, const hs_req *q) {
-  return q->token ? NULL : e->tok.auth.p;
+  return q->grant ? NULL : e->tok.auth.p;
 }
 
 /* A SEND action for q as a table: what to write, exactly (doc/engine.md). */
@@ -181,6 +182,8 @@ void hs_send_push(lua_State *L, const hs_engine *e, const hs_req *q) {
   lua_setfield(L, -2, "fresh_connection");
   lua_pushboolean(L, q->write);
   lua_setfield(L, -2, "write");
+  lua_pushinteger(L, (lua_Integer)hs_req_cost(q)); /* what a shared budget is charged */
+  lua_setfield(L, -2, "cost");
   lua_pushboolean(L, q->idempotent);
   lua_setfield(L, -2, "idempotent");
   luaL_getmetatable(L, HS_ACTION_MT);
@@ -302,10 +305,10 @@ void hs_action_push(lua_State *L, hs_engine *e, hs_call *k, const hs_action *a) 
     set_s(L, "action", "WAIT");
     lua_pushnumber(L, (lua_Number)a->seconds);
     lua_setfield(L, -2, "seconds");
-    set_s(L, "reason", a->reason);
+    set_s(L, "reason", a->why);
   } else {
     set_s(L, "action", "TOKEN");
-    set_s(L, "need", a->reason);
+    set_s(L, "need", a->need);
     lua_pushinteger(L, a->generation);
     lua_setfield(L, -2, "generation");
   }
@@ -382,6 +385,16 @@ static int l_call(lua_State *L) {
   return 1;
 }
 
+/* eng:need_token(now) -> "missing" | "due" | nil: must a token be got before a request goes out
+ * (the rule of every driver, hs:token() included) */
+static int l_need_token(lua_State *L) {
+  hs_engine *e = hs_engine_check(L, 1);
+  const char *need = hs_need_token(e, (double)luaL_checknumber(L, 2));
+  if (!need) return 0;
+  lua_pushstring(L, need);
+  return 1;
+}
+
 /* eng:token() -> a copy of the current token, or nil */
 static int l_token(lua_State *L) {
   hs_engine *e = hs_engine_check(L, 1);
@@ -446,9 +459,13 @@ static int l_grant_answer(lua_State *L) {
   double rnd, now;
   luaL_checktype(L, 2, LUA_TTABLE);
   lua_settop(L, 2);
-  if (!e->treq.token) return luaL_error(L, "grant_answer: no grant_request to answer");
+  if (!e->treq.grant) return luaL_error(L, "grant_answer: no grant_request to answer");
   now = outcome_now(L, 2, &rnd);
-  hs_outcome_read(L, 2, &e->tresp);
+  /* the libcurl client's send leaves the answer in e->tresp (it never becomes a Lua string:
+   * it holds tokens) and says so with held = the engine itself; any other outcome is read */
+  lua_getfield(L, 2, "held");
+  if (lua_touserdata(L, -1) != (void *)e) hs_outcome_read(L, 2, &e->tresp);
+  lua_pop(L, 1);
   if (!hs_token_answer(L, e, &e->treq, &e->tresp, now)) {
     lua_pushnil(L);
     lua_insert(L, -2);
@@ -460,15 +477,34 @@ static int l_grant_answer(lua_State *L) {
 /* eng:rate() -> {remaining =, reset_at =, inflight =, seen =} (seen: the latest answer's own
  * count; remaining: the engine's pacing view); eng:set_rate{remaining =, reset_at =}
  * lets a shared budget (a store's) inform this engine's pacing. */
-static int l_rate(lua_State *L) {
-  hs_engine *e = hs_engine_check(L, 1);
-  lua_createtable(L, 0, 3);
+void hs_rate_push(lua_State *L, const hs_engine *e) {
+  lua_createtable(L, 0, 4);
   if (e->rate.remaining >= 0) lua_pushinteger(L, e->rate.remaining), lua_setfield(L, -2, "remaining");
   if (e->rate.reset_at > 0) lua_pushnumber(L, e->rate.reset_at), lua_setfield(L, -2, "reset_at");
   lua_pushinteger(L, e->rate.inflight);
   lua_setfield(L, -2, "inflight");
   if (e->rate.seen >= 0) lua_pushinteger(L, e->rate.seen), lua_setfield(L, -2, "seen");
+}
+
+static int l_rate(lua_State *L) {
+  hs_rate_push(L, hs_engine_check(L, 1));
   return 1;
+}
+
+/* core.limits: the engine's numbers that drivers written in Lua need (they have none of their
+ * own): max_wait, max_concurrency, concurrency (fetch_all's default), timeout, connect_timeout */
+void hs_limits_push(lua_State *L) {
+  lua_createtable(L, 0, 5);
+  lua_pushnumber(L, HS_MAX_SERVER_WAIT);
+  lua_setfield(L, -2, "max_wait");
+  lua_pushinteger(L, HS_MAX_CONCURRENCY);
+  lua_setfield(L, -2, "max_concurrency");
+  lua_pushinteger(L, HS_DEFAULT_CONCURRENCY);
+  lua_setfield(L, -2, "concurrency");
+  lua_pushnumber(L, HS_DEFAULT_TIMEOUT);
+  lua_setfield(L, -2, "timeout");
+  lua_pushnumber(L, HS_DEFAULT_CONNECT_TIMEOUT);
+  lua_setfield(L, -2, "connect_timeout");
 }
 
 static int l_set_rate(lua_State *L) {
@@ -517,7 +553,7 @@ static void new_mt(lua_State *L, const char *name, const luaL_Reg *methods, lua_
 void hs_engine_open(lua_State *L) {
   static const luaL_Reg engine_methods[] = {
     {"call", l_call}, {"token", l_token}, {"set_token", l_set_token},
-    {"generation", l_generation}, {"due", l_due}, {"grant_request", l_grant_request},
+    {"generation", l_generation}, {"due", l_due}, {"need_token", l_need_token}, {"grant_request", l_grant_request},
     {"grant_answer", l_grant_answer}, {"rate", l_rate}, {"set_rate", l_set_rate}, {NULL, NULL}};
   static const luaL_Reg call_methods[] = {{"step", l_step}, {NULL, NULL}};
   new_mt(L, HS_ENGINE_MT, engine_methods, engine_gc);

@@ -29,7 +29,6 @@ static const hs_kind kinds[] = {
   {"read_only", 0, "a write on a read-only client"},
   {"store", 1, "the token store failed"},
   {"invalid", 0, "bad input to a helper"},
-  {"busy", 0, "the client is already running a call"},
 };
 #define NKINDS ((int)(sizeof kinds / sizeof kinds[0]))
 
@@ -182,6 +181,96 @@ static int l_is_error(lua_State *L) {
   return 1;
 }
 
+/* ---- argument errors under the public name ----
+ * A Lua driver reaches a C checker through an engine method (eng:call(tool, ...) numbers the
+ * user's first argument 3); core.named(fname, shift, level, f, ...) runs f with argument errors
+ * naming `fname`, numbering arguments `shift` fewer, placed `level` frames above core.named's
+ * caller (as error(msg, level)), and "no value" for an argument the user did not pass. The
+ * context lives in the registry only while f runs (saved and restored around it, so nested named
+ * calls compose); without one, hs_argerror is luaL_argerror. No message is ever rewritten. */
+#define HS_ARGNAME_KEY "helpscout.argname"
+
+/* Pushes the context table {fname, shift, level, given} or returns 0 (nothing pushed). */
+static int argname(lua_State *L) {
+  lua_getfield(L, LUA_REGISTRYINDEX, HS_ARGNAME_KEY);
+  if (lua_istable(L, -1)) return 1;
+  lua_pop(L, 1);
+  return 0;
+}
+
+static lua_Integer ctx_int(lua_State *L, int ctx, int i) {
+  lua_Integer v;
+  lua_rawgeti(L, ctx, i);
+  v = lua_tointeger(L, -1);
+  lua_pop(L, 1);
+  return v;
+}
+
+int hs_argerror(lua_State *L, int arg, const char *msg) {
+  int ctx;
+  if (!argname(L)) return luaL_argerror(L, arg, msg);
+  ctx = lua_gettop(L);
+  luaL_where(L, (int)ctx_int(L, ctx, 3));
+  lua_rawgeti(L, ctx, 1);
+  lua_pushfstring(L, "bad argument #%d to '%s' (%s)", arg - (int)ctx_int(L, ctx, 2),
+                  lua_tostring(L, -1), msg);
+  lua_remove(L, -2);
+  lua_concat(L, 2);
+  return lua_error(L);
+}
+
+/* The type name of argument arg as the user sees it: "no value" beyond what they passed. */
+const char *hs_argtypename(lua_State *L, int arg) {
+  lua_Integer given = -1;
+  if (argname(L)) {
+    given = ctx_int(L, lua_gettop(L), 4);
+    lua_pop(L, 1);
+  }
+  if (given >= 0 && arg > given) return "no value";
+  return luaL_typename(L, arg);
+}
+
+void hs_checktype(lua_State *L, int arg, int t) {
+  if (lua_type(L, arg) == t) return;
+  lua_pushfstring(L, "%s expected, got %s", lua_typename(L, t), hs_argtypename(L, arg));
+  hs_argerror(L, arg, lua_tostring(L, -1));
+}
+
+const char *hs_checkstring(lua_State *L, int arg) {
+  if (lua_type(L, arg) != LUA_TSTRING && lua_type(L, arg) != LUA_TNUMBER)
+    hs_checktype(L, arg, LUA_TSTRING);
+  return lua_tostring(L, arg);
+}
+
+/* core.named(fname, shift, level, f, ...) -> f(...) with argument errors under fname */
+static int l_named(lua_State *L) {
+  int nargs, rc, top;
+  luaL_checkstring(L, 1);
+  luaL_checkinteger(L, 2);
+  luaL_checkinteger(L, 3);
+  luaL_checktype(L, 4, LUA_TFUNCTION);
+  nargs = lua_gettop(L) - 4;
+  lua_getfield(L, LUA_REGISTRYINDEX, HS_ARGNAME_KEY); /* the context to restore */
+  lua_insert(L, 1); /* 1 previous, 2 fname, 3 shift, 4 level, 5 f, 6.. arguments */
+  lua_createtable(L, 4, 0);
+  lua_pushvalue(L, 2);
+  lua_rawseti(L, -2, 1);
+  lua_pushvalue(L, 3);
+  lua_rawseti(L, -2, 2);
+  /* seen from f: level 0 is f, 1 core.named, 2 core.named's caller (error level 1) */
+  lua_pushinteger(L, lua_tointeger(L, 4) + 1);
+  lua_rawseti(L, -2, 3);
+  lua_pushinteger(L, nargs);
+  lua_rawseti(L, -2, 4);
+  lua_setfield(L, LUA_REGISTRYINDEX, HS_ARGNAME_KEY);
+  rc = lua_pcall(L, nargs, LUA_MULTRET, 0);
+  lua_pushvalue(L, 1);
+  lua_setfield(L, LUA_REGISTRYINDEX, HS_ARGNAME_KEY);
+  if (rc != 0) return lua_error(L);
+  top = lua_gettop(L);
+  return top - 4;
+}
+
 void hs_error_open(lua_State *L) {
   if (luaL_newmetatable(L, HS_ERROR_MT)) {
     lua_pushcfunction(L, l_tostring);
@@ -198,6 +287,8 @@ void hs_error_export(lua_State *L) {
   lua_setfield(L, -2, "error");
   lua_pushcfunction(L, l_is_error);
   lua_setfield(L, -2, "is_error");
+  lua_pushcfunction(L, l_named);
+  lua_setfield(L, -2, "named");
   luaL_getmetatable(L, HS_ERROR_MT);
   lua_setfield(L, -2, "Error");
   lua_createtable(L, 0, NKINDS);

@@ -166,7 +166,7 @@ static double tick(lua_State *L, int client, hs_client *c, int p, int conc, int 
   for (i = 0; i < conc && !*err; i++) {
     hs_slot *s = &c->slots[i];
     long long n;
-    if (s->state == SLOT_IDLE && (n = hs_pager_next_page(pg, 2LL * conc)) > 0) {
+    if (s->state == SLOT_IDLE && (n = hs_pager_next_page(pg, hs_pager_window(pg))) > 0) {
       hs_call_init(&s->call, pg->tool);
       hs_pager_page_req(L, p, c->e, &s->call.req, n);
       s->page = n;
@@ -211,13 +211,9 @@ static int run_multi(lua_State *L, int client, hs_client *c, int p, int conc, in
   return !err;
 }
 
-static const hs_field fetch_opts[] = {
-  {.name = "concurrency", .type = HS_T_INTEGER, .min = 1, .max = HS_MAX_CONCURRENCY},
-};
-
 static int fetch_all(lua_State *L, hs_client *c) {
   int rc, out = 6, p = 5;
-  int conc = lua_istable(L, 4) ? (int)hs_opt_number(L, 4, "concurrency", 4) : 4;
+  int conc = hs_pager_check(L, p)->conc;
   lua_newtable(L); /* 6: out */
   rc = next_page(L, 1, c, p);
   if (rc < 0) return 0;
@@ -250,7 +246,7 @@ int hs_l_fetch_all(lua_State *L) {
   hs_getuservalue(L, 1);
   lua_getfield(L, -1, "engine");
   lua_replace(L, -2);
-  hs_pager_new(L, 5, t, 3, 4, fetch_opts, 1); /* checks {concurrency =, fields =} too */
+  hs_pager_new(L, 5, t, 3, 4, hs_fetch_opts, HS_NFETCH_OPTS); /* checks {concurrency =, fields =} too */
   lua_replace(L, 5); /* 5: pager (the engine stays referenced by it) */
   if (fetch_all(L, c)) {
     lua_settop(L, 6);

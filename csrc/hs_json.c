@@ -42,7 +42,7 @@ static void enc_string(lua_State *L, hs_buf *out, const char *s, size_t n, const
       size_t k = hs_utf8_len((const unsigned char *)s + i, n - i);
       if (!k) {
         lua_pushfstring(L, "field '%s' is not valid UTF-8", key ? key : "?");
-        luaL_argerror(L, arg, lua_tostring(L, -1));
+        hs_argerror(L, arg, lua_tostring(L, -1));
       }
       hs_badd(L, out, s + i, k);
       i += k;
@@ -90,7 +90,7 @@ static void enc_number(lua_State *L, hs_buf *out, int idx, const char *key, int 
     double d = (double)lua_tonumber(L, idx);
     if (!isfinite(d)) {
       lua_pushfstring(L, "field '%s' is not a finite number", key ? key : "?");
-      luaL_argerror(L, arg, lua_tostring(L, -1));
+      hs_argerror(L, arg, lua_tostring(L, -1));
     }
     if (d == floor(d) && fabs(d) < 9.2e18) n = snprintf(tmp, sizeof tmp, "%lld", (long long)d);
     else n = shortest(tmp, sizeof tmp, d);
@@ -109,13 +109,13 @@ static size_t table_shape(lua_State *L, int idx, int *arr, const char *key, int 
     else if (lua_type(L, -2) == LUA_TNUMBER) nums = 1;
     else {
       lua_pushfstring(L, "field '%s' has a %s key", key ? key : "?", luaL_typename(L, -2));
-      luaL_argerror(L, arg, lua_tostring(L, -1));
+      hs_argerror(L, arg, lua_tostring(L, -1));
     }
     lua_pop(L, 1);
   }
   if (nums && (strs || count != len)) {
     lua_pushfstring(L, "field '%s' mixes array and object keys (or has holes)", key ? key : "?");
-    luaL_argerror(L, arg, lua_tostring(L, -1));
+    hs_argerror(L, arg, lua_tostring(L, -1));
   }
   *arr = nums;
   return count;
@@ -129,7 +129,7 @@ static void enc_value(lua_State *L, hs_buf *out, int idx, const char *key, int d
   idx = hs_absindex(L, idx);
   if (depth > HS_JSON_MAX_DEPTH) {
     lua_pushfstring(L, "field '%s' is nested too deeply (cycle?)", key ? key : "?");
-    luaL_argerror(L, arg, lua_tostring(L, -1));
+    hs_argerror(L, arg, lua_tostring(L, -1));
   }
   luaL_checkstack(L, 6, "helpscout: JSON too deep");
   switch (lua_type(L, idx)) {
@@ -153,7 +153,7 @@ static void enc_value(lua_State *L, hs_buf *out, int idx, const char *key, int d
     size_t n = table_shape(L, idx, &arr, key, arg), i;
     if (tagged && n > 0 && !arr) {
       lua_pushfstring(L, "field '%s' must be an array", key ? key : "?");
-      luaL_argerror(L, arg, lua_tostring(L, -1));
+      hs_argerror(L, arg, lua_tostring(L, -1));
     }
     if (arr || (n == 0 && tagged)) {
       hs_baddc(L, out, '[');
@@ -185,7 +185,7 @@ static void enc_value(lua_State *L, hs_buf *out, int idx, const char *key, int d
   }
   lua_pushfstring(L, "field '%s' cannot be sent as JSON (%s)", key ? key : "?",
                   luaL_typename(L, idx));
-  luaL_argerror(L, arg, lua_tostring(L, -1));
+  hs_argerror(L, arg, lua_tostring(L, -1));
 }
 
 /* Encodes the value at idx; `arg` is the argument number blamed in error messages. */
@@ -228,7 +228,7 @@ static int l_json_decode(lua_State *L) {
   else {
     hs_proj pj;
     luaL_checktype(L, 2, LUA_TTABLE);
-    if (!hs_proj_compile(L, 2, embedded, &pj)) return luaL_argerror(L, 2, lua_tostring(L, -1));
+    if (!hs_proj_compile(L, 2, embedded, &pj)) return hs_argerror(L, 2, lua_tostring(L, -1));
     ok = hs_json_decode_proj(L, s, n, &pj);
   }
   if (ok) return 1;

@@ -5,6 +5,7 @@
  * core = { new, schema, authorize_url, exchange_code, check_options, VERSION,
  *          error, is_error, kinds, Error,         -- the one error registry (hs_error.c)
  *          engine = { new },                      -- the sans-I/O engine (hs_engine.c)
+ *          limits,                                -- the engine's numbers, for Lua drivers
  *          json_decode, json_encode, array,       -- JSON (hs_decode.c, hs_json.c)
  *          sys }                                  -- crypto, files, clocks (hs_sys.c)
  */
@@ -38,6 +39,8 @@ HS_EXPORT int luaopen_helpscout_core(lua_State *L) {
   lua_setfield(L, -2, "VERSION");
   hs_engine_open(L);
   lua_setfield(L, -2, "engine");
+  hs_limits_push(L);
+  lua_setfield(L, -2, "limits");
   hs_pager_open(L);
   hs_sys_open(L);
   lua_setfield(L, -2, "sys");

@@ -112,17 +112,18 @@ static void range_check(lua_State *L, int arg, int idx, const hs_field *f, const
   if (d >= f->min && d <= f->max) return;
   lua_pushfstring(L, "%s '%s' is out of range [%f, %f]", noun, f->name, (lua_Number)f->min,
                   (lua_Number)f->max);
-  luaL_argerror(L, arg, lua_tostring(L, -1));
+  hs_argerror(L, arg, lua_tostring(L, -1));
 }
 
 /* Checks the value at idx against f (recursively for arrays and objects); raises at arg. */
 void hs_check_value(lua_State *L, int arg, int idx, const hs_field *f, const char *noun) {
   idx = hs_absindex(L, idx);
   if (!shallow_ok(L, idx, f)) {
+    const char *got = idx == arg ? hs_argtypename(L, idx) : luaL_typename(L, idx);
     lua_pushfstring(L, "%s '%s' must be %s, got %s", noun, f->name ? f->name : "item",
                     expect_name(f), lua_type(L, idx) == LUA_TSTRING && hs_rawlen(L, idx) == 0
-                                         ? "an empty string" : luaL_typename(L, idx));
-    luaL_argerror(L, arg, lua_tostring(L, -1));
+                                         ? "an empty string" : got);
+    hs_argerror(L, arg, lua_tostring(L, -1));
   }
   range_check(L, arg, idx, f, noun);
   if (lua_type(L, idx) != LUA_TTABLE) return;
@@ -133,11 +134,11 @@ void hs_check_value(lua_State *L, int arg, int idx, const hs_field *f, const cha
     size_t i, n = hs_rawlen(L, idx);
     if ((f->flags & HS_NONEMPTY) && n == 0) {
       lua_pushfstring(L, "%s '%s' must not be empty", noun, f->name);
-      luaL_argerror(L, arg, lua_tostring(L, -1));
+      hs_argerror(L, arg, lua_tostring(L, -1));
     }
     if (!hs_value_ok(L, idx, f)) {
       lua_pushfstring(L, "%s '%s' must be %s", noun, f->name, expect_name(f));
-      luaL_argerror(L, arg, lua_tostring(L, -1));
+      hs_argerror(L, arg, lua_tostring(L, -1));
     }
     for (i = 1; f->items && f->items->type == HS_T_OBJECT && f->items->fields &&
                 !(f->items->flags & HS_OPEN) && i <= n; i++) {
@@ -167,7 +168,7 @@ void hs_check_fields(lua_State *L, int arg, const hs_field *fs, int n, const cha
       lua_pushfstring(L, "unknown %s '%s'; valid: %s", noun,
                       lua_type(L, -3) == LUA_TSTRING ? lua_tostring(L, -3) : luaL_typename(L, -3),
                       lua_tostring(L, -1));
-      luaL_argerror(L, arg, lua_tostring(L, -1));
+      hs_argerror(L, arg, lua_tostring(L, -1));
     }
     hs_check_value(L, arg, -1, f, noun);
     lua_pop(L, 1);
@@ -177,7 +178,7 @@ void hs_check_fields(lua_State *L, int arg, const hs_field *fs, int n, const cha
     lua_getfield(L, arg, fs[i].name);
     if (lua_isnil(L, -1)) {
       lua_pushfstring(L, "missing required %s '%s'", noun, fs[i].name);
-      luaL_argerror(L, arg, lua_tostring(L, -1));
+      hs_argerror(L, arg, lua_tostring(L, -1));
     }
     lua_pop(L, 1);
   }

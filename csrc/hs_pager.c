@@ -4,7 +4,8 @@
  * page already read, and reads at most totalPages (of the first page) + HS_WALK_MARGIN pages, or
  * HS_WALK_CAP when the API gives no totalPages; ids already yielded are skipped; a malformed page
  * is a protocol error. A parallel walk (fetch_all) asks for pages by number up to the first
- * page's totalPages (a claim, clamped), at most `window` pages ahead of the join, and ends at the
+ * page's totalPages (a claim, clamped), at most HS_PAGE_AHEAD pages per worker ahead of the
+ * join (hs_pager_window), and ends at the
  * first empty page: memory and requests follow the data, not the claim. Items are joined in page
  * order.
  *
@@ -16,6 +17,10 @@
 #include "hs.h"
 
 enum { UV_ENGINE = 1, UV_OPTS, UV_SEEN, UV_VISITED, UV_HELD };
+
+const hs_field hs_fetch_opts[] = {
+  {.name = "concurrency", .type = HS_T_INTEGER, .min = 1, .max = HS_MAX_CONCURRENCY},
+};
 
 hs_pager *hs_pager_check(lua_State *L, int idx) { return luaL_checkudata(L, idx, HS_PAGER_MT); }
 
@@ -50,6 +55,9 @@ hs_pager *hs_pager_new(lua_State *L, int eng, const hs_tool *t, int opts, int ca
   hs_setuservalue(L, -2);
   pg->tool = t;
   pg->first = 1;
+  pg->conc = HS_DEFAULT_CONCURRENCY;
+  if (extra && lua_istable(L, call_opts))
+    pg->conc = (int)hs_opt_number(L, call_opts, "concurrency", HS_DEFAULT_CONCURRENCY);
   if (lua_istable(L, opts)) {
     lua_getfield(L, opts, "page");
     if (hs_is_int(L, -1)) pg->first = hs_to_int(L, -1) < 1 ? 1 : hs_to_int(L, -1);
@@ -208,6 +216,8 @@ int hs_pager_parallel(lua_State *L, int p, int page) {
   return 1;
 }
 
+long long hs_pager_window(const hs_pager *pg) { return (long long)HS_PAGE_AHEAD * pg->conc; }
+
 long long hs_pager_next_page(hs_pager *pg, long long window) {
   if (pg->started >= pg->last || pg->started + 1 - pg->joined > window) return 0;
   return ++pg->started;
@@ -274,7 +284,7 @@ static hs_engine *pager_engine(lua_State *L, int p) {
 static hs_lcall *done_call(lua_State *L, int call, int done) {
   hs_lcall *c = luaL_checkudata(L, call, HS_CALL_MT);
   luaL_checktype(L, done, LUA_TTABLE);
-  if (c->k.done < 0) luaL_argerror(L, call, "the call is not done");
+  if (c->k.done < 0) hs_argerror(L, call, "the call is not done");
   lua_getfield(L, done, "ok");
   if (lua_toboolean(L, -1)) {
     lua_pop(L, 1);
@@ -330,9 +340,11 @@ static int l_parallel(lua_State *L) {
   return 1;
 }
 
-/* p:next_page(window) -> the next page number to start, or nil (none now, or the walk is over) */
+/* p:next_page(window?) -> the next page number to start, or nil (none now, or the walk is
+ * over). window: pages ahead of the join; by default the engine's (HS_PAGE_AHEAD per worker) */
 static int l_next_page(lua_State *L) {
-  long long n = hs_pager_next_page(hs_pager_check(L, 1), (long long)luaL_checkinteger(L, 2));
+  hs_pager *pg = hs_pager_check(L, 1);
+  long long n = hs_pager_next_page(pg, (long long)luaL_optinteger(L, 2, hs_pager_window(pg)));
   if (!n) return 0;
   lua_pushnumber(L, (lua_Number)n);
   return 1;
@@ -381,11 +393,26 @@ static int l_take(lua_State *L) {
   return 2;
 }
 
+/* p:concurrency() -> how many workers a parallel walk runs (fetch_all's option, or the default) */
+static int l_concurrency(lua_State *L) {
+  lua_pushinteger(L, hs_pager_check(L, 1)->conc);
+  return 1;
+}
+
 /* eng:pager(tool, opts?, call_opts?) -> pager (list tools; call_opts: {fields =}) */
 static int l_pager(lua_State *L) {
   hs_engine_check(L, 1);
   lua_settop(L, 4);
   hs_pager_new(L, 1, hs_tool_check(L, 2, 1), 3, 4, NULL, 0);
+  return 1;
+}
+
+/* eng:fetch_pager(tool, opts?, fetch_opts?) -> pager for fetch_all (fetch_opts: {concurrency =,
+ * fields =}, checked here as the libcurl client checks them) */
+static int l_fetch_pager(lua_State *L) {
+  hs_engine_check(L, 1);
+  lua_settop(L, 4);
+  hs_pager_new(L, 1, hs_tool_check(L, 2, 1), 3, 4, hs_fetch_opts, HS_NFETCH_OPTS);
   return 1;
 }
 
@@ -395,7 +422,7 @@ void hs_pager_open(lua_State *L) {
   static const luaL_Reg methods[] = {
     {"next_call", l_next_call}, {"accept", l_accept}, {"parallel", l_parallel},
     {"next_page", l_next_page}, {"page_call", l_page_call}, {"accept_page", l_accept_page},
-    {"take", l_take}, {NULL, NULL}};
+    {"take", l_take}, {"concurrency", l_concurrency}, {NULL, NULL}};
   if (luaL_newmetatable(L, HS_PAGER_MT)) {
     lua_newtable(L);
     luaL_setfuncs(L, methods, 0);
@@ -408,5 +435,7 @@ void hs_pager_open(lua_State *L) {
   lua_getfield(L, -1, "__index");
   lua_pushcfunction(L, l_pager);
   lua_setfield(L, -2, "pager");
+  lua_pushcfunction(L, l_fetch_pager);
+  lua_setfield(L, -2, "fetch_pager");
   lua_pop(L, 2);
 }

@@ -23,15 +23,15 @@ long long hs_check_id(lua_State *L, int arg) {
     lua_pushvalue(L, arg);
     lua_pushfstring(L, "id must be a positive integer, got %s", lua_tostring(L, -1));
   } else {
-    lua_pushfstring(L, "id must be a positive integer, got %s", luaL_typename(L, arg));
+    lua_pushfstring(L, "id must be a positive integer, got %s", hs_argtypename(L, arg));
   }
-  luaL_argerror(L, arg, lua_tostring(L, -1));
+  hs_argerror(L, arg, lua_tostring(L, -1));
   return 0;
 }
 
 void hs_check_opts(lua_State *L, int arg, const hs_tool *t) {
   if (lua_isnoneornil(L, arg)) return;
-  luaL_checktype(L, arg, LUA_TTABLE);
+  hs_checktype(L, arg, LUA_TTABLE);
   hs_check_fields(L, arg, t->params, t->nparams, "option", 0);
 }
 
@@ -114,13 +114,13 @@ void hs_build_body(lua_State *L, hs_buf *out, const hs_tool *t, int arg) {
   if (lua_type(L, arg) != LUA_TTABLE) {
     lua_pushfstring(L, "%s must be %s, got %s", b->name,
                     t->shorthand ? "a string or a table" : b->type == HS_T_ARRAY
-                    ? "an array of strings" : "a table", luaL_typename(L, arg));
-    luaL_argerror(L, arg, lua_tostring(L, -1));
+                    ? "an array of strings" : "a table", hs_argtypename(L, arg));
+    hs_argerror(L, arg, lua_tostring(L, -1));
   }
   if (b->type == HS_T_ARRAY) {
     if (!hs_value_ok(L, arg, b)) {
       lua_pushfstring(L, "%s must be an array of strings, got another table", b->name);
-      luaL_argerror(L, arg, lua_tostring(L, -1));
+      hs_argerror(L, arg, lua_tostring(L, -1));
     }
   } else {
     hs_check_fields(L, arg, b->fields, b->nfields, "field", 1);
@@ -133,7 +133,7 @@ void hs_req_init(hs_req *q, const hs_tool *t) {
   q->method = t->method;
   q->write = t->write;
   q->idempotent = strcmp(t->method, "POST") != 0;
-  q->token = 0;
+  q->grant = 0;
   q->ctype = t->body ? "application/json; charset=UTF-8" : NULL;
   q->proj = NULL;
   hs_buf_reset(&q->body);
@@ -170,7 +170,7 @@ int hs_call_options(lua_State *L, int arg, const hs_tool *t, struct hs_proj *p,
   hs_field all[8];
   int n = 0, i;
   if (lua_isnoneornil(L, arg)) return 0;
-  luaL_checktype(L, arg, LUA_TTABLE);
+  hs_checktype(L, arg, LUA_TTABLE);
   all[n++] = call_fields[0];
   for (i = 0; i < nextra && n < 8; i++) all[n++] = extra[i];
   hs_check_fields(L, arg, all, n, "option", 0);
@@ -180,8 +180,8 @@ int hs_call_options(lua_State *L, int arg, const hs_tool *t, struct hs_proj *p,
     return 0;
   }
   if (t->result != HS_RES_PAGE && t->result != HS_RES_OBJECT)
-    luaL_argerror(L, arg, "option 'fields' applies to read tools only");
-  if (!hs_proj_compile(L, lua_gettop(L), t->embedded, p)) luaL_argerror(L, arg, lua_tostring(L, -1));
+    hs_argerror(L, arg, "option 'fields' applies to read tools only");
+  if (!hs_proj_compile(L, lua_gettop(L), t->embedded, p)) hs_argerror(L, arg, lua_tostring(L, -1));
   lua_pop(L, 1);
   return 1;
 }

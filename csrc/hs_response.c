@@ -192,7 +192,7 @@ void hs_push_resp_error(lua_State *L, const hs_req *q, const hs_resp *r) {
     lua_pop(L, 1);
     return;
   }
-  if (q->token) {
+  if (q->grant) {
     /* OAuth-style: {"error": "...", "error_description": "..."} (helpscout-api.md §2.4) */
     lua_getfield(L, -1, "error");
     lua_getfield(L, -2, "error_description");

@@ -100,7 +100,7 @@ int hs_token_from_table(lua_State *L, hs_token *t, int idx) {
   msg = hs_token_set(t, hs_opt_string(L, idx, "access_token"), hs_opt_string(L, idx, "refresh_token"),
                      hs_opt_string(L, idx, "token_type"), hs_opt_number(L, idx, "expires_at", 0),
                      hs_opt_number(L, idx, "obtained_at", 0));
-  if (msg) return luaL_argerror(L, idx, msg);
+  if (msg) return hs_argerror(L, idx, msg);
   return 1;
 }
 
@@ -118,7 +118,7 @@ int hs_token_request(lua_State *L, hs_engine *e, hs_req *q, const char *code) {
                                                                    : "client_credentials";
   q->method = "POST";
   q->write = 0;
-  q->token = 1;
+  q->grant = 1;
   q->idempotent = strcmp(grant, "client_credentials") == 0;
   q->ctype = "application/x-www-form-urlencoded";
   hs_buf_reset(&q->url);
@@ -172,7 +172,7 @@ static void grant_failed(lua_State *L, hs_engine *e, const hs_req *q, const hs_r
   }
 }
 
-int hs_token_answer(lua_State *L, hs_engine *e, const hs_req *q, hs_resp *r, double now) {
+int hs_token_answer(lua_State *L, hs_engine *e, hs_req *q, hs_resp *r, double now) {
   int top = lua_gettop(L), ok;
   const char *msg = NULL;
   if (r->transport != HS_TX_OK || r->status < 200 || r->status > 299) {
@@ -205,6 +205,7 @@ int hs_token_answer(lua_State *L, hs_engine *e, const hs_req *q, hs_resp *r, dou
     return 0;
   }
   e->tok.resends = 0;
+  hs_buf_wipe(&q->body); /* answered: the client secret is not needed any more */
   hs_token_push(L, &e->tok);
   return 1;
 }

@@ -236,7 +236,7 @@ const hs_tool *hs_tool_find(const char *name) {
 
 /* Checks that argument `arg` names a tool (a list tool when want_list); raises otherwise. */
 const hs_tool *hs_tool_check(lua_State *L, int arg, int want_list) {
-  const char *name = luaL_checkstring(L, arg);
+  const char *name = hs_checkstring(L, arg);
   const hs_tool *t = hs_tool_find(name);
   int i, top;
   if (t && (!want_list || t->result == HS_RES_PAGE)) return t;
@@ -248,7 +248,7 @@ const hs_tool *hs_tool_check(lua_State *L, int arg, int want_list) {
     lua_pushstring(L, hs_tools[i].name);
   }
   lua_concat(L, lua_gettop(L) - top);
-  luaL_argerror(L, arg, lua_tostring(L, -1));
+  hs_argerror(L, arg, lua_tostring(L, -1));
   return NULL;
 }
 

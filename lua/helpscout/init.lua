@@ -48,20 +48,15 @@ local function copy_opts(fname, opts)
 end
 
 -- Calls a core constructor so that an argument error names the public function and points at
--- the caller's line, not at this file. Credentials in base_url are refused here: they would be
--- repeated in every error's url field.
+-- the caller's line: the C checker is told both (core.named), nothing is rewritten.
+-- Credentials in base_url are refused here: they would be repeated in every error's url field.
 local function call_core(fname, f, o)
   local url = o.base_url
   if type(url) == "string" and url:match("^%a[%w+.-]*://[^/?#]*@") then
     error(("bad argument #1 to '%s' (option 'base_url' must not contain credentials)"):format(fname), 3)
   end
-  local ok, res, extra = pcall(f, o)
-  if ok then return res, extra end
-  if type(res) == "string" then
-    res = res:gsub("^[^:\n]*:%d+: ", ""):gsub("^(bad argument #%d+ to ')[^']*'", "%1" .. fname .. "'")
-    error(res, 3)
-  end
-  error(res, 0)
+  local res, extra = core.named(fname, 0, 3, f, o) -- level 3: our caller's caller (no tail
+  return res, extra                                 -- calls on the way: they drop frames)
 end
 
 -- helpscout.new(opts?) -> client. Without client_id/client_secret/base_url in opts, the
@@ -101,7 +96,8 @@ function _M.scope(fname, o, level)
 end
 
 function _M.new(opts)
-  return call_core("new", core.new, _M.defaults(_M.scope("new", copy_opts("new", opts))))
+  local client = call_core("new", core.new, _M.defaults(_M.scope("new", copy_opts("new", opts))))
+  return client
 end
 
 -- helpscout.authorize_url{client_id=, state=?, authorize_base=?} -> url, state
@@ -109,7 +105,8 @@ end
 function _M.authorize_url(opts)
   local o = copy_opts("authorize_url", opts)
   if o.client_id == nil then o.client_id = env("HELPSCOUT_CLIENT_ID") end
-  return call_core("authorize_url", core.authorize_url, o)
+  local url, state = call_core("authorize_url", core.authorize_url, o)
+  return url, state
 end
 
 -- helpscout.exchange_code{client_id=, client_secret=, code=, base_url=?, store=?} -> token or
@@ -121,7 +118,6 @@ function _M.exchange_code(opts)
   if o.base_url == nil then o.base_url = env("HELPSCOUT_BASE_URL") end
   local store = o.store
   o.store = nil
-  if store == nil then return call_core("exchange_code", core.exchange_code, o) end
   local tok, err = call_core("exchange_code", core.exchange_code, o)
   if tok and store then
     local ok, saved, serr = pcall(store.save, store, tok)

@@ -24,8 +24,8 @@ local http = require "helpscout.resty.http"
 local shdict = require "helpscout.resty.shdict"
 
 local ngx = ngx -- luacheck: ignore
-local type, pairs, ipairs, error, pcall, setmetatable, tostring, tonumber, require, select =
-  type, pairs, ipairs, error, pcall, setmetatable, tostring, tonumber, require, select
+local type, pairs, ipairs, error, pcall, setmetatable, tostring, require =
+  type, pairs, ipairs, error, pcall, setmetatable, tostring, require
 local unpack = table.unpack or unpack -- luacheck: ignore 113
 local random = math.random
 
@@ -33,14 +33,7 @@ local _M = { VERSION = core.VERSION, store = { shdict = shdict.new } }
 local mt = {}
 mt.__index = mt
 
--- The one error constructor of this module (core.error once the engine provides it).
-local function err(kind, message, fields)
-  if core.error then return core.error(kind, message, fields) end
-  local e = { kind = kind, message = message, retryable = false }
-  for k, v in pairs(fields or {}) do e[k] = v end
-  return setmetatable(e, core.Error)
-end
-_M.error = err
+_M.error = core.error -- the one error constructor
 
 -- Phases in which cosockets (and ngx.sleep, ngx.thread) work.
 local YIELDABLE = { rewrite = true, access = true, content = true, timer = true, ssl_cert = true,
@@ -94,21 +87,11 @@ end
 -- only visible when the configuration names it: `env HELPSCOUT_CLIENT_ID;`).
 local function env_defaults(o) return require("helpscout").defaults(o) end
 
--- Raises an argument error from a core function at the caller's caller (level 3), without this
--- file's position, under the public name: the engine numbers the arguments of eng:call(tool,
--- ...) or eng:pager(tool, opts), the user those of hs:<fname>(...) (`shift` fewer). `given`:
--- how many arguments the user passed (a missing one is "no value", as the libcurl client says).
-local function reraise(res, fname, shift, given)
-  if type(res) ~= "string" then error(res, 0) end
-  res = res:gsub("^[^:\n]*:%d+: ", "")
-  local k = tonumber(res:match("^bad argument #(%d+) to '[^']*'"))
-  if k and fname then
-    k = k - (shift or 0)
-    res = res:gsub("^bad argument #%d+ to '[^']*'", ("bad argument #%d to '%s'"):format(k, fname))
-    if given and k > given then res = res:gsub("got nil%)", "got no value)") end
-  end
-  error(res, 3)
-end
+-- Argument errors of the engine's checkers name the public function and the user's argument
+-- number directly (core.named): eng:call(tool, ...) numbers the user's first argument 3 (shift
+-- 2), eng:pager(tool, ...) 2 (shift 1). Nothing is rewritten here.
+local named = core.named
+local LIMITS = core.limits -- the engine's numbers (timeouts, concurrency): none of our own
 
 -- resty.new(opts?) -> client. The options of helpscout.new plus `shdict` (the name of a
 -- lua_shared_dict: the token store and the rate budget of every worker), `keepalive` (idle
@@ -116,23 +99,24 @@ end
 function _M.new(opts)
   local drv, eopts = split_options(opts)
   env_defaults(eopts)
-  local ok, eng = pcall(core.engine.new, eopts)
-  if not ok then reraise(eng, "new") end
+  local eng = named("new", 0, 2, core.engine.new, eopts)
   local store = drv.store
   if drv.shdict then store = shdict.new(drv.shdict) end
   store = require("helpscout").scope("new", { store = store, connection = drv.connection,
     budget = drv.budget }).store
   return setmetatable({ eng = eng, store = store, on_token = drv.on_token,
-    timeout = drv.timeout or 30, connect_timeout = drv.connect_timeout or 10,
+    timeout = drv.timeout or LIMITS.timeout, connect_timeout = drv.connect_timeout or LIMITS.connect_timeout,
     keepalive = drv.keepalive, pool_size = drv.pool_size }, mt)
 end
 
--- Executes a SEND action. Returns the engine's outcome. With a store that carries a rate budget,
--- helpscout.store.budget.gate first waits what the store answers (as the libcurl client does).
-function mt:send(a)
+-- Executes a SEND action: exactly one request (helpscout.resty.http never re-sends; whether
+-- another attempt is safe is the engine's answer). Returns the engine's outcome. With a store
+-- that carries a rate budget, helpscout.store.budget.gate first waits what the store answers for
+-- the action's cost (the engine's: 0 for a grant, as in the libcurl client).
+local function send(self, a)
   local store = self.store
-  if store and store.spend and store.observe then
-    require("helpscout.store.budget").gate(store, a.write and 2 or 1, ngx.sleep, now) -- writes cost 2
+  if store and store.spend and store.observe and a.cost > 0 then
+    require("helpscout.store.budget").gate(store, a.cost, ngx.sleep, now)
   end
   local out = http.request{ method = a.method, url = a.url, headers = a.headers, body = a.body,
     fresh_connection = a.fresh_connection, timeout = self.timeout,
@@ -141,9 +125,10 @@ function mt:send(a)
   return out
 end
 
--- Executes a TOKEN action through helpscout.renew (one renewal of this client at a time).
-function mt:renew(a)
-  local renew = require "helpscout.renew"
+-- Executes a TOKEN action through helpscout.renew (one renewal of this client at a time; a light
+-- thread waits for another's renewal at most 4 whole attempts' time, then goes on by itself).
+local function renew(self, a)
+  local rules = require "helpscout.renew"
   local sema = self.sema
   if not sema then
     sema = require("ngx.semaphore").new(1)
@@ -156,7 +141,7 @@ function mt:renew(a)
     if got then sema:post(1) end
     return { now = now(), token = self.eng:token() }
   end
-  local ok, tok, e = pcall(renew.run, self.eng, self.store, a, function(req) return self:send(req) end,
+  local ok, tok, e = pcall(rules.run, self.eng, self.store, a, function(req) return send(self, req) end,
     self.on_token)
   if got then sema:post(1) end
   if not ok then error(tok, 0) end -- on_token raised: the caller sees it (the token is kept)
@@ -166,7 +151,7 @@ end
 
 -- Runs one engine call to DONE and returns the DONE action. After each response the engine's
 -- view of the rate budget goes to the store (helpscout.store.budget.share, as the libcurl client).
-function mt:drive(call)
+local function drive(self, call)
   local store = self.store
   local share = store and store.spend and store.observe and require("helpscout.store.budget").share
   local outcome = { now = now(), rnd = random() }
@@ -174,9 +159,9 @@ function mt:drive(call)
     local a = call:step(outcome)
     if share and outcome.status then share(store, self.eng:rate(), outcome.now) end
     local kind = a.action
-    if kind == "SEND" then outcome = self:send(a)
+    if kind == "SEND" then outcome = send(self, a)
     elseif kind == "WAIT" then ngx.sleep(a.seconds); outcome = { now = now(), rnd = random() }
-    elseif kind == "TOKEN" then outcome = self:renew(a)
+    elseif kind == "TOKEN" then outcome = renew(self, a)
     elseif kind == "DONE" then return a
     else error("helpscout.resty: unknown engine action " .. tostring(kind)) end
   end
@@ -194,28 +179,28 @@ for _, tool in ipairs(core.schema) do methods[#methods + 1] = tool.name end
 for _, name in ipairs(methods) do
   mt[name] = function(self, ...)
     check_phase(name)
-    local ok, call = pcall(self.eng.call, self.eng, name, ...)
-    if not ok then reraise(call, name, 2, select("#", ...)) end
-    return results(self:drive(call))
+    local call = named(name, 2, 2, self.eng.call, self.eng, name, ...)
+    return results(drive(self, call))
   end
 end
 
-local function pager(self, fname, tool, opts, callopts)
+-- A pager for hs:<fname>(tool, opts, callopts); `make`: eng.pager, or eng.fetch_pager (which
+-- checks fetch_all's options, concurrency included). Raises at the user's line (level 3).
+local function pager(self, fname, make, tool, opts, callopts)
   check_phase(fname)
-  local ok, p = pcall(self.eng.pager, self.eng, tool, opts, callopts)
-  if not ok then reraise(p, fname, 1) end
+  local p = named(fname, 1, 3, make, self.eng, tool, opts, callopts)
   return p
 end
 
 -- Drives a pager's call and accepts it: items, page or nil, err.
 local function page_of(self, p, call)
-  return p:accept(call, self:drive(call))
+  return p:accept(call, drive(self, call))
 end
 
 -- hs:pages(tool, opts?, {fields =}?) -> iterator of items, page; raises the error table on a
 -- failure.
 function mt:pages(tool, opts, callopts)
-  local p = pager(self, "pages", tool, opts, callopts)
+  local p = pager(self, "pages", self.eng.pager, tool, opts, callopts)
   return function()
     local call = p:next_call()
     if not call then return nil end
@@ -228,7 +213,7 @@ end
 -- hs:each(tool, opts?, {fields =}?) -> iterator of items over every page; raises the error table
 -- on a failure.
 function mt:each(tool, opts, callopts)
-  local p = pager(self, "each", tool, opts, callopts)
+  local p = pager(self, "each", self.eng.pager, tool, opts, callopts)
   local items, i = {}, 0
   return function()
     while i >= #items do
@@ -248,17 +233,19 @@ local function append(all, items)
   for i = 1, #items do all[#all + 1] = items[i] end
 end
 
--- Pages after the first, by number, on `conc` light threads, joined into `all` in page order by
--- the pager (which also decides which page comes next and when the walk is over). Returns nil
--- or the first error; re-raises an error raised inside (on_token failing).
-local function fetch_parallel(self, p, conc, all)
+-- Pages after the first, by number, on the pager's number of light threads, joined into `all`
+-- in page order by the pager (which also decides which page comes next, how far ahead of the
+-- join, and when the walk is over). Returns nil or the first error; re-raises an error raised
+-- inside (on_token failing).
+local function fetch_parallel(self, p, all)
+  local conc = p:concurrency()
   local wake = require("ngx.semaphore").new(0)
   local failure, raised
   local function step()
-    local n = p:next_page(2 * conc) -- at most 2 * conc pages ahead of the join, as the C driver
+    local n = p:next_page() -- the engine's window ahead of the join, as in the multi loop
     if n then
       local call = p:page_call(n)
-      local ok, e = p:accept_page(n, call, self:drive(call))
+      local ok, e = p:accept_page(n, call, drive(self, call))
       if not ok then failure = failure or e; return true end
     end
     local _, finished = p:take(all) -- joined straight into the result: no table per page
@@ -288,18 +275,14 @@ end
 -- order (ids deduplicated), or nil, err. Page 1 first; then pages by number on light threads when
 -- the pager allows a parallel walk, else the next links one by one.
 function mt:fetch_all(tool, opts, fopts)
-  local ok, fo = pcall(core.check_options, { concurrency = { type = "integer", min = 1, max = 8 },
-    fields = { type = "any" } }, fopts, "fetch_all", 3)
-  if not ok then reraise(fo, "fetch_all") end
-  local conc = fo.concurrency or 4
-  local p = pager(self, "fetch_all", tool, opts, fo.fields ~= nil and { fields = fo.fields } or nil)
+  local p = pager(self, "fetch_all", self.eng.fetch_pager, tool, opts, fopts)
   local all, call = {}, p:next_call()
   if not call then return all end
   local items, page = page_of(self, p, call)
   if not items then return nil, page end
   append(all, items)
   if #items > 0 and p:parallel(page) then
-    local e = fetch_parallel(self, p, conc, all)
+    local e = fetch_parallel(self, p, all)
     if e then return nil, e end
     return all
   end
@@ -312,14 +295,13 @@ function mt:fetch_all(tool, opts, fopts)
   end
 end
 
--- hs:token() -> a copy of the current token (renewed first when the engine says it is missing or
--- due), or nil, err.
+-- hs:token() -> a copy of the current token (renewed first when the engine says one is needed:
+-- eng:need_token, the rule of every driver), or nil, err.
 function mt:token()
   check_phase("token")
-  local t = now()
-  if self.eng:due(nil, t) then
-    local need = self.eng:token() and "due" or "missing"
-    local out = self:renew{ action = "TOKEN", need = need, generation = self.eng:generation() }
+  local need = self.eng:need_token(now())
+  if need then
+    local out = renew(self, { action = "TOKEN", need = need, generation = self.eng:generation() })
     if out.error then return nil, out.error end
   end
   return self.eng:token()
