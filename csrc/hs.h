@@ -81,6 +81,10 @@ int hs_argerror(lua_State *L, int arg, const char *msg);
 const char *hs_argtypename(lua_State *L, int arg); /* "no value" past the user's arguments */
 void hs_checktype(lua_State *L, int arg, int t);
 const char *hs_checkstring(lua_State *L, int arg);
+/* Calls the function below the top nargs values (lua_pcall) with argument errors naming fname,
+ * argument k reported as k - shift, positioned `level` frames above f (1: f's caller). Leaves
+ * nres results (LUA_MULTRET: all); raises again what f raised, after restoring the context. */
+int hs_named_call(lua_State *L, const char *fname, int shift, int level, int nargs, int nres);
 void hs_error_export(lua_State *L); /* sets error, is_error, named, kinds, Error on the table at -1 */
 
 /* ---- the tool table as a schema (hs_tools.c) ---- */

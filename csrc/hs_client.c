@@ -281,17 +281,30 @@ int hs_client_run(lua_State *L, int client, hs_client *c, hs_call *k, hs_action 
   }
 }
 
-/* hs:<tool>(...) — one C function for the nine tools; upvalue 1 is the tool's index. Raises on
- * bad arguments; returns the tool's results or nil, err. */
-static int l_tool(lua_State *L) {
-  hs_client *c = hs_check_client(L, 1);
+/* The arguments of hs:<tool>(...) (same stack; upvalue 1: the tool's index), checked and built
+ * into the client's call. Runs under hs_named_call: errors name the tool. */
+static int tool_args(lua_State *L) {
+  hs_client *c = lua_touserdata(L, 1);
   const hs_tool *t = &hs_tools[lua_tointeger(L, lua_upvalueindex(1))];
-  hs_action a;
-  int ok;
   hs_call_init(&c->call, t);
   hs_build_call(L, &c->call.req, c->e->base_url, t, 2);
   if (!t->body && hs_call_options(L, t->id ? 4 : 3, t, &c->proj, NULL, 0))
     c->call.req.proj = &c->proj;
+  return 0;
+}
+
+/* hs:<tool>(...) — one C function for the nine tools; upvalue 1 is the tool's index. Raises on
+ * bad arguments (under the tool's name, counted from the user's first argument); returns the
+ * tool's results or nil, err. */
+static int l_tool(lua_State *L) {
+  hs_client *c = hs_check_client(L, 1);
+  const hs_tool *t = &hs_tools[lua_tointeger(L, lua_upvalueindex(1))];
+  hs_action a;
+  int ok, n = lua_gettop(L), i;
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_pushcclosure(L, tool_args, 1);
+  for (i = 1; i <= n; i++) lua_pushvalue(L, i);
+  hs_named_call(L, t->name, 1, 2, n, 0);
   c->busy = 1;
   ok = hs_client_run(L, 1, c, &c->call, &a);
   c->busy = 0;

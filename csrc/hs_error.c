@@ -206,11 +206,26 @@ static lua_Integer ctx_int(lua_State *L, int ctx, int i) {
   return v;
 }
 
+/* Pushes "chunk:line: " of the first frame at or above `level` that runs Lua code (a C frame
+ * such as pcall, or one a tail call left, has no line), or "". */
+static void where(lua_State *L, int level) {
+  lua_Debug ar;
+  while (lua_getstack(L, level, &ar)) {
+    lua_getinfo(L, "Sl", &ar);
+    if (ar.currentline > 0) {
+      lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
+      return;
+    }
+    level++;
+  }
+  lua_pushliteral(L, "");
+}
+
 int hs_argerror(lua_State *L, int arg, const char *msg) {
   int ctx;
   if (!argname(L)) return luaL_argerror(L, arg, msg);
   ctx = lua_gettop(L);
-  luaL_where(L, (int)ctx_int(L, ctx, 3));
+  where(L, (int)ctx_int(L, ctx, 3));
   lua_rawgeti(L, ctx, 1);
   lua_pushfstring(L, "bad argument #%d to '%s' (%s)", arg - (int)ctx_int(L, ctx, 2),
                   lua_tostring(L, -1), msg);
@@ -242,33 +257,40 @@ const char *hs_checkstring(lua_State *L, int arg) {
   return lua_tostring(L, arg);
 }
 
-/* core.named(fname, shift, level, f, ...) -> f(...) with argument errors under fname */
-static int l_named(lua_State *L) {
-  int nargs, rc, top;
-  luaL_checkstring(L, 1);
-  luaL_checkinteger(L, 2);
-  luaL_checkinteger(L, 3);
-  luaL_checktype(L, 4, LUA_TFUNCTION);
-  nargs = lua_gettop(L) - 4;
+int hs_named_call(lua_State *L, const char *fname, int shift, int level, int nargs, int nres) {
+  int f = lua_gettop(L) - nargs, rc;
   lua_getfield(L, LUA_REGISTRYINDEX, HS_ARGNAME_KEY); /* the context to restore */
-  lua_insert(L, 1); /* 1 previous, 2 fname, 3 shift, 4 level, 5 f, 6.. arguments */
+  lua_insert(L, f);                                   /* below f */
   lua_createtable(L, 4, 0);
-  lua_pushvalue(L, 2);
+  lua_pushstring(L, fname);
   lua_rawseti(L, -2, 1);
-  lua_pushvalue(L, 3);
+  lua_pushinteger(L, shift);
   lua_rawseti(L, -2, 2);
-  /* seen from f: level 0 is f, 1 core.named, 2 core.named's caller (error level 1) */
-  lua_pushinteger(L, lua_tointeger(L, 4) + 1);
+  lua_pushinteger(L, level);
   lua_rawseti(L, -2, 3);
   lua_pushinteger(L, nargs);
   lua_rawseti(L, -2, 4);
   lua_setfield(L, LUA_REGISTRYINDEX, HS_ARGNAME_KEY);
-  rc = lua_pcall(L, nargs, LUA_MULTRET, 0);
-  lua_pushvalue(L, 1);
+  rc = lua_pcall(L, nargs, nres, 0);
+  lua_pushvalue(L, f);
   lua_setfield(L, LUA_REGISTRYINDEX, HS_ARGNAME_KEY);
+  lua_remove(L, f);
   if (rc != 0) return lua_error(L);
-  top = lua_gettop(L);
-  return top - 4;
+  return nres;
+}
+
+/* core.named(fname, shift, level, f, ...) -> f(...) with argument errors under fname */
+static int l_named(lua_State *L) {
+  int shift = (int)luaL_checkinteger(L, 2), level = (int)luaL_checkinteger(L, 3);
+  luaL_checkstring(L, 1);
+  luaL_checktype(L, 4, LUA_TFUNCTION);
+  lua_pushvalue(L, 1); /* keeps fname referenced while the arguments below go */
+  lua_replace(L, 3);
+  lua_remove(L, 1);
+  lua_remove(L, 1); /* 1: fname, 2: f, 3..: arguments */
+  /* seen from f: level 0 is f, 1 core.named, 2 core.named's caller (error level 1) */
+  hs_named_call(L, lua_tostring(L, 1), shift, level + 1, lua_gettop(L) - 2, LUA_MULTRET);
+  return lua_gettop(L) - 1;
 }
 
 void hs_error_open(lua_State *L) {

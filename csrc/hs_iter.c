@@ -68,17 +68,33 @@ static int iter(lua_State *L) {
   }
 }
 
-static int make_iter(lua_State *L, int pages) {
-  const hs_tool *t;
-  hs_check_client(L, 1);
-  t = hs_tool_check(L, 2, 1);
+/* hs:each/pages/fetch_all's arguments (client, tool, opts, call options): checked, the pager
+ * pushed. Runs under hs_named_call (errors name the method); upvalue 1: 1 for fetch_all. */
+static int pager_args(lua_State *L) {
+  int fetch = (int)lua_tointeger(L, lua_upvalueindex(1));
+  const hs_tool *t = hs_tool_check(L, 2, 1);
   lua_settop(L, 4);
   hs_getuservalue(L, 1);
   lua_getfield(L, -1, "engine");
   lua_replace(L, -2); /* 5: engine */
-  hs_pager_new(L, 5, t, 3, 4, NULL, 0); /* 6 */
+  hs_pager_new(L, 5, t, 3, 4, fetch ? hs_fetch_opts : NULL, fetch ? HS_NFETCH_OPTS : 0);
+  return 1;
+}
+
+/* Pushes the pager for the method fname's arguments 1..4 (raises under fname). */
+static void new_pager(lua_State *L, const char *fname, int fetch) {
+  int n = lua_gettop(L) < 4 ? lua_gettop(L) : 4, i;
+  lua_pushinteger(L, fetch);
+  lua_pushcclosure(L, pager_args, 1);
+  for (i = 1; i <= n; i++) lua_pushvalue(L, i);
+  hs_named_call(L, fname, 1, 2, n, 1);
+}
+
+static int make_iter(lua_State *L, int pages) {
+  hs_check_client(L, 1);
+  new_pager(L, pages ? "pages" : "each", 0);
   lua_pushvalue(L, 1);
-  lua_pushvalue(L, 6);
+  lua_pushvalue(L, -2);
   lua_newtable(L);
   lua_pushinteger(L, pages);
   lua_pushcclosure(L, iter, 4);
@@ -241,13 +257,11 @@ static int fetch_all(lua_State *L, hs_client *c) {
  * order, ids deduplicated; or nil, err. */
 int hs_l_fetch_all(lua_State *L) {
   hs_client *c = hs_check_client(L, 1);
-  const hs_tool *t = hs_tool_check(L, 2, 1);
-  lua_settop(L, 4);
-  hs_getuservalue(L, 1);
-  lua_getfield(L, -1, "engine");
-  lua_replace(L, -2);
-  hs_pager_new(L, 5, t, 3, 4, hs_fetch_opts, HS_NFETCH_OPTS); /* checks {concurrency =, fields =} too */
-  lua_replace(L, 5); /* 5: pager (the engine stays referenced by it) */
+  new_pager(L, "fetch_all", 1); /* checks {concurrency =, fields =} too */
+  lua_insert(L, 1);
+  lua_settop(L, 5);
+  lua_pushvalue(L, 1);
+  lua_remove(L, 1); /* 1 client, 2 tool, 3 opts, 4 fetch options, 5 pager (it holds the engine) */
   if (fetch_all(L, c)) {
     lua_settop(L, 6);
     return 1;

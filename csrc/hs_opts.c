@@ -7,6 +7,7 @@
  * the valid ones: "bad argument #2 to 'list_conversations' (unknown option 'statuss'; valid: ...)".
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include "hs.h"
 
@@ -110,8 +111,12 @@ static void range_check(lua_State *L, int arg, int idx, const hs_field *f, const
   if (!(f->min < f->max) || lua_type(L, idx) != LUA_TNUMBER) return;
   d = (double)lua_tonumber(L, idx);
   if (d >= f->min && d <= f->max) return;
-  lua_pushfstring(L, "%s '%s' is out of range [%f, %f]", noun, f->name, (lua_Number)f->min,
-                  (lua_Number)f->max);
+  { /* %.15g: the same text under every Lua (lua_pushfstring's %f is not) */
+    char lo[32], hi[32];
+    snprintf(lo, sizeof lo, "%.15g", f->min);
+    snprintf(hi, sizeof hi, "%.15g", f->max);
+    lua_pushfstring(L, "%s '%s' is out of range [%s, %s]", noun, f->name, lo, hi);
+  }
   hs_argerror(L, arg, lua_tostring(L, -1));
 }
 
