@@ -1,16 +1,23 @@
 /*
  * hs.h — the one internal header of helpscout.core.
  *
- * Layers (DESIGN.md §3), each file calling only the layers below it (no circle):
- *   base     hs_buf.c (Lua-free buffers, URL encoding), hs_error.c (the kind registry and the one
- *            error constructor), hs_json.c (decoder, encoder).
+ * Layers (DESIGN.md §3), each file calling only files of its own layer or the layers above it
+ * in this list (no circle; spec/support/check-deps.lua checks it and draws it, doc/engine.md):
+ *   base     hs_buf.c (Lua-free buffers, URL encoding), hs_error.c (the kind registry, the one
+ *            error constructor, argument errors under the public name), hs_sys.c (core.sys:
+ *            crypto, files, clocks).
  *   schema   hs_tools.c (the tool table as data), hs_opts.c (the one option checker).
+ *   json     hs_decode.c (decoder, projection), hs_json.c (encoder; it asks the schema which
+ *            body fields are arrays).
  *   engine   hs_request.c (arguments -> hs_req), hs_response.c (hs_resp -> results or errors, the
  *            retry rule), hs_token.c (due?, grant request, adopt), hs_call.c (the call state
- *            machine and pacing), hs_pager.c (paging rules), hs_engine.c (core.engine for Lua).
- *            Sans-I/O: time and randomness are inputs, no socket is ever touched.
+ *            machine, pacing, need_token, cost), hs_engine.c (configuration, core.engine for
+ *            Lua), hs_pager.c (paging rules and window). Sans-I/O: time and randomness are
+ *            inputs, no socket is ever touched.
  *   drivers  hs_curl.c (bytes of an hs_req into an hs_resp; easy and multi handles),
- *            hs_client.c (the userdata that executes actions), hs_iter.c (each/pages/fetch_all).
+ *            hs_client.c (the userdata that executes actions; the only C -> Lua calls:
+ *            helpscout.renew and helpscout.store.budget, see push_rule), hs_iter.c
+ *            (each/pages, and fetch_all's multi loop).
  *   module   hs_module.c (luaopen).
  *
  * Invariants: all memory a request needs is owned by a userdata (never by a C stack frame), so a
@@ -486,8 +493,8 @@ int hs_l_exchange_code(lua_State *L);
 
 /* ---- core.sys: crypto and file primitives for the Lua layer (hs_sys.c) ---- */
 int hs_sys_open(lua_State *L); /* pushes the table */
-double hs_now(void);   /* monotonic seconds */
-double hs_epoch(void); /* wall clock seconds */
+double hs_monotonic(void); /* monotonic seconds: deadlines inside one process */
+double hs_epoch(void);     /* wall-clock epoch seconds: core.sys.epoch, every engine input */
 void hs_sleep(double secs);
 
 #endif

@@ -242,7 +242,8 @@ int hs_renew(lua_State *L, int client, hs_client *c, const hs_action *a) {
 void hs_budget(lua_State *L, int client, hs_client *c, const char *what, long cost) {
   int top = lua_gettop(L), gate = strcmp(what, "gate") == 0;
   if (!c->budget || (gate && cost <= 0)) return;
-  push_rule(L, HS_BUDGET_KEY, "helpscout.store.budget", what); /* gate(store, cost) or share */
+  if (gate) push_rule(L, HS_BUDGET_KEY, "helpscout.store.budget", "gate"); /* (store, cost) */
+  else push_rule(L, HS_BUDGET_KEY, "helpscout.store.budget", "share");    /* (store, rate, now) */
   hs_getuservalue(L, client);
   lua_getfield(L, -1, "store");
   lua_replace(L, -2);

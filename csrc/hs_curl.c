@@ -2,8 +2,8 @@
  * hs_curl.c — the libcurl driver: moves the bytes of an hs_req into an hs_resp.
  *
  * Callbacks append to buffers owned by the client userdata and never touch Lua. One easy handle
- * per client is reused (keep-alive); hs_pager.c runs extra easy handles under a multi handle for
- * parallel pages with the same prepare/done functions.
+ * per client is reused (keep-alive); hs_iter.c (fetch_all) runs extra easy handles under a multi
+ * handle for parallel pages with the same prepare/done functions.
  *
  * POST safety: libcurl silently re-sends a request once when a *reused* connection turns out to
  * be dead before any answer arrived. For an API write that could send a reply twice (the first

@@ -32,7 +32,7 @@
 
 /* ---- clocks (the engine takes time as an input; drivers read it here) ---- */
 
-double hs_now(void) {
+double hs_monotonic(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
@@ -380,7 +380,7 @@ static int lock_release(lua_State *L) {
  * processes lock two different files of the same name. */
 static int l_lock(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
-  double timeout = (double)luaL_checknumber(L, 2), deadline = hs_now() + timeout;
+  double timeout = (double)luaL_checknumber(L, 2), deadline = hs_monotonic() + timeout;
   hs_lock *k = lua_newuserdata(L, sizeof *k); /* born closed */
   k->fd = -1;
   luaL_getmetatable(L, HS_LOCK_MT);
@@ -394,7 +394,7 @@ static int l_lock(lua_State *L) {
       k->fd = -1;
       return os_fail(L, "cannot lock", path, e);
     }
-    if (hs_now() >= deadline) {
+    if (hs_monotonic() >= deadline) {
       close(k->fd);
       k->fd = -1;
       lua_pushnil(L);
@@ -412,8 +412,9 @@ static int lock_tostring(lua_State *L) {
   return 1;
 }
 
-/* now() -> wall-clock epoch seconds with a fraction; sleep(seconds). */
-static int l_now(lua_State *L) {
+/* epoch() -> wall-clock epoch seconds with a fraction (token expiry, budgets shared between
+ * processes: a clock every process agrees on). `now` is its old name, kept as an alias. */
+static int l_epoch(lua_State *L) {
   lua_pushnumber(L, (lua_Number)hs_epoch());
   return 1;
 }
@@ -542,7 +543,8 @@ int hs_sys_open(lua_State *L) {
     {"hmac_sha1", l_hmac_sha1}, {"base64", l_base64},         {"unbase64", l_unbase64},
     {"equal", l_equal},         {"random", l_random},         {"write_file", l_write_file},
     {"read_file", l_read_file},
-    {"mkdir", l_mkdir},         {"lock", l_lock},             {"now", l_now},
+    {"mkdir", l_mkdir},         {"lock", l_lock},             {"epoch", l_epoch},
+    {"now", l_epoch},
     {"sleep", l_sleep},         {"read", l_read},             {"pid", l_pid},
     {"alive", l_alive},         {"hostname", l_hostname},     {"list_dir", l_list_dir},
     {"sha256", l_sha256},

@@ -6,7 +6,7 @@
 -- catalogue below only sees mailbox ids you list in HELPSCOUT_MAILBOXES (if set).
 local helpscout = require "helpscout"
 local tools = require "helpscout.tools"
-local json = require "helpscout.tools.json"
+local json = require "helpscout.json"
 
 local hs = helpscout.new()
 local cat = tools.new { mailboxes = os.getenv("HELPSCOUT_MAILBOXES"), max_output = 16384 }

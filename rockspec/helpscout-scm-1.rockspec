@@ -109,6 +109,7 @@ build = {
     ["helpscout.tools"] = "lua/helpscout/tools.lua",
     ["helpscout.tools.guard"] = "lua/helpscout/tools/guard.lua",
     ["helpscout.tools.jobs"] = "lua/helpscout/tools/jobs.lua",
+    ["helpscout.json"] = "lua/helpscout/json.lua",
     ["helpscout.tools.json"] = "lua/helpscout/tools/json.lua",
     ["helpscout.tools.schema"] = "lua/helpscout/tools/schema.lua",
     ["helpscout.tools.shape"] = "lua/helpscout/tools/shape.lua",

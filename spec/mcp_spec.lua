@@ -4,7 +4,7 @@
 -- same server is spec/mcp/client.mjs (make test-mcp).
 local sandbox = require "support.sandbox"
 local rawhttp = require "support.rawhttp"
-local json = require "helpscout.tools.json"
+local json = require "helpscout.json"
 
 local sb, tmp
 local interp = jit and "luajit" or "lua5.4"
@@ -305,7 +305,7 @@ end)
 
 describe("helpscout-mcp robustness", function()
   it("answers a lone surrogate and a 1 MB argument, the latter quickly, with their ids", function()
-    local now = require("helpscout.core").sys.now
+    local now = require("helpscout.core").sys.epoch
     local big = call("big", "add_note", { conversation_id = 5, text = ("y"):rep(1024 * 1024) })
     local msgs = serve { init(), '{"jsonrpc":"2.0","id":"s","method":"tools/call","params":{"name":"list_users",'
       .. '"arguments":{"page":"\\ud800"}}}', big, req("after", "ping") }
@@ -348,7 +348,7 @@ end)
 
 describe("helpscout-mcp and the rate limit", function()
   it("answers a wait longer than a client's timeout at once, as rate_limited with retry_after", function()
-    local now = require("helpscout.core").sys.now
+    local now = require("helpscout.core").sys.epoch
     sb:fault { path = "/v2/users", status = 429, count = 5, headers = { ["X-RateLimit-Retry-After"] = "45" },
       body = '{"message":"API rate limit exceeded"}' }
     local t0 = now()
@@ -366,7 +366,7 @@ end)
 
 describe("the client option max_wait (what helpscout-mcp sets)", function()
   local helpscout = require "helpscout"
-  local now = require("helpscout.core").sys.now
+  local now = require("helpscout.core").sys.epoch
 
   local function client(max_wait)
     return helpscout.new { base_url = sb.url, client_id = sb.client_id, client_secret = sb.client_secret,

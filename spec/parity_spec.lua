@@ -44,7 +44,7 @@ local function run(case, make)
   if case.creds ~= false then opts.client_id, opts.client_secret = sb.client_id, sb.client_secret end
   if given then opts.access_token = given end
   for k, v in pairs(case.opts or {}) do opts[k] = v end
-  if type(opts.expires_at) == "number" and opts.expires_at < 1e6 then opts.expires_at = sys.now() + opts.expires_at end
+  if type(opts.expires_at) == "number" and opts.expires_at < 1e6 then opts.expires_at = sys.epoch() + opts.expires_at end
   local okc, hs = pcall(make, opts)
   if not okc then return digest(given, false, hs) end
   if case.before then case.before(sb, given) end

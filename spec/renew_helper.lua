@@ -30,7 +30,7 @@ function M.sender(log)
       headers = { ["content-type"] = req.headers["Content-Type"], ["content-length"] = #req.body },
       source = ltn12.source.string(req.body),
     }
-    local now = core.sys.now()
+    local now = core.sys.epoch()
     if type(status) ~= "number" then return { now = now, transport = "network", message = tostring(status) } end
     return { now = now, status = status, headers = headers, body = table.concat(out) }
   end

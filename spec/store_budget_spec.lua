@@ -8,7 +8,7 @@ local sandbox = require "support.sandbox"
 local redis = require "support.redis"
 local H = require "store_helper"
 local sys = require("helpscout.core").sys
-local now, sleep = sys.now, sys.sleep
+local now, sleep = sys.epoch, sys.sleep
 
 local LIMIT, WINDOW, PROCS, CALLS = 12, 1, 3, 16
 

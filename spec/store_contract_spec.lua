@@ -102,11 +102,11 @@ describe("the budget shared by processes", function()
     it("lets 4 processes spend exactly the observed remaining of one " .. name .. " budget", function()
       local key = name .. "shared" .. os.time()
       local s = assert(load("return " .. ctor[name](key)))()
-      local now = require("helpscout.core").sys.now()
+      local now = require("helpscout.core").sys.epoch()
       s:observe{ remaining = 200, reset_at = now + 30, now = now }
       local code = ([[
         local s = %s
-        local now, got = require("helpscout.core").sys.now(), 0
+        local now, got = require("helpscout.core").sys.epoch(), 0
         for _ = 1, 100 do if s:spend(1, now) == 0 then got = got + 1 end end
         io.write(got)]]):format(ctor[name](key))
       local pids = {}

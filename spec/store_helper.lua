@@ -77,12 +77,12 @@ function M.kill(pid, sig) if pid then run("kill -" .. (sig or "TERM") .. " " .. 
 -- Waits until pred() is true (polling every 20 ms) or the deadline passes; returns pred()'s value.
 function M.wait_for(pred, seconds)
   local sys = require("helpscout.core").sys
-  local deadline = sys.now() + (seconds or 5)
+  local deadline = sys.epoch() + (seconds or 5)
   repeat
     local v = pred()
     if v then return v end
     sys.sleep(0.02)
-  until sys.now() > deadline
+  until sys.epoch() > deadline
   return pred()
 end
 

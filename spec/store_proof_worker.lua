@@ -8,7 +8,7 @@
 local cjson = require "cjson"
 local core = require "helpscout.core"
 local store = require "helpscout.store"
-local now, sleep = core.sys.now, core.sys.sleep
+local now, sleep = core.sys.epoch, core.sys.sleep
 
 local cfg = cjson.decode(arg[1])
 local s = cfg.store.kind == "redis" and store.redis{ port = cfg.store.port, key = cfg.store.key }

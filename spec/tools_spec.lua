@@ -5,7 +5,7 @@ local sandbox = require "support.sandbox"
 local helpscout = require "helpscout"
 local core = require "helpscout.core"
 local tools = require "helpscout.tools"
-local json = require "helpscout.tools.json"
+local json = require "helpscout.json"
 
 local sb, hs
 

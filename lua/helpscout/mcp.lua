@@ -17,7 +17,7 @@
 -- has none) are JSON-RPC errors, carrying the request's id whenever it can be recovered from the
 -- raw text. `state` is a plain table (initialized, protocol, client, log_level) the caller may keep
 -- between messages; the session itself keeps only the catalogue and the Help Scout client.
-local json = require "helpscout.tools.json"
+local json = require "helpscout.json"
 local tools = require "helpscout.tools"
 local core = require "helpscout.core"
 

@@ -27,7 +27,7 @@
 -- nothing held is lost, and a token granted but not saved still reaches on_token.
 local core = require "helpscout.core"
 
-local now = core.sys.now
+local now = core.sys.epoch
 local pcall, error, tostring, ipairs = pcall, error, tostring, ipairs
 local IDENTITY = require("helpscout.store.common").IDENTITY
 

@@ -14,7 +14,7 @@
 -- nothing e-mailed unless allow_send AND send = true); dry_run describes the request and sends
 -- nothing (the catalogue option: writes only, reads work). call() never raises.
 local core = require "helpscout.core"
-local json = require "helpscout.tools.json"
+local json = require "helpscout.json"
 local schema = require "helpscout.tools.schema"
 local shape = require "helpscout.tools.shape"
 local guard = require "helpscout.tools.guard"

@@ -9,34 +9,15 @@
 -- controls: a missing, empty or malformed signature, a wrong body or an empty secret is `false`
 -- (verify) or `nil, err` (parse). No secret or signature ever appears in an error.
 local core = require "helpscout.core"
-local cjson = require "cjson.safe"
 
-local type, pairs, setmetatable = type, pairs, setmetatable
+local type, pairs = type, pairs
 local lower = string.lower
 local sys = core.sys
-local tointeger = math.tointeger
 
 local _M = {}
 
--- The one error constructor of this module (core.error once the engine provides it).
-local new_error = core.error or function(kind, message)
-  return setmetatable({ kind = kind, message = message, retryable = false }, core.Error)
-end
-
--- JSON decoding with integral numbers as integers (the core's decoder once it is exported).
-local function fix_integers(v)
-  if type(v) ~= "table" then
-    if tointeger and type(v) == "number" then return tointeger(v) or v end
-    return v
-  end
-  for k, x in pairs(v) do v[k] = fix_integers(x) end
-  return v
-end
-local decode = core.json_decode or function(s)
-  local v, e = cjson.decode(s)
-  if v == nil then return nil, e end
-  return fix_integers(v)
-end
+local new_error = core.error     -- the one error constructor
+local decode = core.json_decode  -- integral numbers as integers, arrays tagged
 
 local SIG_BYTES = 20
 

@@ -6,7 +6,7 @@
 --
 -- Switches fail closed: only a clear yes/no (1/0, true/false, yes/no, on/off, any case) is
 -- accepted; anything else is a startup error naming the variable, so "off" never enables.
-local json = require "helpscout.tools.json"
+local json = require "helpscout.json"
 
 local type, tonumber, pairs = type, tonumber, pairs
 

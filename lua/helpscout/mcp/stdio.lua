@@ -12,7 +12,7 @@
 -- queued request that is cancelled is never started); a cancelled request gets no response.
 local mcp = require "helpscout.mcp"
 local config = require "helpscout.mcp.config"
-local json = require "helpscout.tools.json"
+local json = require "helpscout.json"
 local core = require "helpscout.core"
 
 local type, tostring, pcall, setmetatable = type, tostring, pcall, setmetatable

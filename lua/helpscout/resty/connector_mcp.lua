@@ -19,7 +19,7 @@
 -- (the tools run on helpscout.resty's cosockets); a cancellation (notifications/cancelled, or the
 -- client closing the connection) is seen by the running call between pages.
 local mcp = require "helpscout.mcp"
-local json = require "helpscout.tools.json"
+local json = require "helpscout.json"
 local auth = require "helpscout.resty.connector_auth"
 local chttp = require "helpscout.resty.connector_http"
 

@@ -39,7 +39,7 @@ common.rooted(_M)
 local budget_mod = require "helpscout.store.budget"
 local budget = budget_mod.apply
 
-local function err(kind, message) return core.error(kind, message) end
+local err = core.error
 
 local function now()
   ngx.update_time()

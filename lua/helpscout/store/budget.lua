@@ -49,6 +49,8 @@ local load_chunk = loadstring or load -- luacheck: ignore 113 (loadstring exists
 _M.apply = assert(load_chunk(_M.source .. "\nreturn budget", "=budget"))()
 
 local type, error, pcall, require = type, error, pcall, require
+-- the longest a gate waits for a budget: the engine's cap on the waits of one call (core.limits)
+local MAX_WAIT = require("helpscout.core").limits.max_wait
 
 -- Argument checks shared by every store's spend/observe (programmer errors raise).
 function _M.check_spend(cost, now)
@@ -77,13 +79,13 @@ end
 function _M.gate(store, cost, sleep, clock)
   if not sleep then
     local sys = require("helpscout.core").sys -- the libcurl client's clock (OpenResty passes ngx's)
-    sleep, clock = sys.sleep, sys.now
+    sleep, clock = sys.sleep, sys.epoch
   end
   local waited = 0
   while true do
     local ok, wait = pcall(store.spend, store, cost, clock())
     if not ok then return nil, wait end
-    if not wait or wait <= 0 or waited >= 120 then return true end
+    if not wait or wait <= 0 or waited >= MAX_WAIT then return true end
     sleep(wait)
     waited = waited + wait
   end

@@ -12,13 +12,9 @@ local huge = math.huge
 
 local _M = {}
 
--- The one error constructor of the stores (core.error once the engine provides it). Stores
--- fail with kind "store" (retryable: the store may come back) or "invalid" (bad input).
-local new_error = core.error or function(kind, message, fields)
-  local e = { kind = kind, message = message, retryable = kind == "store" }
-  for k, v in pairs(fields or {}) do e[k] = v end
-  return setmetatable(e, core.Error)
-end
+-- The one error constructor (core.error). Stores fail with kind "store" (retryable: the store
+-- may come back) or "invalid" (bad input).
+local new_error = core.error
 _M.error = new_error
 
 function _M.fail(message, fields) return nil, new_error("store", message, fields) end
@@ -120,7 +116,7 @@ end
 function _M.encode_state(record, ttl)
   if type(record) ~= "table" then error("bad argument #2 to 'put_state' (table expected)", 3) end
   if type(ttl) ~= "number" or ttl <= 0 then error("bad argument #3 to 'put_state' (ttl seconds expected)", 3) end
-  local s = cjson.encode({ record = record, expires_at = core.sys.now() + ttl })
+  local s = cjson.encode({ record = record, expires_at = core.sys.epoch() + ttl })
   if not s then error("bad argument #2 to 'put_state' (not JSON-encodable)", 3) end
   return s
 end
@@ -128,7 +124,7 @@ end
 function _M.decode_state(s)
   local v = type(s) == "string" and cjson.decode(s)
   if type(v) ~= "table" or type(v.record) ~= "table" or type(v.expires_at) ~= "number" then return nil end
-  if core.sys.now() >= v.expires_at then return nil end
+  if core.sys.epoch() >= v.expires_at then return nil end
   return v.record
 end
 

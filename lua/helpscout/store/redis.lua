@@ -123,7 +123,7 @@ end
 
 local function acquire(self, lkey)
   local o, me = self.o, ("%s/%d/%s"):format(HOST, sys.pid(), common.random_hex(16))
-  local deadline, ttl = sys.now() + o.lock_timeout, tostring(math.floor(o.lock_ttl * 1000))
+  local deadline, ttl = sys.epoch() + o.lock_timeout, tostring(math.floor(o.lock_ttl * 1000))
   while true do
     local ok, err = self.conn:call_ok("SET", lkey, me, "NX", "PX", ttl)
     if ok == nil then return common.fail(err) end
@@ -132,7 +132,7 @@ local function acquire(self, lkey)
     if holder_dead(holder) then
       call(self, "EVAL", UNLOCK, 1, lkey, holder) -- only that dead holder's value is deleted
     else
-      if sys.now() >= deadline then
+      if sys.epoch() >= deadline then
         return common.fail(("timed out after %gs waiting for the lock %s"):format(o.lock_timeout, lkey),
           { timeout = true })
       end

@@ -29,7 +29,7 @@ local tostring, tonumber, setmetatable, select, pcall, type = tostring, tonumber
   pcall, type
 local concat, sub, byte, find, min, ceil = table.concat, string.sub, string.byte, string.find, math.min,
   math.ceil
-local clock = core.sys.now
+local clock = core.sys.epoch
 
 local _M = { MAX_BULK = 1024 * 1024, MAX_ARRAY = 1024, MAX_DEPTH = 8, MAX_LINE = 64 * 1024 }
 local mt = { __index = _M }

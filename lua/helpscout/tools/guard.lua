@@ -8,7 +8,7 @@
 --   scoped_client(hs, o)            a client stand-in for triage.customer_summary that applies scope
 -- Invariant: a refusal is decided before any request is built, so nothing reaches Help Scout.
 local core = require "helpscout.core"
-local json = require "helpscout.tools.json"
+local json = require "helpscout.json"
 
 local type, ipairs, pairs, tostring, tonumber, error, floor = type, ipairs, pairs, tostring, tonumber, error,
   math.floor

@@ -4,7 +4,7 @@
 -- may cut) and run(hs, args, o, api) -> result | nil, err. Jobs suggest; they never write (saving
 -- a suggested reply is a `reply` call, which makes a draft by default).
 local triage = require "helpscout.triage"
-local json = require "helpscout.tools.json"
+local json = require "helpscout.json"
 local guard = require "helpscout.tools.guard"
 local shape = require "helpscout.tools.shape"
 local U = shape.untrusted

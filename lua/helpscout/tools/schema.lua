@@ -8,7 +8,7 @@
 -- arrays in JSON are marked with json.array; integers are checked as integral numbers (cjson
 -- decodes every JSON number as a float under Lua 5.4).
 local core = require "helpscout.core"
-local json = require "helpscout.tools.json"
+local json = require "helpscout.json"
 
 local type, ipairs, pairs, next, tostring, floor = type, ipairs, pairs, next, tostring, math.floor
 local tointeger = math.tointeger or function(v) return v end

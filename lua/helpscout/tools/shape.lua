@@ -7,7 +7,7 @@
 --
 -- Invariant: a SLIM table is the only description of a slim object; both the projection and its
 -- schema are read from it, so they cannot drift.
-local json = require "helpscout.tools.json"
+local json = require "helpscout.json"
 local schema = require "helpscout.tools.schema"
 local triage = require "helpscout.triage"
 
