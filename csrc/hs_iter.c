@@ -145,7 +145,8 @@ static int drive(lua_State *L, int client, hs_client *c, int p, hs_slot *s, int 
     hs_call_step(c->e, &s->call, input, &s->resp, hs_epoch(), hs_random(c->e), &a);
     if (input == HS_IN_RESPONSE && s->resp.transport == HS_TX_OK) hs_budget(L, client, c, "share", 0);
     switch (a.type) {
-    case HS_SEND: {
+    case HS_SEND: { /* one transfer per SEND (pages are GETs; libcurl re-sends nothing on its
+                       own that the engine would not: see hs_curl.c); the answer is the next input */
       const char *auth = hs_req_auth(c->e, &s->call.req);
       hs_budget(L, client, c, "gate", s->call.cost);
       if (hs_curl_prepare(s->easy, auth, &s->call.req, &s->resp, &s->hdrs) != 0 ||

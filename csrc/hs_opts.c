@@ -222,6 +222,7 @@ static int type_code(lua_State *L, const char *name) {
 static int check_options(lua_State *L) {
   int n = 0, i = 0;
   hs_field *fs;
+  hs_checktype(L, 2, LUA_TTABLE);
   lua_pushnil(L);
   while (lua_next(L, 1)) n++, lua_pop(L, 1);
   fs = lua_newuserdata(L, sizeof(hs_field) * (size_t)(n ? n : 1));
@@ -259,33 +260,24 @@ static int check_options(lua_State *L) {
 
 /* core.check_options(spec, opts?, fname?) -> a copy of opts. spec = {name = {type =, min =,
  * max =, nonempty =, required =}} with types string, integer, number, boolean, table, array,
- * function, any. Raises "bad argument #1 to 'fname' (unknown option 'x'; valid: ...)" at the
- * caller of the function that asked (level 3), so the message points at the user's line. */
+ * function, any. With fname, raises "bad argument #1 to 'fname' (unknown option 'x'; valid: ...)"
+ * at the caller of the function that asked (level 3), so the message points at the user's line:
+ * the checker is told the name and the argument (hs_named_call); nothing is rewritten. */
 int hs_l_check_options(lua_State *L) {
   const char *fname = luaL_optstring(L, 3, NULL);
   luaL_checktype(L, 1, LUA_TTABLE);
-  lua_settop(L, 2);
+  lua_settop(L, 3);
   if (lua_isnil(L, 2)) {
     lua_newtable(L);
     lua_replace(L, 2);
   }
-  if (lua_type(L, 2) != LUA_TTABLE) {
-    lua_pushfstring(L, "bad argument #1 to '%s' (table expected, got %s)",
-                    fname ? fname : "?", luaL_typename(L, 2));
-    goto raise;
-  }
   lua_pushcfunction(L, check_options);
   lua_pushvalue(L, 1);
   lua_pushvalue(L, 2);
-  if (lua_pcall(L, 2, 1, 0) == 0) return 1;
-  if (!fname || !lua_isstring(L, -1)) return lua_error(L);
-  {
-    const char *msg = lua_tostring(L, -1), *open = strchr(msg, '(');
-    lua_pushfstring(L, "bad argument #1 to '%s' %s", fname, open ? open : msg);
+  if (!fname) {
+    lua_call(L, 2, 1);
+    return 1;
   }
-raise:
-  luaL_where(L, 3);
-  lua_insert(L, -2);
-  lua_concat(L, 2);
-  return lua_error(L);
+  /* seen from check_options: 1 is this function, 2 its caller, 3 that one's caller, 4 the user */
+  return hs_named_call(L, fname, 1, 4, 2, 1);
 }
