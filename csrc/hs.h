@@ -379,6 +379,8 @@ long hs_req_cost(const hs_req *q); /* against the rate budget: writes 2, reads 1
                                     ahead of the join (memory follows the data) */
 #define HS_DEFAULT_TIMEOUT 30.0  /* seconds: one whole attempt, connect to last byte */
 #define HS_DEFAULT_CONNECT_TIMEOUT 10.0
+#define HS_TIMEOUT_MIN 0.001 /* the range of the options timeout and connect_timeout */
+#define HS_TIMEOUT_MAX 86400.0
 void hs_limits_push(lua_State *L); /* core.limits: these numbers, for drivers written in Lua */
 void hs_rate_push(lua_State *L, const hs_engine *e); /* eng:rate()'s table */
 

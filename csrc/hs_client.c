@@ -16,8 +16,8 @@
 
 static const hs_field client_opts[] = {
   HS_ENGINE_OPTS,
-  {.name = "timeout", .type = HS_T_NUMBER, .min = 0.001, .max = 86400},
-  {.name = "connect_timeout", .type = HS_T_NUMBER, .min = 0.001, .max = 86400},
+  {.name = "timeout", .type = HS_T_NUMBER, .min = HS_TIMEOUT_MIN, .max = HS_TIMEOUT_MAX},
+  {.name = "connect_timeout", .type = HS_T_NUMBER, .min = HS_TIMEOUT_MIN, .max = HS_TIMEOUT_MAX},
   {.name = "on_token", .type = HS_T_FUNCTION},
   {.name = "store", .type = HS_T_ANY},
 };
@@ -131,7 +131,8 @@ static hs_client *client_new(lua_State *L, int opts) {
   }
   lua_pop(L, 1);
   c->timeout_ms = (long)(hs_opt_number(L, opts, "timeout", HS_DEFAULT_TIMEOUT) * 1000);
-  c->connect_timeout_ms = (long)(hs_opt_number(L, opts, "connect_timeout", HS_DEFAULT_CONNECT_TIMEOUT) * 1000);
+  c->connect_timeout_ms =
+    (long)(hs_opt_number(L, opts, "connect_timeout", HS_DEFAULT_CONNECT_TIMEOUT) * 1000);
   c->easy = curl_easy_init();
   if (!c->easy || hs_curl_setup(c, c->easy, &c->resp) != 0)
     luaL_error(L, "helpscout: could not initialise libcurl");
@@ -345,8 +346,8 @@ static const hs_field exchange_opts[] = {
   {.name = "client_secret", .type = HS_T_STRING, .flags = HS_REQUIRED | HS_NONEMPTY},
   {.name = "code", .type = HS_T_STRING, .flags = HS_REQUIRED | HS_NONEMPTY},
   HS_STRING_OPT("base_url"), HS_STRING_OPT("user_agent"),
-  {.name = "timeout", .type = HS_T_NUMBER, .min = 0.001, .max = 86400},
-  {.name = "connect_timeout", .type = HS_T_NUMBER, .min = 0.001, .max = 86400},
+  {.name = "timeout", .type = HS_T_NUMBER, .min = HS_TIMEOUT_MIN, .max = HS_TIMEOUT_MAX},
+  {.name = "connect_timeout", .type = HS_T_NUMBER, .min = HS_TIMEOUT_MIN, .max = HS_TIMEOUT_MAX},
 };
 
 /* core.exchange_code{client_id=, client_secret=, code=, base_url=?, timeout=?, connect_timeout=?,

@@ -492,9 +492,10 @@ static int l_rate(lua_State *L) {
 }
 
 /* core.limits: the engine's numbers that drivers written in Lua need (they have none of their
- * own): max_wait, max_concurrency, concurrency (fetch_all's default), timeout, connect_timeout */
+ * own): max_wait, max_concurrency, concurrency (fetch_all's default), timeout, connect_timeout,
+ * and timeout_min/timeout_max (the range of both timeout options) */
 void hs_limits_push(lua_State *L) {
-  lua_createtable(L, 0, 5);
+  lua_createtable(L, 0, 7);
   lua_pushnumber(L, HS_MAX_SERVER_WAIT);
   lua_setfield(L, -2, "max_wait");
   lua_pushinteger(L, HS_MAX_CONCURRENCY);
@@ -505,6 +506,10 @@ void hs_limits_push(lua_State *L) {
   lua_setfield(L, -2, "timeout");
   lua_pushnumber(L, HS_DEFAULT_CONNECT_TIMEOUT);
   lua_setfield(L, -2, "connect_timeout");
+  lua_pushnumber(L, HS_TIMEOUT_MIN);
+  lua_setfield(L, -2, "timeout_min");
+  lua_pushnumber(L, HS_TIMEOUT_MAX);
+  lua_setfield(L, -2, "timeout_max");
 }
 
 static int l_set_rate(lua_State *L) {

@@ -185,6 +185,10 @@ local CASES = {
     expect = { raised = "bad argument #3 to 'fetch_all' (option 'concurrency' is out of range [1, 8])" } },
   { "each with a bad call option", token = true, op = { "each", "list_users", nil, { fields = 3 }, n = 4 },
     expect = { raised = "bad argument #3 to 'each' (option 'fields' must be an array of strings, got number)" } },
+  { "new with a timeout out of range", opts = { timeout = 0 }, op = { "list_users" },
+    expect = { raised = "bad argument #1 to 'new' (option 'timeout' is out of range [0.001, 86400])" } },
+  { "new with a connect_timeout out of range", opts = { connect_timeout = 1e6 }, op = { "list_users" },
+    expect = { raised = "bad argument #1 to 'new' (option 'connect_timeout' is out of range [0.001, 86400])" } },
   { "new with an unknown option", opts = { bogus = 1 }, op = { "list_users" },
     expect = { raised = "bad argument #1 to 'new' (unknown option 'bogus')" } },
 }

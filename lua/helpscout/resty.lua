@@ -56,9 +56,13 @@ local function now()
   return ngx.now()
 end
 
--- Options of the driver (the rest are the engine's, checked by core.engine.new).
+-- Options of the driver (the rest are the engine's, checked by core.engine.new). timeout and
+-- connect_timeout are the libcurl client's options: the same checker, the engine's range.
 local DRIVER = { timeout = "number", connect_timeout = "number", on_token = "function",
   store = "table", shdict = "string", keepalive = "number", pool_size = "number" }
+local LIMITS = core.limits -- the engine's numbers (timeouts, concurrency): none of our own
+local TIMEOUTS = { timeout = { type = "number", min = LIMITS.timeout_min, max = LIMITS.timeout_max },
+  connect_timeout = { type = "number", min = LIMITS.timeout_min, max = LIMITS.timeout_max } }
 
 local function split_options(opts)
   if opts ~= nil and type(opts) ~= "table" then
@@ -69,6 +73,8 @@ local function split_options(opts)
     local want = DRIVER[k]
     if k == "connection" or k == "budget" then
       drv[k] = v -- checked by helpscout.scope, the rule both drivers share
+    elseif TIMEOUTS[k] then
+      drv[k] = v
     elseif want then
       if type(v) ~= want or (want == "number" and v <= 0) then
         error(("bad argument #1 to 'new' (option '%s' must be a %s%s)"):format(k,
@@ -79,6 +85,7 @@ local function split_options(opts)
       eng[k] = v
     end
   end
+  core.check_options(TIMEOUTS, { timeout = drv.timeout, connect_timeout = drv.connect_timeout }, "new")
   if drv.store and drv.shdict then error("bad argument #1 to 'new' (give 'store' or 'shdict', not both)", 3) end
   return drv, eng
 end
@@ -91,7 +98,6 @@ local function env_defaults(o) return require("helpscout").defaults(o) end
 -- number directly (core.named): eng:call(tool, ...) numbers the user's first argument 3 (shift
 -- 2), eng:pager(tool, ...) 2 (shift 1). Nothing is rewritten here.
 local named = core.named
-local LIMITS = core.limits -- the engine's numbers (timeouts, concurrency): none of our own
 
 -- resty.new(opts?) -> client. The options of helpscout.new plus `shdict` (the name of a
 -- lua_shared_dict: the token store and the rate budget of every worker), `keepalive` (idle
