@@ -231,8 +231,7 @@ end
 -- the dict is single use across workers: the first incr of the state's "taken" counter wins.
 function _M:put_state(state, record, ttl)
   if self.durable and self.durable.put_state then return self.durable:put_state(state, record, ttl) end
-  local h = common.state_key(state)
-  if not h then error("bad argument #1 to 'put_state' (a state of 16 to 512 characters expected)", 2) end
+  local h = common.put_key(state)
   local ok, e = self.dict:set(self.key .. ":state:" .. h, common.encode_state(record, ttl), ttl)
   if not ok then return nil, err("store", "shared dict '" .. self.name .. "': " .. tostring(e)) end
   return true

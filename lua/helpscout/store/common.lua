@@ -116,6 +116,13 @@ function _M.state_key(state)
     return ("%02x"):format(c:byte()) end))
 end
 
+-- The key of a state being put (a bad state is a programmer error: raises at put_state's caller).
+function _M.put_key(state)
+  local k = _M.state_key(state)
+  if not k then error("bad argument #1 to 'put_state' (a state of 16 to 512 characters expected)", 3) end
+  return k
+end
+
 -- Records of states are small JSON objects with their own expiry (epoch seconds).
 function _M.encode_state(record, ttl)
   if type(record) ~= "table" then error("bad argument #2 to 'put_state' (table expected)", 3) end

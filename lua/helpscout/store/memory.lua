@@ -56,8 +56,7 @@ function _M:observe_key(key, o)
 end
 
 function _M:put_state(state, record, ttl)
-  local k = common.state_key(state)
-  if not k then error("bad argument #1 to 'put_state' (a state of 16 to 512 characters expected)", 2) end
+  local k = common.put_key(state)
   self.states[k] = common.encode_state(record, ttl)
   return true
 end

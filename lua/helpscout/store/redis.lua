@@ -149,8 +149,7 @@ function _M:lock_conn(id, fn)
 end
 
 function _M:put_state(state, record, ttl)
-  local k = common.state_key(state)
-  if not k then error("bad argument #1 to 'put_state' (a state of 16 to 512 characters expected)", 2) end
+  local k = common.put_key(state)
   local s = common.encode_state(record, ttl)
   local ok, err = self.conn:call_ok("SET", self.o.key .. ":state:" .. k, s, "PX", tostring(math.ceil(ttl * 1000)))
   if not ok then return common.fail(err or "redis SET was not confirmed") end
