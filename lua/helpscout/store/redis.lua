@@ -16,8 +16,7 @@ local common = require "helpscout.store.common"
 local budget = require "helpscout.store.budget"
 local resp = require "helpscout.store.resp"
 
-local setmetatable, tostring, tonumber, type, ipairs, error = setmetatable, tostring, tonumber, type, ipairs,
-  error
+local setmetatable, tostring, tonumber, type, ipairs = setmetatable, tostring, tonumber, type, ipairs
 local sys = core.sys
 
 local _M = {}
