@@ -37,6 +37,11 @@ SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sa
 FUZZ_CC   ?= clang
 FUZZ_TIME ?= 60
 
+# The multi-process token proofs (spec/store_proof_spec.lua) run under every driver the product
+# has: the client (libcurl) and the engine (a Lua driver over core.engine + helpscout.renew).
+HS_PROOF_MODES ?= client engine
+export HS_PROOF_MODES
+
 # Environment for running from the checkout.
 RUNENV = LUA_PATH="$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/spec/?.lua;;"
 ENV54  = $(RUNENV) LUA_CPATH="$(CURDIR)/build/5.4/?.so;;"
