@@ -150,7 +150,8 @@ describe("the programs' output when the server echoes credentials", function()
     p:close()
     local err = H.read(dir .. "/cli.err") or ""
     -- the server's message is shown, redacted (compared, not printed: it would carry the secrets)
-    assert.is_truthy((out .. err):find("[redacted]", 1, true), "no redacted message: " .. #out .. "+" .. #err .. " bytes")
+    assert.is_truthy((out .. err):find("[redacted]", 1, true),
+      "no redacted message: " .. #out .. "+" .. #err .. " bytes")
     clean(secrets, "bin/helpscout", out, err)
   end)
 
