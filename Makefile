@@ -53,6 +53,12 @@ DEB_PKGS := lua5.4 liblua5.4-dev luajit2 libluajit2-5.1-dev libcurl4-openssl-dev
 # helpscout.resty: nginx with the lua module (OpenResty's) and its Lua half; openssl for test certificates
 DEB_PKGS += nginx libnginx-mod-http-lua lua-resty-core openssl
 
+.PHONY: mutate
+# Deliberate bugs, one at a time, against the specs that must catch each (spec/support/mutate.lua);
+# MUTANTS="name ..." runs a subset.
+mutate: $(SO54) $(SOJIT)
+	@$(ENV54) MUTANTS="$(MUTANTS)" $(LUA) spec/support/mutate.lua
+
 .PHONY: all deps build build-jit test test-54 test-jit test-valgrind test-asan test-mcp fuzz lint demo demo-nginx bench install clean check-rock check-deps
 
 all: $(SO54)
