@@ -8,6 +8,10 @@
 --   local reqs = sb:log()       -- array of logged requests (method, path, query, headers, body, status)
 --   sb:clear_log(); sb:reset(); sb:config{ token_ttl = 1 }; sb:stop()
 --   sb:config{ consent = "deny", redirect_url = "http://127.0.0.1:9/cb" }   -- the consent stand-in
+--   sb:outbox()                 -- e-mails Help Scout would have sent; sb:clear_outbox()
+--   sandbox.start{ accounts = 2 }; sb:accounts(); sb:authorize(nil, state, "dana@kestrel2.example")
+--   sb:config{ consent_user = 8701 }; sb:revoke()   -- who consents next; every token forgotten
+--   sb:fault{ path = "/v2/conversations", action = "echo", status = 400 }   -- secrets echoed back
 --
 -- The sandbox watches our pid (--parent) and exits by itself if the test process dies.
 local proc = require "support.proc"
@@ -29,7 +33,8 @@ local self_pid = proc.self_pid
 local shq = proc.shq
 
 -- opts: seed, token_ttl, rate_limit, rate_window, client_id, client_secret, conversations,
--- redirect_url, consent ("allow" | "deny"), webhook_url, webhook_secret, args (array of extra flags)
+-- redirect_url, consent ("allow" | "deny"), webhook_url, webhook_secret, accounts, consent_user,
+-- args (array of extra flags)
 function M.start(opts)
   opts = opts or {}
   local dir = root()
@@ -39,7 +44,7 @@ function M.start(opts)
   local pid = self_pid()
   if pid then args[#args + 1] = "--parent"; args[#args + 1] = tostring(pid) end
   for _, k in ipairs { "token_ttl", "rate_limit", "rate_window", "client_id", "client_secret", "conversations",
-    "redirect_url", "consent", "webhook_url", "webhook_secret" } do
+    "redirect_url", "consent", "webhook_url", "webhook_secret", "accounts", "consent_user" } do
     if opts[k] ~= nil then
       args[#args + 1] = "--" .. k:gsub("_", "-")
       args[#args + 1] = tostring(opts[k])
@@ -103,11 +108,19 @@ function M:config(t) return self:control("POST", "config", t) end
 function M:clear_log() return self:control("DELETE", "log") end
 -- Webhook deliveries the sandbox made or still tries (event, status, attempts; never the secret).
 function M:webhooks() return self:control("GET", "webhooks").deliveries end
+-- E-mails Help Scout would have sent to customers (to, cc, bcc, conversation_id, thread_id, why, at).
+function M:outbox() return self:control("GET", "outbox").emails end
+function M:clear_outbox() return self:control("DELETE", "outbox") end
 function M:expire_tokens() return self:control("POST", "expire_tokens") end
 function M:truth() return self:control("GET", "truth").topics end
-function M:authorize(client_id, state)
-  return self:control("POST", "authorize", { client_id = client_id or self.client_id, state = state })
+-- A code as the consent user, or as `user` (an id or e-mail of any account) when given.
+function M:authorize(client_id, state, user)
+  return self:control("POST", "authorize", { client_id = client_id or self.client_id, state = state, user = user })
 end
+-- Every access and refresh token (of `user` only, when given) is forgotten: a revoked app.
+function M:revoke(user) return self:control("POST", "revoke", user and { user = user } or nil) end
+-- { { account = 1, users = { {id, email, name, role} }, mailboxes = { {id, name, email} } }, ... }
+function M:accounts() return self:control("GET", "accounts").accounts end
 
 -- Logged /v2 and /oauth requests, optionally filtered: sb:log{ method = "POST", path = "/v2/..." }
 function M:log(filter)

@@ -2,7 +2,8 @@
 --   { method, pattern, handler, params = query spec, body = body spec, writes = "conversation" | "all" }
 -- gathered from the resource modules. Policy lives here, once, for every row:
 --  1. the token endpoint is answered before anything else (no auth, no rate limit);
---  2. every other request is authenticated, then rate limited (GET/HEAD cost 1, writes 2);
+--  2. every other request is authenticated (it then acts as its token's account and user: S.store,
+--     S.account, S.owner_id), then rate limited per account (GET/HEAD cost 1, writes 2);
 --  3. path ids are checked (400), the method (405 with Allow), the path's objects loaded (404);
 --  4. the query and the body are checked against the row's specs (check.lua: 400 / 415);
 --  5. a row that writes drops the cached renderings it touches before its handler runs, and all of
@@ -129,7 +130,8 @@ local function rate_limit(S, req)
   local limit = S.cfg.rate_limit
   if not limit or limit <= 0 then return nil end
   local now = S:now()
-  local rl = S.rate
+  local rl = S.rate[S.account]
+  if not rl then rl = {}; S.rate[S.account] = rl end
   if not rl.start or now >= rl.start + S.cfg.rate_window then rl.start, rl.used = now, 0 end
   local cost = (req.method == "GET" or req.method == "HEAD") and 1 or 2
   if rl.used + cost > limit then

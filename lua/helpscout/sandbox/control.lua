@@ -1,11 +1,13 @@
--- The /_sandbox/ control endpoints (doc/sandbox.md): health, reset, config, expire_tokens,
--- authorize, faults, log, truth, webhooks. Not authenticated, not logged, not rate limited: they belong to
--- the test harness, not to the API. A route table like api.lua's: { method, name, handler }.
+-- The /_sandbox/ control endpoints (doc/sandbox.md): health, accounts, reset, config,
+-- expire_tokens, authorize, revoke, faults, log, truth, webhooks, outbox. Not authenticated, not logged, not rate
+-- limited: they belong to the test harness, not to the API. A route table like api.lua's: { method, name, handler }.
 -- Handlers take (S, body) with body the decoded JSON object ({} when empty) and return
 -- (status, table); bad input fails through wire.fail.
 local json = require "helpscout.sandbox.json"
 local wire = require "helpscout.sandbox.wire"
 local webhooks = require "helpscout.sandbox.webhooks"
+local outbox = require "helpscout.sandbox.outbox"
+local oauth = require "helpscout.sandbox.oauth"
 
 local pairs, ipairs, type, tonumber, tostring = pairs, ipairs, type, tonumber, tostring
 local format, match, find, upper = string.format, string.match, string.find, string.upper
@@ -69,6 +71,16 @@ function _M.check_config(k, v)
   return CONFIG[k](v)
 end
 
+-- Checks that v names a user of any account of S (an id or an e-mail): the user's id, or nil and
+-- a message naming `name`.
+function _M.check_user(S, v, name)
+  if (type(v) == "number" or type(v) == "string") and v ~= "" then
+    local _, u = S:find_user(v)
+    if u then return u.id end
+  end
+  return nil, name .. " must be the id or e-mail of a user of one of the sandbox's accounts"
+end
+
 local function config(S, body)
   local values = {}
   for _, k in ipairs(CONFIG_ORDER) do
@@ -78,21 +90,27 @@ local function config(S, body)
       values[k] = v
     end
   end
+  if body.consent_user == false then values.consent_user = false -- back to account 1's first user
+  elseif body.consent_user ~= nil then
+    local id, msg = _M.check_user(S, body.consent_user, "consent_user")
+    values.consent_user = id or bad(msg)
+  end
   for k, v in pairs(values) do S.cfg[k] = v end -- all checked: nothing applied on a bad request
   if body.rate_limit ~= nil or body.rate_window ~= nil then S.rate = {} end
   local out = {}
   for _, k in ipairs(CONFIG_ORDER) do out[k] = S.cfg[k] end
+  out.consent_user = S:principal().user
   out.webhook_secret = nil -- never shown: whether one is set is enough
   out.webhook_secret_set = S.cfg.webhook_secret and true or false
   return 200, out
 end
 
-local FAULT_ACTIONS = { status = true, drop = true, delay = true, garbage = true, truncate = true }
+local FAULT_ACTIONS = { status = true, drop = true, delay = true, garbage = true, truncate = true, echo = true }
 
 local function add_fault(S, f)
   if type(f.path) ~= "string" or f.path == "" then bad("path is required") end
   if not FAULT_ACTIONS[f.action or "status"] then
-    bad("action must be one of status, drop, delay, garbage, truncate")
+    bad("action must be one of status, drop, delay, garbage, truncate, echo")
   end
   local fault = { method = f.method and upper(tostring(f.method)) or "*", path = f.path,
     count = tonumber(f.count) or 1, action = f.action or "status", status = tonumber(f.status),
@@ -115,20 +133,53 @@ local function list_faults(S)
   return 200, { faults = list }
 end
 
+-- An optional user (id or e-mail) of a control request: its id, or nil when absent.
+local function user_arg(S, body)
+  if body.user == nil then return nil end
+  local id, msg = _M.check_user(S, body.user, "user")
+  return id or bad(msg)
+end
+
 local function authorize(S, body)
   local cid = body.client_id or S.cfg.client_id
   if cid ~= S.cfg.client_id then wire.fail(ctl(400, { error = "invalid_client" })) end
-  return 200, { code = S:new_code(cid), state = body.state }
+  local p = S:principal(user_arg(S, body))
+  return 200, { code = S:new_code(cid, p), state = body.state, account = p.account, user = p.user }
+end
+
+local function revoke(S, body)
+  local na, nr = oauth.revoke(S, user_arg(S, body))
+  return 200, { access_tokens = na, refresh_tokens = nr }
 end
 
 local function truth(S)
   local topics = {}
-  for id, topic in pairs(S.store.truth) do topics[format("%d", id)] = topic end
+  for _, store in ipairs(S.stores) do
+    for id, topic in pairs(store.truth) do topics[format("%d", id)] = topic end
+  end
   return 200, { topics = topics }
 end
 
+-- Each account's users and mailboxes (ids, e-mails, names): who a test can consent as.
+local function accounts(S)
+  local list = json.array()
+  for k, store in ipairs(S.stores) do
+    local users, mailboxes = json.array(), json.array()
+    for i, u in ipairs(store.users) do
+      users[i] = { id = u.id, email = u.email, name = u.firstName .. " " .. u.lastName, role = u.role }
+    end
+    for i, m in ipairs(store.mailboxes) do mailboxes[i] = { id = m.id, name = m.name, email = m.email } end
+    list[k] = { account = k, users = users, mailboxes = mailboxes }
+  end
+  return 200, { accounts = list }
+end
+
 local ROUTES = {
-  { "GET", "health", function(S) return 200, { ok = true, version = S.VERSION, seed = S.cfg.seed } end },
+  { "GET", "health", function(S)
+    return 200, { ok = true, version = S.VERSION, seed = S.cfg.seed, accounts = #S.stores }
+  end },
+  { "GET", "accounts", accounts },
+  { "POST", "revoke", revoke },
   { "POST", "reset", function(S) S:reset(); return 200, { ok = true } end },
   { "POST", "config", config }, { "GET", "config", config },
   { "POST", "expire_tokens", function(S)
@@ -145,6 +196,8 @@ local ROUTES = {
   { "GET", "truth", truth },
   { "GET", "webhooks", function(S) return 200, webhooks.list(S) end },
   { "DELETE", "webhooks", function(S) S.webhooks = webhooks.new(); return 200, { ok = true } end },
+  { "GET", "outbox", function(S) return 200, outbox.list(S) end },
+  { "DELETE", "outbox", function(S) S.outbox = {}; return 200, { ok = true } end },
 }
 _M.ROUTES = ROUTES
 

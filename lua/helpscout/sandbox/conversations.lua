@@ -7,6 +7,7 @@ local query = require "helpscout.sandbox.query"
 local render = require "helpscout.sandbox.render"
 local wire = require "helpscout.sandbox.wire"
 local check = require "helpscout.sandbox.check"
+local outbox = require "helpscout.sandbox.outbox"
 
 local pairs, ipairs, type, tonumber, tostring = pairs, ipairs, type, tonumber, tostring
 local floor = math.floor
@@ -346,6 +347,7 @@ local function create(S, req, ctx)
   for _, t in ipairs(body.tags or {}) do conv.tags[#conv.tags + 1] = data.tag_for(store, t) end
   store.conversations[#store.conversations + 1] = conv
   store.conversation_by_id[conv.id] = conv
+  outbox.created(S, conv, body)
   ctx.event = { "convo.created", conv }
   return wire.created(S, req, conv.id, "/v2/conversations/" .. conv.id)
 end

@@ -171,7 +171,7 @@ local function hex(rng, n)
 end
 
 local function gen_customers(store, rng, now, count)
-  local used = {}
+  local used, off = {}, store.off
   local phone_cc = { "+1", "+44", "+49", "+33", "+81", "+45", "+34", "+351", "+48" }
   for i = 1, count do
     local f = rng.pick(corpus.first_names)
@@ -187,10 +187,11 @@ local function gen_customers(store, rng, now, count)
     local email = local_part .. "@" .. domain
     while used[email] do email = local_part .. rng.int(100, 999) .. "@" .. domain end
     used[email] = true
-    local id = 99120000 + i * 41 + rng.int(30)
+    local id = 99120000 + off.customer + i * 41 + rng.int(30)
     local created = now - rng.int(30, 1100) * 86400 - rng.int(86400)
     local c = {
-      id = id, firstName = f[1], lastName = l[1], emails = { { id = 330000 + i * 3, value = email, type = "work" } },
+      id = id, firstName = f[1], lastName = l[1],
+      emails = { { id = 330000 + off.sub + i * 3, value = email, type = "work" } },
       phones = {}, organization = org and org[1] or nil,
       jobTitle = rng.chance(0.5) and rng.pick(corpus.job_titles) or nil,
       location = rng.chance(0.6) and rng.pick(corpus.cities) or nil, gender = "unknown",
@@ -202,11 +203,11 @@ local function gen_customers(store, rng, now, count)
       local alt = f[2] .. "." .. l[2] .. rng.int(1, 99) .. "@" .. rng.pick(corpus.free_domains)
       if not used[alt] then
         used[alt] = true
-        c.emails[2] = { id = 330000 + i * 3 + 1, value = alt, type = "home" }
+        c.emails[2] = { id = 330000 + off.sub + i * 3 + 1, value = alt, type = "home" }
       end
     end
     if rng.chance(0.6) then
-      c.phones[1] = { id = 330000 + i * 3 + 2, value = format("%s %d %03d %04d", rng.pick(phone_cc),
+      c.phones[1] = { id = 330000 + off.sub + i * 3 + 2, value = format("%s %d %03d %04d", rng.pick(phone_cc),
         rng.int(20, 99), rng.int(0, 999), rng.int(0, 9999)), type = rng.pick { "work", "mobile", "home" } }
     end
     store.customers[#store.customers + 1] = c
@@ -382,6 +383,7 @@ local function make_vars(rng, cust, agent, mailbox, now)
   }
 end
 
+-- A seeded mailbox's id (before the account's offset) for a conversation about topic.
 local function pick_mailbox(rng, topic)
   local r = rng.float()
   if topic == "billing" or topic == "refunds" or topic == "cancellations" then
@@ -415,7 +417,7 @@ local function new_conversation(g)
   -- a few regulars write often
   if rng.chance(0.3) then c.cust = store.customers[rng.int(40)]
   else c.cust = store.customers[rng.int(#store.customers)] end
-  c.mbid = pick_mailbox(rng, c.topic)
+  c.mbid = pick_mailbox(rng, c.topic) + store.off.mailbox
   c.mailbox = store.mailbox_by_id[c.mbid]
   local u = rng.float()
   c.created = g.now - floor(60 * 86400 * u * u) - rng.int(60, 3600)
@@ -535,9 +537,10 @@ local function label(g, c)
     local tag = rng.pick(corpus.generic_tags)
     if conv.tags[1] ~= tag then conv.tags[#conv.tags + 1] = tag end
   end
-  if c.mbid == 4821 then
+  local off = g.store.off
+  if c.mbid == 4821 + off.mailbox then
     local p = rng.int(3)
-    conv.customFields = { { id = 8801, name = "Plan", value = tostring(33074 + p),
+    conv.customFields = { { id = 8801 + off.field, name = "Plan", value = tostring(33074 + off.field + p),
       text = ({ "Starter", "Growth", "Pro" })[p] } }
   end
   conv.source = { type = conv.type == "email" and "email" or (conv.type == "chat" and "chat" or "phone"),
@@ -549,8 +552,9 @@ end
 local function number(store, rng, convs)
   sort(convs, function(a, b) return a.createdAt < b.createdAt end)
   local all_threads = {}
+  local off = store.off
   for i, conv in ipairs(convs) do
-    conv.id = _M.CONVERSATION_BASE + 7000000 + i * 1013 + rng.int(900)
+    conv.id = _M.CONVERSATION_BASE + off.conversation + 7000000 + i * 1013 + rng.int(900)
     conv.number = 10000 + i * 3 + rng.int(2)
     for _, th in ipairs(conv.threads) do all_threads[#all_threads + 1] = th end
   end
@@ -558,11 +562,11 @@ local function number(store, rng, convs)
   for _, th in ipairs(all_threads) do th.seq = th.createdAt * 4194304 + th.seq end
   sort(all_threads, function(a, b) return a.seq < b.seq end)
   for i, th in ipairs(all_threads) do
-    th.id = _M.THREAD_BASE + 100000 + i * 7 + rng.int(6)
+    th.id = _M.THREAD_BASE + off.thread + 100000 + i * 7 + rng.int(6)
     th.seq = nil
   end
-  store.next_thread_id = _M.THREAD_BASE + 100000 + (#all_threads + 10) * 7
-  store.next_conversation_id = _M.CONVERSATION_BASE + 7000000 + (#convs + 10) * 1013
+  store.next_thread_id = _M.THREAD_BASE + off.thread + 100000 + (#all_threads + 10) * 7
+  store.next_conversation_id = _M.CONVERSATION_BASE + off.conversation + 7000000 + (#convs + 10) * 1013
   store.next_number = 10000 + (#convs + 10) * 3
 end
 
@@ -599,28 +603,59 @@ local function gen_conversations(store, rng, now, count)
   publish(store, convs)
 end
 
+-- Accounts (1..MAX_ACCOUNTS) ------------------------------------------------------------------------
+-- Account 1 is the seeded data as it always was. Account k > 1 is generated the same way from a
+-- derived seed, with every id moved by its offset (so no id is shared between accounts) and the
+-- users' and mailboxes' e-mail domain kestrel<k>.example.
+
+_M.MAX_ACCOUNTS = 20
+
+-- The id offsets of account k (all 0 for account 1; integers, so Lua 5.4 keeps integer ids).
+local function offsets(k)
+  local n = k - 1
+  return { mailbox = n * 10000, folder = n * 1000, user = n * 1000, customer = n * 1000000000,
+    sub = n * 10000000, conversation = n * 1000000000, thread = n * 1000000000, tag = n * 100000,
+    field = n * 1000 }
+end
+
+-- The seed account k is generated from.
+function _M.account_seed(seed, k)
+  return k == 1 and seed or floor(tonumber(seed) or 42) + (k - 1) * 104729
+end
+
+local function account_email(email, k)
+  if k == 1 then return email end
+  return (gsub(email, "@kestrel%.example$", "@kestrel" .. k .. ".example"))
+end
+
 -- Builds a fresh store from seed and now (epoch seconds); conversations: how many to generate
--- (default 560), customers scale with it (3 for every 7, at least 40).
-function _M.generate(seed, now, conversations)
+-- (default 560), customers scale with it (3 for every 7, at least 40); account: which account
+-- (default 1; see above).
+function _M.generate(seed, now, conversations, account)
   now = floor(now)
-  local rng = new_rng(seed)
+  account = account or 1
+  local off = offsets(account)
+  local rng = new_rng(_M.account_seed(seed, account))
   local store = {
     seed = seed, now = now, mailboxes = {}, mailbox_by_id = {}, users = {}, user_by_id = {},
     customers = {}, customer_by_id = {}, customer_by_email = {}, conversations = {},
-    conversation_by_id = {}, tags = {}, next_tag_id = 555000, truth = {},
+    conversation_by_id = {}, tags = {}, next_tag_id = 555000 + off.tag, truth = {}, account = account, off = off,
   }
   for i, m in ipairs(MAILBOXES) do
-    local mb = { id = m.id, name = m.name, email = m.email, slug = hex(rng, 16), createdAt = m.created,
-      updatedAt = now - rng.int(1, 200) * 86400, folders = {} }
+    local mb = { id = m.id + off.mailbox, name = m.name, email = account_email(m.email, account),
+      slug = hex(rng, 16), createdAt = m.created, updatedAt = now - rng.int(1, 200) * 86400, folders = {},
+      plan_field = i == 1 or nil }
     for k, f in ipairs(FOLDERS) do
-      mb.folders[k] = { id = 1300000 + i * 100 + k, name = f[1], type = f[2] }
+      mb.folders[k] = { id = 1300000 + off.folder + i * 100 + k, name = f[1], type = f[2] }
     end
     store.mailboxes[i] = mb
     store.mailbox_by_id[mb.id] = mb
   end
   for i, u in ipairs(USERS) do
-    local user = { id = u[1], firstName = u[2], lastName = u[3], email = u[4], role = u[5], timezone = u[6],
-      jobTitle = u[7], mailboxes = u[8], createdAt = now - (900 - i * 70) * 86400,
+    local mailboxes = {}
+    for k, id in ipairs(u[8]) do mailboxes[k] = id + off.mailbox end
+    local user = { id = u[1] + off.user, firstName = u[2], lastName = u[3], email = account_email(u[4], account),
+      role = u[5], timezone = u[6], jobTitle = u[7], mailboxes = mailboxes, createdAt = now - (900 - i * 70) * 86400,
       updatedAt = now - rng.int(1, 60) * 86400, phone = format("+1 617 555 %04d", 100 + i) }
     store.users[i] = user
     store.user_by_id[user.id] = user
@@ -633,7 +668,7 @@ function _M.generate(seed, now, conversations)
     for _, e in ipairs(c.emails) do store.customer_by_email[lower(e.value)] = c end
   end
   store.next_customer_id = store.customers[#store.customers].id + 1000
-  store.next_customer_sub_id = max(340000, 330000 + (#store.customers + 10) * 3)
+  store.next_customer_sub_id = off.sub + max(340000, 330000 + (#store.customers + 10) * 3)
   gen_conversations(store, rng, now, conversations)
   -- tag registry from the generated tags
   local names = {}

@@ -17,6 +17,7 @@ local oauth = require "helpscout.sandbox.oauth"
 local webhooks = require "helpscout.sandbox.webhooks"
 local control = require "helpscout.sandbox.control"
 local reqlog = require "helpscout.sandbox.reqlog"
+local wire = require "helpscout.sandbox.wire"
 
 local pairs, ipairs, type, tonumber, tostring, setmetatable = pairs, ipairs, type, tonumber, tostring, setmetatable
 local format, lower, match, gsub = string.format, string.lower, string.match, string.gsub
@@ -31,12 +32,13 @@ local DEFAULTS = {
   client_id = "sandbox-client-id", client_secret = "sandbox-client-secret", now = nil, parent = nil,
   verbose = false, log_limit = 10000, render_cache = true, webhook_url = false, webhook_secret = false,
   conversations = 560, redirect_url = "http://127.0.0.1:8765/oauth/callback/help-scout", consent = "allow",
-  code_ttl = 600,
+  code_ttl = 600, accounts = 1, consent_user = false,
 }
 
 -- Creates a sandbox (not yet listening). Options: host, port, seed, token_ttl, rate_limit,
 -- rate_window, client_id, client_secret, now (epoch seconds or ISO 8601), parent (pid), verbose,
--- log_limit, render_cache (false: encode every response afresh). Unknown options raise.
+-- log_limit, render_cache (false: encode every response afresh), accounts (1..20), consent_user
+-- (a user id or e-mail of any account). Unknown options raise.
 function _M.new(opts)
   opts = opts or {}
   local cfg = {}
@@ -50,6 +52,10 @@ function _M.new(opts)
   local n = cfg.conversations
   if type(n) ~= "number" or n < 1 or n > 500000 or n ~= floor(n) then
     error("bad argument #1 to 'new' (conversations: expected an integer from 1 to 500000)", 2)
+  end
+  local na = cfg.accounts
+  if type(na) ~= "number" or na < 1 or na > data.MAX_ACCOUNTS or na ~= floor(na) then
+    error("bad argument #1 to 'new' (accounts: expected an integer from 1 to " .. data.MAX_ACCOUNTS .. ")", 2)
   end
   for _, k in ipairs { "redirect_url", "consent", "webhook_url", "webhook_secret", "code_ttl" } do
     local v, msg = control.check_config(k, cfg[k])
@@ -67,6 +73,12 @@ function _M.new(opts)
   self.boot_id = floor(http.now() * 1000) % 2147483647
   math.randomseed(self.boot_id)
   self:reset()
+  if cfg.consent_user ~= false then
+    local id, msg = control.check_user(self, cfg.consent_user, "consent_user")
+    if not id then error("bad argument #1 to 'new' (" .. msg .. ")", 2) end
+    cfg.consent_user = id
+    self.cfg.consent_user = id
+  end
   return self
 end
 
@@ -78,19 +90,51 @@ function _M:reset()
   local cfg = {}
   for k, v in pairs(self.start_cfg) do cfg[k] = v end
   self.cfg = cfg
-  self.store = data.generate(cfg.seed, self.base_time, cfg.conversations)
-  self.owner_id = self.store.users[1].id
+  self.stores = {}
+  for k = 1, cfg.accounts do self.stores[k] = data.generate(cfg.seed, self.base_time, cfg.conversations, k) end
+  self:act_as(1, self.stores[1].users[1].id)
   self.tokens, self.refresh, self.codes = {}, {}, {}
   self.reqlog = reqlog.new(cfg.log_limit)
   self.webhooks = webhooks.new()
+  self.outbox = {}
   self.faults = {}
   self.rate = {}
 end
 
--- A new single-use authorization code for client_id, valid for cfg.code_ttl seconds.
-function _M:new_code(client_id)
+-- Accounts and users ------------------------------------------------------------------------------
+-- S.store, S.account and S.owner_id are the account and user the current /v2 request acts as (set
+-- from its token by the router); between requests, account 1 and its first user.
+
+function _M:act_as(account, user_id)
+  self.account, self.store, self.owner_id = account, self.stores[account], user_id
+end
+
+-- The account and user of user id or e-mail v (any account), or nil.
+function _M:find_user(v)
+  local email = type(v) == "string" and lower(v)
+  for k, store in ipairs(self.stores) do
+    if email then
+      for _, u in ipairs(store.users) do if lower(u.email) == email then return k, u end end
+    elseif store.user_by_id[v] then
+      return k, store.user_by_id[v]
+    end
+  end
+end
+
+-- Who the next consent (or authorization code) acts as: { account, user } of user id or e-mail
+-- `who` (already checked), else of cfg.consent_user, else account 1's first user.
+function _M:principal(who)
+  local account, u = self:find_user(who or self.cfg.consent_user or self.stores[1].users[1].id)
+  return { account = account, user = u.id }
+end
+
+-- A new single-use authorization code for client_id acting as principal (default: the consent
+-- user), valid for cfg.code_ttl seconds.
+function _M:new_code(client_id, principal)
   local code = self:random_token(24)
-  self.codes[code] = { client_id = client_id, expires_at = self:now() + self.cfg.code_ttl }
+  local p = principal or self:principal()
+  self.codes[code] = { client_id = client_id, expires_at = self:now() + self.cfg.code_ttl, account = p.account,
+    user = p.user }
   return code
 end
 
@@ -140,6 +184,34 @@ local function fault_status_response(f)
   return { status = f.status, headers = headers, body = body }
 end
 
+-- The "echo" fault: an error that repeats the request's secrets back — the Authorization value and
+-- the client_secret, refresh_token and code of a token request (form, JSON, query or Basic) — in
+-- every place a careless client might print: message, logRef, error_description, each
+-- _embedded.errors[] message and rejectedValue, and the X-Debug-Echo header. It exists so that a
+-- client's redaction can be tested against a server that misbehaves this way.
+local ECHOED = { "client_secret", "refresh_token", "code" }
+
+local function echo_response(f, req)
+  local secrets = {}
+  local auth = req.headers.authorization
+  if auth and auth ~= "" then secrets[1] = { "authorization", auth, "Header" } end
+  local fields = oauth.token_fields(req) or {}
+  for _, k in ipairs(ECHOED) do
+    if fields[k] and fields[k] ~= "" then secrets[#secrets + 1] = { k, fields[k], "JSON" } end
+  end
+  local parts, errors = {}, json.array()
+  for i, s in ipairs(secrets) do
+    parts[i] = s[1] .. "=" .. s[2]
+    errors[i] = wire.field_error(s[1], "Rejected " .. s[1] .. ": " .. s[2], s[2], "Validation", s[3])
+  end
+  local echo = concat(parts, "; ")
+  local headers = { { "Content-Type", wire.VND }, { "X-Debug-Echo", (gsub(echo, "%c", " ")) } }
+  for k, v in pairs(f.headers or {}) do headers[#headers + 1] = { k, tostring(v) } end
+  return { status = f.status or 400, headers = headers, body = json.encode {
+    logRef = "echo#" .. echo, message = "Echo: " .. echo, error = "invalid_request",
+    error_description = "Echo: " .. echo, _embedded = { errors = errors } } }
+end
+
 local function apply_fault(self, f, req, serve)
   local real
   if f.process or (f.action == "delay" and not f.status) or f.action == "truncate" then
@@ -147,6 +219,7 @@ local function apply_fault(self, f, req, serve)
   end
   if f.action == "drop" then return { drop = true } end
   if f.action == "status" then return fault_status_response(f) end
+  if f.action == "echo" then return echo_response(f, req) end
   if f.action == "garbage" then
     return { status = f.status or 200, headers = { { "Content-Type", "text/html" } }, body = f.body or GARBAGE }
   end
@@ -187,6 +260,7 @@ function _M:handle(req)
     res = serve(self, req)
   end
   entry.status = res.drop and 0 or (res.status or 200)
+  entry.account, entry.user = req.account, req.user
   if self.cfg.verbose then
     io.stdout:write(format("%s %s %s%s\n", req.method, req.path, tostring(entry.status),
       f and (" (fault " .. f.action .. ")") or ""))
@@ -238,13 +312,14 @@ usage: helpscout-sandbox [--host 127.0.0.1] [--port N|0] [--seed N] [--token-ttl
        [--rate-limit N (0 = off)] [--rate-window SECS] [--client-id ID] [--client-secret S]
        [--now yyyy-MM-ddTHH:mm:ssZ] [--parent PID] [--verbose] [--conversations N]
        [--redirect-url URL] [--consent allow|deny] [--webhook-url URL --webhook-secret S]
+       [--accounts N (1-20)] [--consent-user ID|EMAIL]
 An offline Help Scout Mailbox API 2.0 on http://HOST:PORT/v2 (see doc/sandbox.md).]]
 
 local FLAGS = { host = "string", port = "number", seed = "number", ["token-ttl"] = "number",
   ["rate-limit"] = "number", ["rate-window"] = "number", ["client-id"] = "string",
   ["client-secret"] = "string", now = "string", parent = "number", verbose = "boolean",
   ["webhook-url"] = "string", ["webhook-secret"] = "string", conversations = "number",
-  ["redirect-url"] = "string", consent = "string" }
+  ["redirect-url"] = "string", consent = "string", accounts = "number", ["consent-user"] = "user" }
 
 -- Parses command-line flags into new() options; returns opts or nil and a message.
 function _M.parse_args(argv)
@@ -267,6 +342,8 @@ function _M.parse_args(argv)
         local n = tonumber(value)
         if not n then return nil, "--" .. name .. " expects a number" end
         value = n
+      elseif kind == "user" then -- a user id or an e-mail
+        value = match(value, "^%d+$") and tonumber(value) or value
       end
     end
     opts[(gsub(name, "%-", "_"))] = value

@@ -30,13 +30,15 @@ local function folders(S, req, ctx)
   end)
 end
 
--- The seeded custom fields: mailbox 4821 has one dropdown, the others none.
-local function fields(_, _, ctx)
+-- The seeded custom fields: each account's first mailbox (4821 in account 1) has one dropdown,
+-- the others none; ids moved by the account's offset.
+local function fields(S, _, ctx)
   local list_ = arr()
-  if ctx.mailbox.id == 4821 then
-    list_[1] = { id = 8801, name = "Plan", type = "DROPDOWN", order = 1, required = false,
-      options = arr { { id = 33075, order = 1, label = "Starter" }, { id = 33076, order = 2, label = "Growth" },
-        { id = 33077, order = 3, label = "Pro" } } }
+  if ctx.mailbox.plan_field then
+    local o = S.store.off.field
+    list_[1] = { id = 8801 + o, name = "Plan", type = "DROPDOWN", order = 1, required = false,
+      options = arr { { id = 33075 + o, order = 1, label = "Starter" }, { id = 33076 + o, order = 2, label = "Growth" },
+        { id = 33077 + o, order = 3, label = "Pro" } } }
   end
   return wire.hal(200, { _embedded = { fields = list_ },
     page = { size = 50, totalElements = #list_, totalPages = 1, number = 1 } })

@@ -1,8 +1,11 @@
 -- OAuth 2.0 of the sandbox (helpscout-api.md §2): the token endpoint (client_credentials,
 -- authorization_code, refresh_token with single-use rotating refresh tokens) and bearer
 -- authentication of every other /v2 request (called once, by the router).
--- State lives on the sandbox instance: S.tokens (access token -> {expires_at}), S.refresh
--- (refresh token -> {used}), S.codes (authorization code -> {client_id, expires_at}).
+-- State lives on the sandbox instance: S.tokens (access token -> {expires_at, account, user}),
+-- S.refresh (refresh token -> {used, account, user}), S.codes (authorization code -> {client_id,
+-- expires_at, account, user}). Every grant acts as one user of one account: a code as the user
+-- who consented, a refresh token as the user of the grant it came from, client_credentials as
+-- account 1's first user.
 local json = require "helpscout.sandbox.json"
 local wire = require "helpscout.sandbox.wire"
 
@@ -68,14 +71,15 @@ function _M.token_fields(req)
   return fields
 end
 
-local function issue(S, with_refresh)
+-- Issues an access token (and a refresh token) acting as who = { account, user }.
+local function issue(S, with_refresh, who)
   local access = S:random_token(32)
   local ttl = S.cfg.token_ttl
-  S.tokens[access] = { expires_at = S:now() + ttl }
+  S.tokens[access] = { expires_at = S:now() + ttl, account = who.account, user = who.user }
   local res = { access_token = access, token_type = "bearer", expires_in = ttl }
   if with_refresh then
     local rt = S:random_token(36, true)
-    S.refresh[rt] = { used = false }
+    S.refresh[rt] = { used = false, account = who.account, user = who.user }
     res.refresh_token = rt
   end
   return oauth_json(200, res)
@@ -87,20 +91,20 @@ end
 
 -- grant_type -> fn(S, fields) -> response (client already authenticated)
 local GRANTS = {
-  client_credentials = function(S) return issue(S, false) end,
+  client_credentials = function(S) return issue(S, false, { account = 1, user = S.stores[1].users[1].id }) end,
   authorization_code = function(S, f)
     local code = f.code and S.codes[f.code]
     if not code or code.client_id ~= f.client_id or (code.expires_at and S:now() >= code.expires_at) then
       oauth_error(400, "invalid_grant", "Invalid authorization code")
     end
     S.codes[f.code] = nil -- single use
-    return issue(S, true)
+    return issue(S, true, code)
   end,
   refresh_token = function(S, f)
     local rt = f.refresh_token and S.refresh[f.refresh_token]
     if not rt or rt.used then oauth_error(400, "invalid_request", "Invalid refresh_token") end
     rt.used = true -- single use: the answer carries the next one
-    return issue(S, true)
+    return issue(S, true, rt)
   end,
 }
 
@@ -157,14 +161,15 @@ function _M.consent(S, req)
   return html(302, "Redirecting", "Continue to " .. link .. ".", { { "Location", location } })
 end
 
--- Checks the request's bearer token; fails with the 401 when it is missing, unknown or expired.
+-- Checks the request's bearer token and makes the request act as its account and user; fails
+-- with the 401 when it is missing, unknown or expired.
 function _M.authenticate(S, req)
   local auth = req.headers.authorization
-  local why
+  local why, t
   if not auth or auth == "" then why = "Missing access token"
   else
     local tok = match(auth, "^[Bb]earer%s+(%S+)%s*$")
-    local t = tok and S.tokens[tok]
+    t = tok and S.tokens[tok]
     if not t then why = "The access token is invalid"
     elseif S:now() >= t.expires_at then why = "The access token has expired" end
   end
@@ -172,6 +177,21 @@ function _M.authenticate(S, req)
     wire.fail(wire.vnd(S, 401, "Authentication required", { { message = why } },
       { { "WWW-Authenticate", 'Bearer realm="helpscout-sandbox"' } }))
   end
+  S:act_as(t.account, t.user)
+  req.account, req.user = t.account, t.user -- for the request log
+end
+
+-- Forgets every access and refresh token (of user id `user` only, when given): Help Scout's answer
+-- to a revoked app. Returns how many access and refresh tokens were dropped.
+function _M.revoke(S, user)
+  local na, nr = 0, 0
+  for k, t in pairs(S.tokens) do
+    if not user or t.user == user then S.tokens[k] = nil; na = na + 1 end
+  end
+  for k, t in pairs(S.refresh) do
+    if not user or t.user == user then S.refresh[k] = nil; nr = nr + 1 end
+  end
+  return na, nr
 end
 
 return _M

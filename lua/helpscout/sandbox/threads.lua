@@ -4,6 +4,7 @@
 local data = require "helpscout.sandbox.data"
 local render = require "helpscout.sandbox.render"
 local wire = require "helpscout.sandbox.wire"
+local outbox = require "helpscout.sandbox.outbox"
 
 local insert, sort = table.insert, table.sort
 
@@ -86,6 +87,7 @@ local function reply(S, req, ctx)
     conv.preview = data.preview(v.text)
     ctx.event = { "convo.agent.reply.created", conv }
   end
+  outbox.reply(S, conv, th, v)
   data.touch(conv, now)
   return thread_created(S, req, conv, th)
 end

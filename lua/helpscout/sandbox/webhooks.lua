@@ -139,7 +139,7 @@ function _M.emit(S, event)
   if not (cfg.webhook_url and cfg.webhook_secret) then return end
   local name, conv = event[1], event[2]
   W.seq = W.seq + 1
-  local d = { id = W.seq, event = name, conversation_id = conv.id, attempts = 0, status = "queued",
+  local d = { id = W.seq, event = name, conversation_id = conv.id, account = S.account, attempts = 0, status = "queued",
     url = cfg.webhook_url, due = socket.gettime(), created_at = S:now() }
   record(W, d)
   local crypto = signer()
@@ -162,7 +162,7 @@ end
 function _M.list(S)
   local out = json.array()
   for i, d in ipairs(S.webhooks.records) do
-    out[i] = { id = d.id, event = d.event, conversation_id = d.conversation_id, status = d.status,
+    out[i] = { id = d.id, event = d.event, conversation_id = d.conversation_id, account = d.account, status = d.status,
       attempts = d.attempts, last_result = d.last_result, created_at = format("%.3f", d.created_at) }
   end
   return { deliveries = out, queued = #S.webhooks.queue }
