@@ -1,8 +1,8 @@
 -- Secrets never leave in an error, its tostring, the CLI's or the MCP server's output, or
 -- `helpscout listen`'s lines, even when the server echoes them (issue 21). The sandbox is made to
--- misbehave: a fault whose body repeats the bearer token, the refresh token, the client secret or
--- the authorization code in the vnd.error message, logRef and _embedded.errors (message,
--- rejectedValue, path), and in a header.
+-- misbehave: its "echo" fault repeats the request's own Authorization, client_secret,
+-- refresh_token and code in the message, logRef, error_description, _embedded.errors and a header;
+-- a fault with a written body repeats them in _embedded.errors' path as well.
 local helpscout = require "helpscout"
 local cjson = require "cjson"
 local sandbox = require "support.sandbox"
@@ -125,6 +125,71 @@ describe("an error built from an answer that echoes credentials", function()
   end)
 end)
 
+describe("the sandbox's echo fault (the request's own credentials repeated everywhere)", function()
+  local function client(tok, o)
+    local opts = { client_id = sb.client_id, client_secret = sb.client_secret, base_url = sb.url,
+      access_token = tok.access_token, refresh_token = tok.refresh_token, expires_at = tok.expires_at }
+    for k, v in pairs(o or {}) do opts[k] = v end
+    return helpscout.new(opts)
+  end
+
+  it("a call: the bearer token never reaches the error or its tostring", function()
+    local tok = token()
+    local hs = client(tok)
+    sb:fault{ method = "GET", path = "/v2/mailboxes", action = "echo", status = 400 }
+    local items, err = hs:list_mailboxes()
+    assert.is_nil(items)
+    assert.equal("validation", err.kind)
+    clean({ tok.access_token, tok.refresh_token, sb.client_secret }, "echoed call", err)
+    assert.matches("Bearer [redacted]", err.message, 1, true)
+    assert.matches("Bearer [redacted]", err.log_ref, 1, true)
+    assert.matches("Bearer [redacted]", err.errors[1].rejectedValue, 1, true)
+    hs:close()
+  end)
+
+  it("a refresh: neither the refresh token nor the client secret", function()
+    local tok = token()
+    local hs = client(tok, { expires_at = os.time() - 10 })
+    sb:fault{ method = "POST", path = "/v2/oauth2/token", action = "echo", status = 400 }
+    local t, err = hs:token()
+    assert.is_nil(t)
+    assert.equal("reconsent", err.kind) -- a refresh answered 400 invalid_request
+    clean({ tok.refresh_token, sb.client_secret, tok.access_token }, "echoed refresh", err)
+    assert.matches("refresh_token=[redacted]", tostring(err), 1, true)
+    hs:close()
+  end)
+
+  it("a code exchange and a client-credentials grant: neither the code nor the client secret", function()
+    local code = sb:authorize().code
+    sb:fault{ method = "POST", path = "/v2/oauth2/token", action = "echo", status = 400 }
+    local t, err = helpscout.exchange_code{ client_id = sb.client_id, client_secret = sb.client_secret,
+      code = code, base_url = sb.url }
+    assert.is_nil(t)
+    clean({ code, sb.client_secret }, "echoed code exchange", err)
+    assert.matches("code=[redacted]", tostring(err), 1, true)
+    local hs = helpscout.new{ client_id = sb.client_id, client_secret = sb.client_secret, base_url = sb.url,
+      retries = 0 }
+    sb:fault{ method = "POST", path = "/v2/oauth2/token", action = "echo", status = 400 }
+    local t2, err2 = hs:token()
+    assert.is_nil(t2)
+    clean({ sb.client_secret }, "echoed client credentials", err2)
+    assert.matches("client_secret=[redacted]", tostring(err2), 1, true)
+    hs:close()
+  end)
+
+  it("a Lua driver over the engine (as helpscout.resty is): the grant's error is redacted", function()
+    local R = require "renew_helper"
+    local eng = R.engine(sb)
+    local code = sb:authorize().code
+    sb:fault{ method = "POST", path = "/v2/oauth2/token", action = "echo", status = 400 }
+    local req = assert(eng:grant_request(os.time(), code))
+    local t, err = eng:grant_answer(R.sender()(req))
+    assert.is_nil(t)
+    clean({ code, sb.client_secret }, "engine grant", err)
+    assert.matches("[redacted]", err.message, 1, true)
+  end)
+end)
+
 -- The programs run under lua5.4 whichever interpreter runs the spec (bin/ loads build/5.4 first).
 describe("the programs' output when the server echoes credentials", function()
   local function token_file()
@@ -142,7 +207,7 @@ describe("the programs' output when the server echoes credentials", function()
   it("bin/helpscout --json: stdout and stderr carry neither the token nor the secret", function()
     local path, tok = token_file()
     local secrets = { tok.access_token, sb.client_secret, tok.refresh_token }
-    echo_fault("GET", "/v2/mailboxes", secrets)
+    sb:fault{ method = "GET", path = "/v2/mailboxes", action = "echo", status = 400 }
     local cmd = ("%s %s bin/helpscout mailboxes --json --token-file %s 2>%s"):format(env(), "lua5.4",
       H.shq(path), H.shq(dir .. "/cli.err"))
     local p = assert(io.popen(cmd, "r"))
@@ -158,7 +223,7 @@ describe("the programs' output when the server echoes credentials", function()
   it("helpscout-mcp: a tool's error result carries neither the token nor the secret", function()
     local path, tok = token_file()
     local secrets = { tok.access_token, sb.client_secret, tok.refresh_token }
-    echo_fault("GET", "/v2/mailboxes", secrets)
+    sb:fault{ method = "GET", path = "/v2/mailboxes", action = "echo", status = 400 }
     H.write(dir .. "/mcp.in", cjson.encode{ jsonrpc = "2.0", id = 1, method = "tools/call",
       params = { name = "list_mailboxes", arguments = {} } } .. "\n")
     os.execute(("%s HELPSCOUT_TOKEN_FILE=%s %s bin/helpscout-mcp < %s > %s 2> %s"):format(env(), H.shq(path),
