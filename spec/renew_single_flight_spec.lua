@@ -23,7 +23,11 @@ setup(function()
   rs = redis.start()
   dir = H.tmpdir("single-flight")
 end)
-teardown(function() sb:stop(); rs:stop(); H.rmtree(dir) end)
+teardown(function() -- (a setup that failed, e.g. a missing redis-server, leaves some unset)
+  if sb then sb:stop() end
+  if rs then rs:stop() end
+  H.rmtree(dir)
+end)
 
 local function token_requests() return sb:log{ method = "POST", path = "/v2/oauth2/token" } end
 
