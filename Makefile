@@ -105,6 +105,7 @@ test-jit: $(SOJIT)
 
 # The official MCP SDK client (node) against bin/helpscout-mcp and a sandbox it starts.
 test-mcp: $(SO54)
+	@command -v node >/dev/null 2>&1 || { echo "missing prerequisite: node not found (PATH=$$PATH); make test-mcp runs the official MCP SDK client (make deps)"; exit 1; }
 	$(ENV54) node spec/mcp/client.mjs
 
 # The C core under valgrind (memcheck), running the client specs.
