@@ -147,6 +147,26 @@ end
 ---------------------------------------------------------------------------------------------
 -- listen
 
+-- v with every occurrence of secret in its strings (keys and values, at any depth) replaced by
+-- "[redacted]": a payload that repeats the webhook secret never prints it.
+local function redact(v, secret)
+  if type(v) == "string" then
+    local out, i = {}, 1
+    while true do
+      local a, b = v:find(secret, i, true)
+      if not a then break end
+      out[#out + 1] = v:sub(i, a - 1) .. "[redacted]"
+      i = b + 1
+    end
+    out[#out + 1] = v:sub(i)
+    return table.concat(out)
+  end
+  if type(v) ~= "table" then return v end
+  local t = setmetatable({}, getmetatable(v))
+  for k, x in pairs(v) do t[redact(k, secret)] = redact(x, secret) end
+  return t
+end
+
 -- The webhook secret: from --secret-file (first line) or HELPSCOUT_WEBHOOK_SECRET; never from
 -- argv, where every user of the machine sees it in `ps`.
 local function webhook_secret(ctx, opts)
@@ -183,7 +203,7 @@ local function cmd_listen(ctx, opts)
       ctx.stderr:write("helpscout: refused a webhook: ", tostring(err.message), "\n")
       return err.kind == "auth" and 401 or 400, tostring(err.message) .. "\n"
     end
-    ctx:write_json({ event = ev.event, data = ev.data })
+    ctx:write_json(redact({ event = ev.event, data = ev.data }, secret))
     ctx.stdout:flush()
     seen = seen + 1
     return 200, "ok\n"
