@@ -102,6 +102,13 @@ function _M:save_conn(id, t)
   return true
 end
 
+function _M:remove_conn(id)
+  local ok, err = call(self, "DEL", key_of(self, id))
+  if ok == nil then return nil, err end
+  call(self, "SREM", self.o.key .. ":connections", id)
+  return true
+end
+
 function _M:connections()
   local ids, err = call(self, "SMEMBERS", self.o.key .. ":connections")
   if not ids then return nil, err end
