@@ -41,7 +41,7 @@ describe("bin/helpscout auth and listen", function()
   local sb, port, dir, token_file
   setup(function()
     port = free_port()
-    sb = sandbox.start { seed = 42, args = { "--redirect-url", ("http://127.0.0.1:%d/oauth/callback/help-scout"):format(port) } }
+    sb = sandbox.start { seed = 42, accounts = 2, args = { "--redirect-url", ("http://127.0.0.1:%d/oauth/callback/help-scout"):format(port) } }
     dir = os.tmpname()
     os.remove(dir)
     token_file = dir .. "/helpscout/token.json"
@@ -75,10 +75,12 @@ describe("bin/helpscout auth and listen", function()
 
   -- starts `auth login --no-browser` in the background; returns the printed URL and a function
   -- that waits for the process: rc, rest of stdout, stderr
-  local function start_login()
+  local function start_login(extra)
     local errf = os.tmpname()
-    local p = assert(io.popen(("%s lua5.4 bin/helpscout auth login --no-browser --port %d --token-file %s 2>%s; echo \"__rc=$?\""):format(
-      env(), port, shq(token_file), shq(errf))))
+    local q = {}
+    for i, a in ipairs(extra or {}) do q[i] = shq(a) end
+    local p = assert(io.popen(("%s lua5.4 bin/helpscout auth login --no-browser --port %d --token-file %s %s 2>%s; echo \"__rc=$?\""):format(
+      env(), port, shq(token_file), table.concat(q, " "), shq(errf))))
     local url = p:read("*l")
     return url, function()
       local rest = p:read("*a")
@@ -113,7 +115,7 @@ describe("bin/helpscout auth and listen", function()
     local rc, rest, err = wait()
     assert.are.equal(0, rc, err)
     assert.are.equal("", rest) -- --no-browser: the URL alone on stdout
-    assert.truthy(err:find("logged in", 1, true))
+    assert.truthy(err:find("logged in as dana@kestrel.example (Help Scout user 7701); connection 'default'", 1, true), err)
     local saved = slurp(token_file)
     assert.is_string(saved)
     local tok = cjson.decode(saved)
@@ -131,14 +133,20 @@ describe("bin/helpscout auth and listen", function()
     -- status shows the expiry, never a token
     local rc3, out3 = run { "auth", "status", "--token-file", token_file }
     assert.are.equal(0, rc3)
-    assert.truthy(out3:find("Logged in", 1, true) and out3:find("expires", 1, true), out3)
+    assert.truthy(out3:find("Logged in", 1, true) and out3:find("EXPIRES", 1, true), out3)
+    assert.truthy(out3:find("default%s+dana@kestrel%.example%s+7701%s+%d%d%d%d%-%d%d%-%d%dT%S+%s+ok"), out3)
     assert.is_nil(out3:find(tok.access_token, 1, true))
     assert.is_nil(out3:find(tok.refresh_token, 1, true))
     local rc4, out4 = run { "auth", "status", "--json", "--token-file", token_file }
     assert.are.equal(0, rc4)
     local st = cjson.decode(out4)
-    assert.is_true(st.logged_in and st.refreshable)
+    assert.is_true(st.logged_in)
     assert.are.equal(token_file, st.token_file)
+    assert.are.equal(1, #st.connections)
+    local c = st.connections[1]
+    assert.are.same({ "default", "dana@kestrel.example", 7701, "ok", true },
+      { c.connection, c.email, c.user_id, c.state, c.refreshable })
+    assert.is_nil(out4:find(tok.access_token, 1, true))
     -- logout removes the file; status then fails
     local rc5, out5 = run { "auth", "logout", "--token-file", token_file }
     assert.are.equal(0, rc5)
