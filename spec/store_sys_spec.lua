@@ -160,3 +160,26 @@ describe("core.sys.lock", function()
     assert.has_error(function() sys.lock(dir .. "/x", "soon") end)
   end)
 end)
+
+describe("core.sys.alive", function()
+  local sys = require("helpscout.core").sys
+  local H = require "store_helper"
+
+  it("is true for a live process, false once it is gone or a zombie (killed, not yet reaped)", function()
+    assert.is_true(sys.alive(sys.pid()))
+    -- a shell starts a child, then becomes `sleep`, which never reaps it: killed, it stays a zombie
+    local p = io.popen("sh -c 'sleep 30 & echo $!; echo $$; exec sleep 30' &")
+    local child, parent = tonumber(p:read("*l")), tonumber(p:read("*l"))
+    p:close()
+    assert.is_true(sys.alive(child))
+    assert.truthy(H.wait_for(function() -- the shell is `sleep` now (a shell would reap the child)
+      return (H.read("/proc/" .. parent .. "/comm") or ""):find("^sleep") end, 5))
+    H.kill(child, "KILL")
+    assert.truthy(H.wait_for(function() return not sys.alive(child) end, 5))
+    assert.is_true(H.alive(child)) -- kill -0 still finds it: a zombie holds no lock yet looks alive
+    H.kill(parent, "KILL")
+    assert.truthy(H.wait_for(function() return not H.alive(parent) end, 5))
+    assert.is_false(sys.alive(child))
+    assert.has_error(function() sys.alive(0) end)
+  end)
+end)
