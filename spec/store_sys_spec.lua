@@ -162,9 +162,6 @@ describe("core.sys.lock", function()
 end)
 
 describe("core.sys.alive", function()
-  local sys = require("helpscout.core").sys
-  local H = require "store_helper"
-
   it("is true for a live process, false once it is gone or a zombie (killed, not yet reaped)", function()
     assert.is_true(sys.alive(sys.pid()))
     -- a shell starts a child, then becomes `sleep`, which never reaps it: killed, it stays a zombie
