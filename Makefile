@@ -48,6 +48,8 @@ DEB_PKGS := lua5.4 liblua5.4-dev luajit2 libluajit2-5.1-dev libcurl4-openssl-dev
 # helpscout.resty: nginx with the lua module (OpenResty's) and its Lua half; openssl for test certificates
 DEB_PKGS += nginx libnginx-mod-http-lua lua-resty-core openssl
 
+
+.PHONY: rockspec
 .PHONY: all deps build build-jit test test-54 test-jit test-valgrind test-asan test-mcp fuzz lint demo demo-nginx bench install clean check-rock check-deps
 
 all: $(SO54)
@@ -126,6 +128,7 @@ test:
 	$(MAKE) --no-print-directory test-asan || rc=1; \
 	$(MAKE) --no-print-directory fuzz FUZZ_TIME=20 || rc=1; \
 	$(MAKE) --no-print-directory test-mcp || rc=1; \
+	$(MAKE) --no-print-directory test-connector || rc=1; \
 	$(LUA) spec/support/summary.lua || rc=1; \
 	exit $$rc
 
@@ -158,9 +161,24 @@ check-deps:
 	@for f in $(SRCS); do $(CC) -c $(HS_CFLAGS) -I$(LUA_INCDIR) -o .tmp/objs/$$(basename $$f .c).o $$f || exit 1; done
 	@$(LUA) spec/support/check-deps.lua .tmp/objs
 
+# The rockspec's Lua module list, written from the tree (check-rock fails when it is stale).
+rockspec:
+	@$(LUA) spec/support/gen-rockspec.lua
+
 # Proves the rockspec installs a working module offline into a throw-away tree.
 check-rock:
 	@sh spec/support/check-rock.sh
 
 clean:
 	rm -rf build .tmp
+
+# The hosted connector (examples/connector.conf in a real nginx, a sandbox with two accounts): the
+# official MCP SDK client with its OAuth provider, and the official conformance suite (Node 22).
+test-connector: $(SO54) $(SOJIT)
+	$(ENV54) $(LUA) spec/connector/run.lua
+
+# An SDK client walked through the connector's whole flow against the sandbox, narrated.
+demo-connector:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory $(SO54) $(SOJIT)
+	@$(ENV54) $(LUA) examples/connector_demo.lua

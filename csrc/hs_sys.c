@@ -2,7 +2,7 @@
  * hs_sys.c — core.sys: the few operating-system and crypto primitives the Lua layer needs
  * (webhook signatures, OAuth state, token stores), on OpenSSL's libcrypto and POSIX.
  *
- * core.sys = { hmac_sha1, base64, unbase64, equal, random, write_file, mkdir, lock, now, sleep,
+ * core.sys = { hmac_sha1, sha256, base64, unbase64, equal, random, write_file, mkdir, lock, now, sleep,
  *              read, pid, alive, hostname, list_dir }
  *
  * Invariants: wrong argument types raise; operating-system failures return nil, message; a
@@ -457,6 +457,18 @@ static void lock_open(lua_State *L) {
   lua_pop(L, 1);
 }
 
+/* sha256(data) -> the raw 32-byte SHA-256 digest (the connector stores its tokens hashed). */
+static int l_sha256(lua_State *L) {
+  size_t len;
+  const char *data = luaL_checklstring(L, 1, &len);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int mdlen = 0;
+  if (!EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL)) return luaL_error(L, "sha256: libcrypto failed");
+  lua_pushlstring(L, (const char *)md, mdlen);
+  OPENSSL_cleanse(md, sizeof md);
+  return 1;
+}
+
 /* Pushes the core.sys table. */
 int hs_sys_open(lua_State *L) {
   static const luaL_Reg fns[] = {
@@ -465,6 +477,7 @@ int hs_sys_open(lua_State *L) {
     {"mkdir", l_mkdir},         {"lock", l_lock},             {"now", l_now},
     {"sleep", l_sleep},         {"read", l_read},             {"pid", l_pid},
     {"alive", l_alive},         {"hostname", l_hostname},     {"list_dir", l_list_dir},
+    {"sha256", l_sha256},
     {NULL, NULL}};
   lock_open(L);
   lua_newtable(L);

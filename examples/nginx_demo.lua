@@ -9,7 +9,9 @@ local cjson = require "cjson.safe"
 
 local PORT = 8090
 local SECRET = "demo-webhook-secret"
+local PASSWORD = "demo-operator-password" -- the operator who may connect Help Scout (auth_basic)
 local root = os.getenv("PWD")
+local OPERATOR -- the Authorization header of the operator (set once the password file is written)
 
 local function shq(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 local function sh(cmd)
@@ -66,19 +68,25 @@ end
 -- The browser's part: /connect -> the sandbox's consent stand-in (it answers as a user who
 -- clicks "Allow": 302 to the Redirection URL with code and state) -> /oauth/callback/help-scout.
 local function connect()
-  rule("GET /connect, consent screen, GET /oauth/callback/help-scout")
+  rule("GET /connect (as the signed-in operator), consent screen, GET /oauth/callback/help-scout")
   local base = "http://127.0.0.1:" .. PORT
-  local status, h = request("GET", base .. "/connect")
+  local anon = request("GET", base .. "/connect")
+  print(("/connect without signing in: %s"):format(anon))
+  local status, h = request("GET", base .. "/connect", { authorization = OPERATOR })
   local cookie = (h["set-cookie"] or ""):match("^([^;]+)")
   print(("/connect: %s -> %s"):format(status, (tostring(h.location):gsub("state=[%w%-_]+", "state=..."))))
   local consent_status, consent = request("GET", h.location)
   local back = consent.location or ""
   print(("consent screen: %s -> %s"):format(consent_status, (back:gsub("%?.*", "?code=...&state=..."))))
-  local cb_status, _, text = request("GET", back, { cookie = cookie })
+  local cb_status, _, text = request("GET", back, { cookie = cookie, authorization = OPERATOR })
   print(("callback: %s %s"):format(cb_status, text:gsub("\n$", "")))
-  local bad = request("GET", base .. "/oauth/callback/help-scout?code=x&state=forged", { cookie = cookie })
+  local replay = request("GET", back, { cookie = cookie, authorization = OPERATOR })
+  print(("the same callback again (a replayed state): %s"):format(replay))
+  local forged = "0123456789abcdef0123456789abcdef"
+  local bad = request("GET", base .. "/oauth/callback/help-scout?code=x&state=" .. forged,
+    { cookie = "hs_oauth_state=" .. forged, authorization = OPERATOR })
   print(("callback with a forged state: %s"):format(bad))
-  return cb_status == 200 and bad == 400
+  return anon == 401 and cb_status == 200 and replay == 400 and bad == 400
 end
 
 local function webhook()
@@ -101,6 +109,9 @@ local function webhook()
 end
 
 os.execute("mkdir -p .tmp/nginx-demo")
+-- the operator's password file for /connect (see examples/nginx.conf)
+os.execute(("printf 'admin:%%s\\n' \"$(openssl passwd -apr1 %s)\" > .tmp/nginx-demo/htpasswd"):format(shq(PASSWORD)))
+OPERATOR = "Basic " .. sh(("printf %%s %s | base64"):format(shq("admin:" .. PASSWORD))):gsub("%s", "")
 local sandbox_url, stop_sandbox = start_sandbox()
 local stop_nginx = start_nginx(sandbox_url)
 print("nginx on http://127.0.0.1:" .. PORT .. " with examples/nginx.conf, sandbox at " .. sandbox_url)

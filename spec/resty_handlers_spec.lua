@@ -137,7 +137,7 @@ describe("resty handlers", function()
     assert.equal(0, #sb:log{ path = "/v2/oauth2/token" })
   end)
 
-  it("marks the state cookie Secure over https", function()
+  it("marks the state cookie __Host- and Secure over https", function()
     local dir = ng.dir
     assert(os.execute(("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -keyout %s/k.pem "
       .. "-out %s/c.pem 2>/dev/null"):format(shq(dir), shq(dir))))
@@ -151,6 +151,7 @@ describe("resty handlers", function()
     local head = p:read("*a")
     p:close()
     tls:stop()
-    assert.matches("[Ss]et%-[Cc]ookie: hs_oauth_state=[^\r\n]*; HttpOnly; SameSite=Lax; Secure", head)
+    -- over https the cookie is __Host- (no Domain, Path=/, Secure: no subdomain can plant one)
+    assert.matches("[Ss]et%-[Cc]ookie: __Host%-hs_oauth_state=[^\r\n]*; HttpOnly; SameSite=Lax; Secure", head)
   end)
 end)

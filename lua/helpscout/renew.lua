@@ -21,6 +21,8 @@
 --      store reports reconsent at once and never sends it again, and none of them takes the
 --      lock for it. A new connect (a new record) clears the mark.
 --   7. a granted token keeps the connection's identity (user_id, email) in its record.
+--   8. a named connection (not "default") is one person's consent: without a refresh token it
+--      is "not connected" (kind auth), never filled with the app's client-credentials token.
 -- Otherwise a store failure is returned (kind "store"); the engine keeps the token it holds, so
 -- nothing held is lost, and a token granted but not saved still reaches on_token.
 local core = require "helpscout.core"
@@ -139,10 +141,19 @@ local function locked(eng, store, action, send, on_token)
   return grant(eng, store, send, on_token, stored)
 end
 
+-- A named connection with no refresh token anywhere has no consent to renew from (rule 8).
+local function unconnected(store, stored, held)
+  return store.consent_only and not (stored and stored.refresh_token) and not (held and held.refresh_token)
+end
+
 local function shared(eng, store, action, send, on_token)
   local stored, err = store:load()
   if err then return nil, err end
   if adopt_fresh(eng, stored) then return stored end
+  if unconnected(store, stored, eng:token()) then
+    return nil, core.error("auth", "connection '" .. store.id .. "' is not connected: run the connect flow for it",
+      { reason = "not_connected" })
+  end
   if dead(stored, eng:token()) then return dead_error() end -- no lock, no request
   return store:lock(function() return locked(eng, store, action, send, on_token) end)
 end

@@ -7,9 +7,7 @@
 set -eu
 top=$(pwd)
 rock="$top/rockspec/helpscout-scm-1.rockspec"
-for f in $(cd lua && find helpscout -name '*.lua' | sort); do
-  grep -q "\"lua/$f\"" "$rock" || { echo "check-rock: lua/$f is not listed in $rock" >&2; exit 1; }
-done
+lua5.4 spec/support/gen-rockspec.lua --check
 for f in csrc/*.c; do
   grep -q "\"$f\"" "$rock" || { echo "check-rock: $f is not listed in $rock" >&2; exit 1; }
 done

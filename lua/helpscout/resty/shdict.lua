@@ -239,9 +239,10 @@ function _M:observe_key(key, o)
   return true
 end
 
--- States of the connect flow: in the durable store when it keeps them (several hosts), else in
--- the dict with their TTL. Taking is single use across workers: the first incr of the state's
--- "taken" counter wins.
+-- States of the connect flow: put in the durable store when it keeps them (several hosts),
+-- else in the dict with their TTL; taken from the dict first, then from the durable store (a
+-- start location configured without the durable store still meets its callback). Taking from
+-- the dict is single use across workers: the first incr of the state's "taken" counter wins.
 function _M:put_state(state, record, ttl)
   if self.durable and self.durable.put_state then return self.durable:put_state(state, record, ttl) end
   local h = common.state_key(state)
@@ -251,15 +252,20 @@ function _M:put_state(state, record, ttl)
   return true
 end
 
-function _M:take_state(state)
-  if self.durable and self.durable.take_state then return self.durable:take_state(state) end
-  local h = common.state_key(state)
-  if not h then return nil end
+local function take_local(self, h)
   local skey = self.key .. ":state:" .. h
   local s = self.dict:get(skey)
   if not s or self.dict:incr(skey .. ":taken", 1, 0, 600) ~= 1 then return nil end
   self.dict:delete(skey)
   return common.decode_state(s)
+end
+
+function _M:take_state(state)
+  local h = common.state_key(state)
+  if not h then return nil end
+  local rec = take_local(self, h)
+  if rec == nil and self.durable and self.durable.take_state then return self.durable:take_state(state) end
+  return rec
 end
 
 return _M

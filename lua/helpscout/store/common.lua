@@ -170,7 +170,10 @@ end
 function _M.rooted(class)
   function class:connection(id, opts)
     _M.check_id(id, "connection", 1, 2)
-    return setmetatable({ root = self, id = id, bkey = budget_key(id, opts) }, View)
+    -- a named connection is one person's consent: it never falls back to the app's own
+    -- client-credentials token (that would act as the operator's account)
+    return setmetatable({ root = self, id = id, bkey = budget_key(id, opts), consent_only = id ~= _M.DEFAULT },
+      View)
   end
   function class:load() return self:load_conn(_M.DEFAULT) end
   function class:save(t) return self:save_conn(_M.DEFAULT, t) end
