@@ -96,7 +96,14 @@ end
 function _M:save_conn(id, t)
   local tok, why = common.token(t)
   if not tok then return nil, common.error("invalid", "cannot save: " .. why) end
-  local ok, err = call(self, "SET", key_of(self, id), common.encode(tok))
+  local key = key_of(self, id)
+  local cur, err = call(self, "GET", key) -- a value that is not a record is never overwritten
+  if cur == nil then return nil, err end
+  if cur and not common.decode(cur) then
+    return common.fail(("redis key %s does not hold a token; it was left as it is: fix or delete it"):format(key))
+  end
+  local ok
+  ok, err = call(self, "SET", key, common.encode(tok))
   if not ok then return nil, err end
   call(self, "SADD", self.o.key .. ":connections", id) -- the index only lists: a failure loses nothing
   return true
