@@ -127,7 +127,8 @@ for _, kind in ipairs { "file", "redis" } do
       connect(st, "alice", "dana@kestrel.example", 1)
       sleep(1.3) -- expired: nobody can be served without the refresh grant
       sb:config{ token_ttl = 3600 }
-      sb:fault{ method = "POST", path = "/v2/oauth2/token", action = "delay", delay = 3, before = true }
+      local DELAY = 3 * SLACK
+      sb:fault{ method = "POST", path = "/v2/oauth2/token", action = "delay", delay = DELAY, before = true }
       sb:clear_log()
       local holder = spawn(scfg, 1, 1, kind .. "-holder")
       assert.is_true(H.wait_for(function() return #token_requests() == 1 end, 20 * SLACK),
@@ -143,6 +144,8 @@ for _, kind in ipairs { "file", "redis" } do
       assert.equal(1, #token_requests())
       local t_kill = now()
       H.kill(holder.pid, "KILL")
+      -- the kill came while the holder's grant was still held back (else the proof proves nothing)
+      assert.is_true(t_kill - token_requests()[1].time < DELAY - 0.2, "the waiters started too late")
       local calls = {}
       for _, w in ipairs(workers) do
         for _, c in ipairs(results(w, 90)) do calls[#calls + 1] = c end
