@@ -131,6 +131,20 @@ function _M:save_conn(id, t)
   return cache(self, id, tok)
 end
 
+-- remove_conn(id): the record leaves the durable store first, then the dict.
+function _M:remove_conn(id)
+  if self.durable then
+    local d = durable_of(self, id)
+    if type(d.remove) ~= "function" then
+      return nil, err("store", "the durable store cannot remove a connection (no remove method)")
+    end
+    local ok, e = d:remove()
+    if not ok then return nil, e end
+  end
+  self.dict:delete(k(self, id, "token"))
+  return true
+end
+
 -- connections() -> sorted ids (the durable store's when there is one: the dict is a cache).
 function _M:connections()
   if self.durable then return self.durable:connections() end

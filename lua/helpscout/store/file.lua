@@ -99,6 +99,14 @@ function _M:save_conn(id, t)
   return true
 end
 
+-- remove_conn(id): the connection's record file is deleted (a corrupt one too: a logout).
+function _M:remove_conn(id)
+  local path = file_of(self, id)
+  local ok, msg, code = os_remove(path)
+  if not ok and code ~= ENOENT then return common.fail("cannot remove the token file: " .. tostring(msg)) end
+  return true
+end
+
 local function acquire(path, timeout)
   local lock, err = sys.lock(path, timeout)
   if lock then return lock end

@@ -27,6 +27,11 @@ function _M:save_conn(id, t)
   return true
 end
 
+function _M:remove_conn(id)
+  self.recs[id] = nil
+  return true
+end
+
 function _M:lock_conn(id, fn)
   return common.with_lock(function()
     if self.busy[id] then return common.fail("the memory store's lock is already held (re-entry)") end

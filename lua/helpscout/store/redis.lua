@@ -96,9 +96,23 @@ end
 function _M:save_conn(id, t)
   local tok, why = common.token(t)
   if not tok then return nil, common.error("invalid", "cannot save: " .. why) end
-  local ok, err = self.conn:call_ok("SET", key_of(self, id), common.encode(tok)) -- confirmed only by +OK
+  local key = key_of(self, id)
+  local cur, err = call(self, "GET", key) -- a value that is not a record is never overwritten
+  if cur == nil then return nil, err end
+  if cur and not common.decode(cur) then
+    return common.fail(("redis key %s does not hold a token; it was left as it is: fix or delete it"):format(key))
+  end
+  local ok
+  ok, err = self.conn:call_ok("SET", key, common.encode(tok)) -- confirmed only by +OK
   if not ok then return common.fail(err or "redis SET was not confirmed") end
   call(self, "SADD", self.o.key .. ":connections", id) -- the index only lists: a failure loses nothing
+  return true
+end
+
+function _M:remove_conn(id)
+  local ok, err = call(self, "DEL", key_of(self, id))
+  if ok == nil then return nil, err end
+  call(self, "SREM", self.o.key .. ":connections", id)
   return true
 end
 
