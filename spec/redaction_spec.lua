@@ -224,12 +224,21 @@ describe("the programs' output when the server echoes credentials", function()
     local path, tok = token_file()
     local secrets = { tok.access_token, sb.client_secret, tok.refresh_token }
     sb:fault{ method = "GET", path = "/v2/mailboxes", action = "echo", status = 400 }
-    H.write(dir .. "/mcp.in", cjson.encode{ jsonrpc = "2.0", id = 1, method = "tools/call",
-      params = { name = "list_mailboxes", arguments = {} } } .. "\n")
+    H.write(dir .. "/mcp.in", table.concat({
+      cjson.encode{ jsonrpc = "2.0", id = 1, method = "initialize", params = { protocolVersion = "2025-11-25",
+        capabilities = {}, clientInfo = { name = "redaction-spec", version = "1" } } },
+      cjson.encode{ jsonrpc = "2.0", method = "notifications/initialized" },
+      cjson.encode{ jsonrpc = "2.0", id = 2, method = "tools/call",
+        params = { name = "list_mailboxes", arguments = {} } } }, "\n") .. "\n")
     os.execute(("%s HELPSCOUT_TOKEN_FILE=%s %s bin/helpscout-mcp < %s > %s 2> %s"):format(env(), H.shq(path),
       "lua5.4", H.shq(dir .. "/mcp.in"), H.shq(dir .. "/mcp.out"), H.shq(dir .. "/mcp.err")))
     local out, err = H.read(dir .. "/mcp.out") or "", H.read(dir .. "/mcp.err") or ""
-    local msg = cjson.decode(out:match("[^\n]+"))
+    local msg
+    for line in out:gmatch("[^\n]+") do
+      local m = cjson.decode(line)
+      if m and m.id == 2 then msg = m end
+    end
+    assert.is_table(msg and msg.result, out)
     assert.is_true(msg.result.isError)
     assert.matches("[redacted]", out, 1, true)
     clean(secrets, "helpscout-mcp", out, err)
@@ -239,8 +248,8 @@ describe("the programs' output when the server echoes credentials", function()
     local secret = "whsec-echoed-5d81c2"
     local port = require("support.proc").free_port()
     local outf = dir .. "/listen.out"
-    local p = assert(io.popen(("%s %s bin/helpscout listen --port %d --secret %s --limit 1 >%s 2>&1; echo done")
-      :format(env(), "lua5.4", port, H.shq(secret), H.shq(outf))))
+    local p = assert(io.popen(("%s HELPSCOUT_WEBHOOK_SECRET=%s %s bin/helpscout listen --port %d --limit 1 >%s 2>&1; "
+      .. "echo done"):format(env(), H.shq(secret), "lua5.4", port, H.shq(outf))))
     local body = cjson.encode{ id = 1, subject = "my secret is " .. secret }
     local sig = require("helpscout.core").sys.base64(require("helpscout.core").sys.hmac_sha1(secret, body))
     local http, ltn12 = require "socket.http", require "ltn12"

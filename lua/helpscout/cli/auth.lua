@@ -22,7 +22,7 @@ local httpd = require "helpscout.cli.httpd"
 local out = require "helpscout.cli.out"
 
 local tostring, tonumber, pcall, require, ipairs = tostring, tonumber, pcall, require, ipairs
-local format, getenv, time = string.format, os.getenv, os.time
+local format, getenv, time, io_open = string.format, os.getenv, os.time, io.open
 
 local _M = {}
 
@@ -220,15 +220,15 @@ end
 -- "[redacted]": a payload that repeats the webhook secret never prints it.
 local function redact(v, secret)
   if type(v) == "string" then
-    local out, i = {}, 1
+    local parts, i = {}, 1
     while true do
       local a, b = v:find(secret, i, true)
       if not a then break end
-      out[#out + 1] = v:sub(i, a - 1) .. "[redacted]"
+      parts[#parts + 1] = v:sub(i, a - 1) .. "[redacted]"
       i = b + 1
     end
-    out[#out + 1] = v:sub(i)
-    return table.concat(out)
+    parts[#parts + 1] = v:sub(i)
+    return table.concat(parts)
   end
   if type(v) ~= "table" then return v end
   local t = setmetatable({}, getmetatable(v))
