@@ -37,6 +37,11 @@ SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sa
 FUZZ_CC   ?= clang
 FUZZ_TIME ?= 60
 
+# The multi-process token proofs (spec/store_proof_spec.lua) run under every driver the product
+# has: the client (libcurl) and the engine (a Lua driver over core.engine + helpscout.renew).
+HS_PROOF_MODES ?= client engine
+export HS_PROOF_MODES
+
 # Environment for running from the checkout.
 RUNENV = LUA_PATH="$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/spec/?.lua;;"
 ENV54  = $(RUNENV) LUA_CPATH="$(CURDIR)/build/5.4/?.so;;"
@@ -50,6 +55,12 @@ DEB_PKGS += nginx libnginx-mod-http-lua lua-resty-core openssl
 
 
 .PHONY: rockspec
+.PHONY: mutate
+# Deliberate bugs, one at a time, against the specs that must catch each (spec/support/mutate.lua);
+# MUTANTS="name ..." runs a subset.
+mutate: $(SO54) $(SOJIT)
+	@$(ENV54) MUTANTS="$(MUTANTS)" $(LUA) spec/support/mutate.lua
+
 .PHONY: all deps build build-jit test test-54 test-jit test-valgrind test-asan test-mcp fuzz lint demo demo-nginx bench install clean check-rock check-deps
 
 all: $(SO54)
@@ -96,6 +107,7 @@ test-jit: $(SOJIT)
 
 # The official MCP SDK client (node) against bin/helpscout-mcp and a sandbox it starts.
 test-mcp: $(SO54)
+	@command -v node >/dev/null 2>&1 || { echo "missing prerequisite: node not found (PATH=$$PATH); make test-mcp runs the official MCP SDK client (make deps)"; exit 1; }
 	$(ENV54) node spec/mcp/client.mjs
 
 # The C core under valgrind (memcheck), running the client specs.

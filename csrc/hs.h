@@ -92,6 +92,14 @@ const char *hs_checkstring(lua_State *L, int arg);
  * argument k reported as k - shift, positioned `level` frames above f (1: f's caller). Leaves
  * nres results (LUA_MULTRET: all); raises again what f raised, after restoring the context. */
 int hs_named_call(lua_State *L, const char *fname, int shift, int level, int nargs, int nres);
+/* Redaction of an error built from a server's answer (the error at idx): every occurrence of a
+ * credential in message, log_ref and errors[i]'s strings becomes "[redacted]". _engine: the
+ * engine's access and refresh tokens and client secret, and a grant request's form values (either
+ * may be NULL); _one: one secret (an authorization code). */
+struct hs_engine;
+struct hs_req;
+void hs_error_redact_engine(lua_State *L, int idx, const struct hs_engine *e, const struct hs_req *q);
+void hs_error_redact_one(lua_State *L, int idx, const char *secret);
 void hs_error_export(lua_State *L); /* sets error, is_error, named, kinds, Error on the table at -1 */
 
 /* ---- the tool table as a schema (hs_tools.c) ---- */
