@@ -349,7 +349,7 @@ enum hs_done { HS_DONE_RESP, HS_DONE_READ_ONLY, HS_DONE_TOKEN_ERROR, HS_DONE_RAT
 typedef struct hs_action {
   int type;           /* enum hs_act */
   double seconds;     /* WAIT */
-  const char *why;    /* WAIT: "retry" | "rate_limit" */
+  const char *reason; /* WAIT: "retry" | "rate_limit" (the Lua action's reason) */
   const char *need;   /* TOKEN: "missing" | "due" | "rejected" */
   int generation;     /* TOKEN */
   int done;           /* DONE: enum hs_done */

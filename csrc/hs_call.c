@@ -104,11 +104,11 @@ static void done(hs_call *k, hs_action *a, int how) {
   a->done = how;
 }
 
-static void wait(hs_call *k, hs_action *a, double secs, const char *why) {
+static void wait(hs_call *k, hs_action *a, double secs, const char *reason) {
   k->state = K_WAIT;
   a->type = HS_WAIT;
   a->seconds = secs;
-  a->why = why;
+  a->reason = reason;
 }
 
 static void token(hs_engine *e, hs_call *k, hs_action *a, const char *need, int gen) {

@@ -305,7 +305,7 @@ void hs_action_push(lua_State *L, hs_engine *e, hs_call *k, const hs_action *a) 
     set_s(L, "action", "WAIT");
     lua_pushnumber(L, (lua_Number)a->seconds);
     lua_setfield(L, -2, "seconds");
-    set_s(L, "reason", a->why);
+    set_s(L, "reason", a->reason);
   } else {
     set_s(L, "action", "TOKEN");
     set_s(L, "need", a->need);
