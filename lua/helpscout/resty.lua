@@ -327,6 +327,13 @@ function mt:token()
 end
 
 -- Handlers for nginx locations (helpscout/resty/handlers.lua).
+-- hs:changes(opts) -> every conversation changed since the named cursor in this client's store
+-- (helpscout.changes, the same iterator as the libcurl client's; doc/changes.md).
+function mt:changes(opts)
+  check_phase("changes")
+  return require("helpscout.changes").iterate(self, self.store, opts)
+end
+
 function _M.oauth_handler(opts) return require("helpscout.resty.handlers").oauth(opts) end
 function _M.webhook_handler(opts) return require("helpscout.resty.handlers").webhook(opts) end
 
