@@ -7,12 +7,15 @@
 --
 -- How (one place each):
 -- * Reading: GET /v2/conversations sortField=modifiedAt, sortOrder=asc, modifiedSince = the
---   cursor minus `overlap` seconds, always page 1 (keyset paging: a page that comes back full moves
---   the lower bound to its last modifiedAt, so conversations that move while we read are never
---   skipped; only a full page inside one second falls back to the next page number).
--- * A change is a conversation's version: (id, modifiedAt) plus a fingerprint of threads, status,
---   tags and assignee (two writes in one second still differ). Versions already handled inside the
---   overlap window are skipped; a version older than the one handled is stale and skipped too.
+--   cursor minus `overlap` seconds, page after page (a "pass"). Conversations carry no modifiedAt
+--   on the wire, so the cursor is a time of our own: the clock at the start of the last complete,
+--   stable pass. A pass is unstable when a conversation read earlier in it shows up again (it
+--   moved to the end while we paged, so one item may have slid past a page boundary) or the total
+--   shrank: the cursor then stays and another pass reads the window again (at most 3 per run).
+-- * A change is a conversation's version: a fingerprint of userUpdatedAt, threads, status, tags,
+--   assignee, subject, mailbox, customFields and closedAt. Versions already handled inside the
+--   window (2 x overlap behind the cursor: overlap covers clock skew and index lag) are skipped;
+--   a conversation changed twice between two reads is one change (you see its latest state).
 -- * Commit: a conversation is recorded as handled (the cursor document saved under the lease)
 --   when the iterator is called again, i.e. when the loop body returned. A raise, a break or a
 --   crash leaves it unrecorded: the next run delivers it again (at most that one).
@@ -42,7 +45,9 @@ local OPTIONS = {
 _M.OPTIONS = OPTIONS
 
 local DOC = "changes."
-local VERSION_FIELDS = { "id", "modifiedAt", "threads", "status", "tags", "assignee.id" }
+local VERSION_FIELDS = { "id", "userUpdatedAt", "threads", "status", "tags", "assignee", "subject", "mailboxId",
+  "customFields", "closedAt" }
+local MAX_PASSES = 3
 
 local function iso(t) return os.date("!%Y-%m-%dT%H:%M:%SZ", floor(t)) end
 _M.iso = iso
@@ -55,16 +60,22 @@ local function epoch_of(v, what)
     :format(what), 4)
 end
 
+local function str(v) return v == nil and "" or tostring(v) end
+
 -- The version of a conversation: what makes two reads of it the same change.
 function _M.version(conv)
-  local tags = {}
+  local tags, cf = {}, {}
   for i, t in ipairs(type(conv.tags) == "table" and conv.tags or {}) do
-    tags[i] = type(t) == "table" and tostring(t.tag or t.id) or tostring(t)
+    tags[i] = type(t) == "table" and str(t.tag or t.id) or str(t)
   end
   sort(tags)
-  local a = type(conv.assignee) == "table" and conv.assignee.id or ""
-  return concat({ tostring(conv.modifiedAt), tostring(conv.threads or ""), tostring(conv.status or ""),
-    tostring(a), concat(tags, ",") }, "|")
+  for i, f in ipairs(type(conv.customFields) == "table" and conv.customFields or {}) do
+    cf[i] = type(f) == "table" and str(f.id) .. "=" .. str(f.value) or str(f)
+  end
+  sort(cf)
+  local a = type(conv.assignee) == "table" and conv.assignee.id
+  return concat({ str(conv.userUpdatedAt), str(conv.threads), str(conv.status), str(a), str(conv.subject),
+    str(conv.mailboxId), str(conv.closedAt), concat(tags, ","), concat(cf, ",") }, "|")
 end
 
 local function projection(fields)
@@ -78,28 +89,36 @@ end
 local function check(opts)
   local o = options.check(OPTIONS, opts, "changes", 1, 4)
   local why = require("helpscout.store.common").id_problem(o.name)
-  if why then error("bad argument #1 to 'changes' (option 'name': " .. why:gsub("a connection id", "a name") .. ")", 3) end
+  if why then error("bad argument #1 to 'changes' (option 'name': " .. why:gsub("a connection id", "a name") .. ")", 4) end
   if o.since ~= nil then o.since = epoch_of(o.since, "since") end
   if o.mailbox ~= nil and type(o.mailbox) ~= "number" and type(o.mailbox) ~= "string" then
-    error("bad argument #1 to 'changes' (option 'mailbox': an id or a CSV of ids expected)", 3)
+    error("bad argument #1 to 'changes' (option 'mailbox': an id or a CSV of ids expected)", 4)
   end
   return o
 end
 
--- A run of one name: its lease, its cursor document, the page being delivered.
+-- A run of one name: its lease, its cursor document, the pass being read.
 local Run = {}
 Run.__index = Run
 
--- The cursor document: { cursor = epoch of the newest handled modifiedAt, seen = { [id] = {at, version} } }.
+-- The cursor document: { cursor = epoch seconds (our clock), seen = { [id] = { pass time, version } } }.
 local function load_doc(self, store, o)
   local doc, err = store:get_doc(DOC .. o.name)
   if err then return nil, err end
   if type(doc) ~= "table" or type(doc.cursor) ~= "number" then
-    doc = { cursor = o.since or floor(core.sys.now()), seen = {} }
+    doc = { cursor = o.since or floor(core.sys.now()), seen = {}, fresh = true }
   end
   if type(doc.seen) ~= "table" then doc.seen = {} end
   self.doc = doc
   return true
+end
+
+local function new_pass(self)
+  local doc = self.doc
+  self.passes = self.passes + 1
+  self.t0 = core.sys.now()
+  self.low = doc.fresh and doc.cursor or doc.cursor - self.o.overlap
+  self.page, self.total, self.ids, self.unstable, self.done = 1, nil, {}, false, false
 end
 
 local function query(self)
@@ -108,46 +127,64 @@ local function query(self)
     modifiedSince = iso(self.low), page = self.page > 1 and self.page or nil }
 end
 
--- Fetches the next page into self.queue (unhandled versions only); sets self.done at the end.
+-- Reads the pass's next page into self.queue (unhandled versions only); sets self.done at its end.
 local function fetch(self)
   local items, page = self.hs:list_conversations(query(self), self.proj)
   if not items then return nil, page end
   self.requests = self.requests + 1
-  local seen, last = self.doc.seen, nil
+  local seen, ids = self.doc.seen, self.ids
+  local total = type(page) == "table" and tonumber(page.totalElements)
+  if total and self.total and total < self.total then self.unstable = true end
+  self.total = total or self.total
   for _, conv in ipairs(items) do
-    local at = htime.parse_api(conv.modifiedAt)
-    if type(conv.id) ~= "number" or not at then
-      return nil, core.error("protocol", "a conversation without an id or an API-form modifiedAt")
+    if math.type and math.type(conv.id) ~= "integer" or type(conv.id) ~= "number" then
+      return nil, core.error("protocol", "a conversation without an integer id")
     end
-    local s = seen[tostring(conv.id)]
-    if not (s and (s[2] == _M.version(conv) or s[1] > at)) then self.queue[#self.queue + 1] = conv end
-    last = at
+    local k = tostring(conv.id)
+    if ids[k] then self.unstable = true end
+    ids[k] = true
+    local s, v = seen[k], _M.version(conv)
+    if not (s and s[2] == v) then self.queue[#self.queue + 1] = conv end
   end
   local size = type(page) == "table" and tonumber(page.size) or 25
-  if #items < size or (type(page) == "table" and tonumber(page.totalPages) and
-      (tonumber(page.number) or 1) >= tonumber(page.totalPages)) then
+  local pages = type(page) == "table" and tonumber(page.totalPages)
+  if #items < size or (pages and (tonumber(page.number) or self.page) >= pages) then
     self.done = true
-  elseif last - 1 > self.low then
-    -- keyset: the next read starts a second before this page's last (modifiedSince may be exclusive)
-    self.low, self.page = last - 1, 1
   else
-    self.page = self.page + 1     -- a full page inside one second: the next page number
+    self.page = self.page + 1
   end
   return true
 end
 
--- Records conv as handled: the cursor moves to its modifiedAt, versions older than the overlap
--- window are forgotten, the document is saved under the lease.
-local function commit(self, conv)
-  local doc, at = self.doc, htime.parse_api(conv.modifiedAt)
-  doc.seen[tostring(conv.id)] = { at, _M.version(conv) }
-  if at > doc.cursor then doc.cursor = at end
-  local horizon = doc.cursor - self.o.overlap
-  for id, s in pairs(doc.seen) do if s[1] < horizon then doc.seen[id] = nil end end
-  local ok, err = self.store:put_doc(DOC .. self.o.name, doc, self.lease)
+local function save(self)
+  local ok, err = self.store:put_doc(DOC .. self.o.name, self.doc, self.lease)
   if not ok then return nil, err end
-  self.handled = self.handled + 1
   return true
+end
+
+-- Records conv as handled (the body returned): its version joins the document, saved under the lease.
+local function commit(self, conv)
+  self.doc.seen[tostring(conv.id)] = { self.t0, _M.version(conv) }
+  local ok, err = save(self)
+  if ok then self.handled = self.handled + 1 end
+  return ok, err
+end
+
+-- The end of a pass: a stable one moves the cursor to its start and forgets versions that can no
+-- longer come back; an unstable one starts another pass over the same window.
+local function finish_pass(self)
+  local doc = self.doc
+  if self.unstable and self.passes < MAX_PASSES then
+    new_pass(self)
+    return true
+  end
+  if not self.unstable then
+    doc.cursor, doc.fresh = floor(self.t0), nil
+    local horizon = doc.cursor - 2 * self.o.overlap
+    for id, s in pairs(doc.seen) do if s[1] < horizon then doc.seen[id] = nil end end
+  end
+  self.finished = true
+  return save(self)
 end
 
 function Run:close()
@@ -168,7 +205,9 @@ function Run:step()
     ok, err = self.lease:renew()
     self.renewed = core.sys.now()
   end
-  while ok and #self.queue == 0 and not self.done do ok, err = fetch(self) end
+  while ok and #self.queue == 0 and not self.finished do
+    if self.done then ok, err = finish_pass(self) else ok, err = fetch(self) end
+  end
   if not ok then
     self:close()
     error(err, 0) -- iterators raise (DESIGN.md §4): a loop never ends silently short
@@ -191,13 +230,13 @@ function _M.open(hs, store, opts)
   local lease, err = store:lease(DOC .. o.name, o.lease_ttl)
   if not lease then return nil, err end
   local self = setmetatable({ hs = hs, store = store, o = o, lease = lease, queue = {}, page = 1,
-    proj = projection(o.fields), requests = 0, handled = 0, renewed = core.sys.now() }, Run)
+    proj = projection(o.fields), requests = 0, handled = 0, passes = 0, renewed = core.sys.now() }, Run)
   local ok, lerr = load_doc(self, store, o)
   if not ok then
     lease:release()
     return nil, lerr
   end
-  self.low = self.doc.cursor - o.overlap
+  new_pass(self)
   return self
 end
 

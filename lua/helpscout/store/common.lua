@@ -178,11 +178,9 @@ function _M.rooted(class)
   function class:lock(fn) return self:lock_conn(_M.DEFAULT, fn) end
   function class:spend(cost, now) return self:spend_key(_M.DEFAULT, cost, now) end
   function class:observe(o) return self:observe_key(_M.DEFAULT, o) end
-  if class.get_doc_conn then
-    function class:get_doc(name) return self:get_doc_conn(_M.DEFAULT, name) end
-    function class:put_doc(name, doc, lease) return self:put_doc_conn(_M.DEFAULT, name, doc, lease) end
-    function class:lease(name, ttl) return self:lease_conn(_M.DEFAULT, name, ttl) end
-  end
+  function class:get_doc(name) return self:get_doc_conn(_M.DEFAULT, name) end
+  function class:put_doc(name, doc, lease) return self:put_doc_conn(_M.DEFAULT, name, doc, lease) end
+  function class:lease(name, ttl) return self:lease_conn(_M.DEFAULT, name, ttl) end
   return class
 end
 
