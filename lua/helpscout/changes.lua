@@ -89,7 +89,9 @@ end
 local function check(opts)
   local o = options.check(OPTIONS, opts, "changes", 1, 4)
   local why = require("helpscout.store.common").id_problem(o.name)
-  if why then error("bad argument #1 to 'changes' (option 'name': " .. why:gsub("a connection id", "a name") .. ")", 4) end
+  if why then
+    error("bad argument #1 to 'changes' (option 'name': " .. why:gsub("a connection id", "a name") .. ")", 4)
+  end
   if o.since ~= nil then o.since = epoch_of(o.since, "since") end
   if o.mailbox ~= nil and type(o.mailbox) ~= "number" and type(o.mailbox) ~= "string" then
     error("bad argument #1 to 'changes' (option 'mailbox': an id or a CSV of ids expected)", 4)

@@ -232,7 +232,7 @@ function _M:lease_conn(id, name, ttl)
     local ok, err = call(self, "SET", lkey, me, "NX", "PX", px)
     if ok == nil then return nil, err end
     if ok == "OK" then
-      local lease = common.new_lease(name, me, function(l)
+      local lease = common.new_lease(name, me, function()
         local r, e = call(self, "EVAL", RENEW, 1, lkey, me, px)
         if r == nil then return nil, e end
         if r == 0 then return common.lost(name) end
@@ -242,7 +242,9 @@ function _M:lease_conn(id, name, ttl)
       return lease
     end
     local holder = call(self, "GET", lkey)
-    if not holder_dead(holder) then return common.busy(name, type(holder) == "string" and holder:match("^(.*)/%x+$")) end
+    if not holder_dead(holder) then
+      return common.busy(name, type(holder) == "string" and holder:match("^(.*)/%x+$")) -- not its token
+    end
     call(self, "EVAL", UNLOCK, 1, lkey, holder) -- only that dead holder's value is deleted
   end
   return common.busy(name)

@@ -1,0 +1,224 @@
+-- hs:changes (helpscout.changes) in one process against the sandbox, and the stores' documents
+-- and leases it keeps its cursors with (memory, file, Redis). The multi-process proof is
+-- spec/changes_proof_spec.lua.
+local helpscout = require "helpscout"
+local store = require "helpscout.store"
+local sandbox = require "support.sandbox"
+local redis = require "support.redis"
+local H = require "store_helper"
+local sys = require("helpscout.core").sys
+
+local sb, rs, dir
+setup(function()
+  sb = sandbox.start{ rate_limit = 0 }
+  rs = redis.start()
+  dir = H.tmpdir("changes1")
+end)
+teardown(function() sb:stop(); rs:stop(); H.rmtree(dir) end)
+
+local n = 0
+local function client(st)
+  return helpscout.new{ base_url = sb.url, client_id = sb.client_id, client_secret = sb.client_secret,
+    store = st or store.memory() }
+end
+
+local function collect(hs, opts)
+  local out = {}
+  for conv in hs:changes(opts) do out[#out + 1] = conv end
+  return out
+end
+
+local function lists() return #sb:log{ method = "GET", path = "/v2/conversations" } end
+
+describe("hs:changes", function()
+  before_each(function() sb:reset(); sb:config{ rate_limit = 0 }; n = n + 1 end)
+
+  it("starts at since, then yields only what changed, each change once", function()
+    local hs = client()
+    local first = collect(hs, { name = "t", since = 0 })
+    assert.is_true(#first > 100)
+    assert.same({}, collect(hs, { name = "t" }))
+    local id = first[1].id
+    assert(hs:add_note(id, "a note"))
+    assert(hs:update_tags(first[2].id, { "billing" }))
+    local got = collect(hs, { name = "t" })
+    local ids = {}
+    for _, c in ipairs(got) do ids[#ids + 1] = c.id end
+    table.sort(ids)
+    local want = { id, first[2].id }
+    table.sort(want)
+    assert.same(want, ids)
+    assert.same({}, collect(hs, { name = "t" }))
+  end)
+
+  it("starts now by default: nothing older than the first run", function()
+    local hs = client()
+    assert.same({}, collect(hs, { name = "fresh" }))
+    local all = assert(hs:list_conversations{ status = "all" })
+    assert(hs:add_note(all[3].id, "after the start"))
+    local got = collect(hs, { name = "fresh" })
+    assert.equal(1, #got)
+    assert.equal(all[3].id, got[1].id)
+  end)
+
+  it("two changes of one conversation in the same second are two changes", function()
+    local hs = client()
+    collect(hs, { name = "same", since = 0 })
+    local c = assert(hs:list_conversations{ status = "all" })[1]
+    assert(hs:add_note(c.id, "one"))
+    assert.equal(1, #collect(hs, { name = "same" }))
+    assert(hs:update_tags(c.id, { "vip" })) -- most likely within the same second
+    local got = collect(hs, { name = "same" })
+    assert.equal(1, #got)
+    assert.equal("vip", got[1].tags[1].tag)
+  end)
+
+  it("a body that raises gets the same conversation again; one that returned never does", function()
+    local hs = client()
+    collect(hs, { name = "r", since = 0 })
+    local all = assert(hs:list_conversations{ status = "all" })
+    assert(hs:add_note(all[1].id, "x"))
+    assert(hs:add_note(all[2].id, "y"))
+    local handled = {}
+    local ok = pcall(function()
+      for conv in hs:changes{ name = "r" } do
+        if #handled == 1 then error("boom") end
+        handled[#handled + 1] = conv.id
+      end
+    end)
+    assert.is_false(ok)
+    collectgarbage() -- (LuaJIT: the abandoned run's lease goes with it; Lua 5.4 closed it already)
+    local again = collect(hs, { name = "r" })
+    assert.equal(1, #again)
+    assert.are_not.equal(handled[1], again[1].id)
+  end)
+
+  it("one consumer per name: a second run of a held name is refused with kind busy", function()
+    local hs = client(store.file(dir .. "/busy" .. n .. ".json"))
+    collect(hs, { name = "b", since = 0 })
+    local all = assert(hs:list_conversations{ status = "all" })
+    assert(hs:add_note(all[1].id, "x"))
+    local inner
+    for _ in hs:changes{ name = "b" } do
+      local ok, e = pcall(hs.changes, hs, { name = "b" })
+      inner = { ok, e }
+      break
+    end
+    assert.is_false(inner[1])
+    assert.equal("busy", inner[2].kind)
+    collectgarbage()
+  end)
+
+  it("costs one list request per poll when nothing changed", function()
+    local hs = client()
+    collect(hs, { name = "c" })
+    local before = lists()
+    for _ = 1, 3 do collect(hs, { name = "c" }) end
+    assert.equal(3, lists() - before)
+  end)
+
+  it("keeps the fields asked for plus what a version needs", function()
+    local hs = client()
+    collect(hs, { name = "f", since = 0 })
+    local all = assert(hs:list_conversations{ status = "all" })
+    assert(hs:add_note(all[1].id, "x"))
+    local got = collect(hs, { name = "f", fields = { "id", "subject" } })
+    assert.equal(1, #got)
+    assert.is_nil(got[1].preview)
+    assert.is_string(got[1].subject)
+    assert.is_number(got[1].threads)
+  end)
+
+  it("refuses bad options with errors naming 'changes'", function()
+    local hs = client()
+    local cases = {
+      { {}, "option 'name'" },
+      { { name = "a b" }, "option 'name'" },
+      { { name = "x", since = "yesterday" }, "option 'since'" },
+      { { name = "x", colour = 1 }, "unknown option 'colour'" },
+      { { name = "x", overlap = 0 }, "option 'overlap'" },
+      { { name = "x", mailbox = {} }, "option 'mailbox'" },
+    }
+    for _, c in ipairs(cases) do
+      local ok, e = pcall(hs.changes, hs, c[1])
+      assert.is_false(ok)
+      assert.matches("bad argument #1 to 'changes'", e, 1, true)
+      assert.matches(c[2], e, 1, true)
+    end
+    local bare = helpscout.new{ base_url = sb.url, client_id = sb.client_id, client_secret = sb.client_secret }
+    local ok, e = pcall(bare.changes, bare, { name = "x" })
+    assert.is_false(ok)
+    assert.matches("needs a store", e, 1, true)
+  end)
+
+  it("raises the API's error (a loop never ends silently short) and frees the name", function()
+    local hs = client()
+    collect(hs, { name = "e" })
+    sb:fault{ method = "GET", path = "/v2/conversations", status = 400, count = 1 }
+    local ok, e = pcall(collect, hs, { name = "e" })
+    assert.is_false(ok)
+    assert.equal("validation", e.kind)
+    assert.same({}, collect(hs, { name = "e" }))
+  end)
+end)
+
+-- The stores' documents and leases.
+local function stores()
+  return {
+    memory = function() return store.memory() end,
+    file = function() return store.file(dir .. "/docs" .. n .. ".json") end,
+    redis = function() return store.redis{ port = rs.port, key = "docs" .. n } end,
+  }
+end
+
+for kind, make in pairs(stores()) do
+  describe(kind .. " store documents and leases", function()
+    before_each(function() n = n + 1 end)
+
+    it("keeps documents per connection and name", function()
+      local s = make()
+      assert.is_nil((s:get_doc("a")))
+      assert.is_true(s:put_doc("a", { x = 1, list = { 1, 2 } }))
+      assert.same({ x = 1, list = { 1, 2 } }, s:get_doc("a"))
+      local c = s:connection("alice")
+      assert.is_nil((c:get_doc("a")))
+      assert.is_true(c:put_doc("a", { y = 2 }))
+      assert.same({ y = 2 }, c:get_doc("a"))
+      assert.same({ x = 1, list = { 1, 2 } }, s:get_doc("a"))
+      assert.has_error(function() s:put_doc("a b", {}) end)
+      assert.has_error(function() s:put_doc("a", "text") end)
+    end)
+
+    it("gives a name's lease to one holder at a time; put_doc under a released lease is refused", function()
+      local s = make()
+      local l1 = assert(s:lease("n", 30))
+      local l2, e = s:lease("n", 30)
+      assert.is_nil(l2)
+      assert.equal("busy", e.kind)
+      assert.is_true(s:put_doc("n", { v = 1 }, l1))
+      assert.is_true(l1:renew())
+      l1:release()
+      local ok, e2 = s:put_doc("n", { v = 2 }, l1)
+      assert.is_nil(ok)
+      assert.is_true(e2.lost)
+      assert.same({ v = 1 }, s:get_doc("n"))
+      local l3 = assert(s:lease("n", 30))
+      l3:release()
+    end)
+  end)
+end
+
+describe("redis leases", function()
+  it("expire after their ttl when the holder stops renewing; the old holder can no longer write", function()
+    local s = store.redis{ port = rs.port, key = "ttl" }
+    local l1 = assert(s:lease("n", 1))
+    sys.sleep(1.2)
+    local l2 = assert(s:lease("n", 30))
+    local ok, e = s:put_doc("n", { v = 1 }, l1)
+    assert.is_nil(ok)
+    assert.is_true(e.lost)
+    assert.is_nil(l1:renew())
+    assert.is_true(s:put_doc("n", { v = 2 }, l2))
+    l2:release()
+  end)
+end)
