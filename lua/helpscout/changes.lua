@@ -26,8 +26,8 @@ local core = require "helpscout.core"
 local options = require "helpscout.options"
 local htime = require "helpscout.time"
 
-local type, pairs, ipairs, error, tostring, tonumber, setmetatable = type, pairs, ipairs, error,
-  tostring, tonumber, setmetatable
+local type, pairs, ipairs, error, tostring, tonumber, setmetatable, getmetatable, rawget = type, pairs, ipairs, error,
+  tostring, tonumber, setmetatable, getmetatable, rawget
 local concat, sort, remove = table.concat, table.sort, table.remove
 local floor = math.floor
 
@@ -239,6 +239,11 @@ function _M.open(hs, store, opts)
     return nil, lerr
   end
   new_pass(self)
+  local newproxy = rawget(_G, "newproxy") -- LuaJIT/5.1: tables have no __gc; a proxy closes the run
+  if newproxy then
+    self.gc = newproxy(true)
+    getmetatable(self.gc).__gc = function() self:close() end
+  end
   return self
 end
 
