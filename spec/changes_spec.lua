@@ -98,12 +98,11 @@ describe("hs:changes", function()
     collect(hs, { name = "b", since = 0 })
     local all = assert(hs:list_conversations{ status = "all" })
     assert(hs:add_note(all[1].id, "x"))
-    local inner
-    for _ in hs:changes{ name = "b" } do
-      local ok, e = pcall(hs.changes, hs, { name = "b" })
-      inner = { ok, e }
-      break
-    end
+    local it, _, _, run = hs:changes{ name = "b" }
+    assert.is_table(it())
+    local inner = { pcall(hs.changes, hs, { name = "b" }) }
+    run:close()
+    assert.is_table(assert(hs:changes{ name = "b" })()) -- closed: the name is free, the item comes again
     assert.is_false(inner[1])
     assert.equal("busy", inner[2].kind)
     collectgarbage()

@@ -247,6 +247,46 @@ function _M.open(hs, store, opts)
   return self
 end
 
+-- The status and mailbox filters of opts, for a conversation offered from outside a pass.
+local function wanted(o, conv)
+  local st, want = conv.status, o.status
+  if want ~= "all" and st ~= want and not (want == "open" and (st == "active" or st == "pending")) then
+    return false
+  end
+  if o.mailbox == nil then return true end
+  for m in tostring(o.mailbox):gmatch("%d+") do if tonumber(m) == conv.mailboxId then return true end end
+  return false
+end
+
+-- offer(hs, store, opts, id, fn) -> true (fn(conv) ran: a new version), false (already handled, or
+-- outside the filters), or nil, err (kind "busy": a pass is running and will see it; or the fetch
+-- failed). For webhooks: the conversation is fetched under the name's lease (its current state,
+-- never a stale payload), handled once, and recorded so that the next pass skips it. fn raising
+-- leaves it unrecorded (raised again here).
+function _M.offer(hs, store, opts, id, fn)
+  local o = check(opts)
+  if type(id) ~= "number" then error("bad argument #4 to 'offer' (conversation id expected)", 2) end
+  local lease, err = store:lease(DOC .. o.name, o.lease_ttl)
+  if not lease then return nil, err end
+  local self = setmetatable({ hs = hs, store = store, o = o, lease = lease, handled = 0 }, Run)
+  local ok, res, e2 = pcall(function()
+    local lok, lerr = load_doc(self, store, o)
+    if not lok then return nil, lerr end
+    local conv, cerr = hs:get_conversation(id)
+    if not conv then return nil, cerr end
+    local s = self.doc.seen[tostring(conv.id)]
+    if not wanted(o, conv) or (s and s[2] == _M.version(conv)) then return false end
+    fn(conv)
+    self.t0 = core.sys.now()
+    local cok, cerr2 = commit(self, conv)
+    if not cok then return nil, cerr2 end
+    return true
+  end)
+  self:close()
+  if not ok then error(res, 0) end
+  return res, e2
+end
+
 -- iterate(hs, store, opts) -> iterator, nil, nil, run (the run closes on break or raise under
 -- Lua 5.4's generic for; run:close() elsewhere). Raises when the name is busy or the store fails.
 function _M.iterate(hs, store, opts)
