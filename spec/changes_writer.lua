@@ -21,7 +21,7 @@ while sys.now() < deadline do
   elseif r == 2 then
     ok, err = hs:add_note(id, { text = "status change " .. writes, status = STATUS[math.random(#STATUS)] })
   else
-    local tags = {}
+    local tags = { "w" .. writes } -- a tag set never seen before: two states are never equal (no A-B-A)
     for _, t in ipairs(TAGS) do if math.random(2) == 1 then tags[#tags + 1] = t end end
     ok, err = hs:update_tags(id, tags)
   end

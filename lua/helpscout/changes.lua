@@ -218,8 +218,11 @@ function Run:step()
     self:close()
     return nil
   end
-  self.inflight = remove(self.queue, 1)
-  return self.inflight
+  local conv = remove(self.queue, 1)
+  local s = self.doc.seen[tostring(conv.id)]
+  if s and s[2] == _M.version(conv) then return self:step() end -- read twice in this pass
+  self.inflight = conv
+  return conv
 end
 
 -- open(hs, store, opts) -> run (or nil, err: the name is busy, the store failed).
