@@ -116,6 +116,20 @@ describe("hs:changes", function()
     assert.equal(3, lists() - before)
   end)
 
+  it("costs one page per 25 changed conversations (plus the overlap re-read) when many changed", function()
+    local hs = client()
+    collect(hs, { name = "m" })
+    local ids = {}
+    for items in hs:pages("list_conversations", { status = "all" }) do
+      for _, c in ipairs(items) do ids[#ids + 1] = c.id end
+      if #ids >= 60 then break end
+    end
+    for i = 1, 60 do assert(hs:add_note(ids[i], "n" .. i)) end
+    local before = lists()
+    assert.equal(60, #collect(hs, { name = "m" }))
+    assert.equal(3, lists() - before) -- ceil(60 / 25)
+  end)
+
   it("keeps the fields asked for plus what a version needs", function()
     local hs = client()
     collect(hs, { name = "f", since = 0 })
