@@ -235,3 +235,36 @@ describe("redis leases", function()
     l2:release()
   end)
 end)
+
+describe("helpscout watch --once", function()
+  local function watch(argv)
+    local path = dir .. "/watch.out"
+    local cmd = ("HELPSCOUT_CLIENT_ID=%s HELPSCOUT_CLIENT_SECRET=%s lua5.4 %s watch %s --base-url %s >%s 2>&1; echo $?")
+      :format(H.shq(sb.client_id), H.shq(sb.client_secret), H.shq(os.getenv("PWD") .. "/bin/helpscout"), argv,
+        H.shq(sb.url), H.shq(path))
+    local p = io.popen(cmd)
+    local rc = tonumber(p:read("*l"))
+    p:close()
+    return rc, H.read(path) or ""
+  end
+
+  it("prints what changed once (JSON lines), resumes from its cursor, and needs --name", function()
+    sb:reset()
+    local store_path = H.shq(dir .. "/watch-store.json")
+    local rc, out = watch("--once --json --since 2000-01-01T00:00:00Z --name w --store " .. store_path)
+    assert.equal(0, rc)
+    local lines = 0
+    for line in out:gmatch("[^\n]+") do
+      assert.matches('^{.*"id":%d+', line)
+      lines = lines + 1
+    end
+    assert.is_true(lines > 100)
+    rc, out = watch("--once --json --name w --store " .. store_path)
+    assert.equal(0, rc)
+    assert.equal("", out)
+    rc, out = watch("--once")
+    assert.equal(2, rc)
+    assert.matches("--name", out, 1, true)
+  end)
+end)
+
