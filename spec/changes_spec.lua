@@ -130,6 +130,24 @@ describe("hs:changes", function()
     assert.equal(3, lists() - before) -- ceil(60 / 25)
   end)
 
+  it("a full pass every overlap/2 finds what clock skew hid from the short passes", function()
+    local st = store.memory()
+    local hs = client(st)
+    collect(hs, { name = "skew" })
+    local all = assert(hs:list_conversations{ status = "all" })
+    assert(hs:add_note(all[1].id, "while our clock ran 3 s ahead"))
+    local doc = assert(st:get_doc("changes.skew"))
+    doc.cursor = doc.cursor + 3 -- as if the previous pass had started 3 s later than the server's clock
+    assert(st:put_doc("changes.skew", doc))
+    assert.same({}, collect(hs, { name = "skew" })) -- the short pass reaches back 1 s only
+    doc = assert(st:get_doc("changes.skew"))
+    doc.full_at = doc.full_at - 60 -- the last full pass is overlap/2 old: the next one reaches back
+    assert(st:put_doc("changes.skew", doc))
+    local got = collect(hs, { name = "skew" })
+    assert.equal(1, #got)
+    assert.equal(all[1].id, got[1].id)
+  end)
+
   it("keeps the fields asked for plus what a version needs", function()
     local hs = client()
     collect(hs, { name = "f", since = 0 })

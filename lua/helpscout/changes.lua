@@ -7,7 +7,9 @@
 --
 -- How (one place each):
 -- * Reading: GET /v2/conversations sortField=modifiedAt, sortOrder=asc, modifiedSince = the
---   cursor minus `overlap` seconds, page after page (a "pass"). Conversations carry no modifiedAt
+--   cursor minus 1 s, page after page (a "pass"); every overlap/2 seconds a full pass reaches back
+--   `overlap` seconds instead (what clock skew or index lag hid from the short passes, up to
+--   overlap/2, is found there, at the cost of re-reading the window). Conversations carry no modifiedAt
 --   on the wire, so the cursor is a time of our own: the clock at the start of the last complete,
 --   stable pass. A pass is unstable when a conversation read earlier in it shows up again (it
 --   moved to the end while we paged, so one item may have slid past a page boundary) or the total
@@ -78,6 +80,11 @@ function _M.version(conv)
     str(conv.mailboxId), str(conv.closedAt), concat(tags, ","), concat(cf, ",") }, "|")
 end
 
+-- What the cursor document keeps of a version: 16 characters of a keyed SHA-1 (96 bits).
+local function digest(conv)
+  return core.sys.base64(core.sys.hmac_sha1("helpscout-changes", _M.version(conv))):sub(1, 16)
+end
+
 local function projection(fields)
   if not fields then return nil end
   local out, have = {}, {}
@@ -103,7 +110,8 @@ end
 local Run = {}
 Run.__index = Run
 
--- The cursor document: { cursor = epoch seconds (our clock), seen = { [id] = { pass time, version } } }.
+-- The cursor document: { cursor = epoch seconds (our clock), seen = { [id] = { pass time, digest of
+-- the version } } }.
 local function load_doc(self, store, o)
   local doc, err = store:get_doc(DOC .. o.name)
   if err then return nil, err end
@@ -119,7 +127,10 @@ local function new_pass(self)
   local doc = self.doc
   self.passes = self.passes + 1
   self.t0 = core.sys.now()
-  self.low = doc.fresh and doc.cursor or doc.cursor - self.o.overlap
+  if self.passes == 1 then -- a re-pass after an unstable one reads the same window
+    self.full = doc.fresh or type(doc.full_at) ~= "number" or self.t0 - doc.full_at >= self.o.overlap / 2
+  end
+  self.low = doc.fresh and doc.cursor or doc.cursor - (self.full and self.o.overlap or 1)
   self.page, self.total, self.ids, self.unstable, self.done = 1, nil, {}, false, false
 end
 
@@ -145,7 +156,7 @@ local function fetch(self)
     local k = tostring(conv.id)
     if ids[k] then self.unstable = true end
     ids[k] = true
-    local s, v = seen[k], _M.version(conv)
+    local s, v = seen[k], digest(conv)
     if not (s and s[2] == v) then self.queue[#self.queue + 1] = conv end
   end
   local size = type(page) == "table" and tonumber(page.size) or 25
@@ -166,7 +177,7 @@ end
 
 -- Records conv as handled (the body returned): its version joins the document, saved under the lease.
 local function commit(self, conv)
-  self.doc.seen[tostring(conv.id)] = { self.t0, _M.version(conv) }
+  self.doc.seen[tostring(conv.id)] = { self.t0, digest(conv) }
   local ok, err = save(self)
   if ok then self.handled = self.handled + 1 end
   return ok, err
@@ -182,6 +193,7 @@ local function finish_pass(self)
   end
   if not self.unstable then
     doc.cursor, doc.fresh = floor(self.t0), nil
+    if self.full then doc.full_at = floor(self.t0) end
     local horizon = doc.cursor - 2 * self.o.overlap
     for id, s in pairs(doc.seen) do if s[1] < horizon then doc.seen[id] = nil end end
   end
@@ -220,7 +232,7 @@ function Run:step()
   end
   local conv = remove(self.queue, 1)
   local s = self.doc.seen[tostring(conv.id)]
-  if s and s[2] == _M.version(conv) then return self:step() end -- read twice in this pass
+  if s and s[2] == digest(conv) then return self:step() end -- read twice in this pass
   self.inflight = conv
   return conv
 end
@@ -278,7 +290,7 @@ function _M.offer(hs, store, opts, id, fn)
     local conv, cerr = hs:get_conversation(id)
     if not conv then return nil, cerr end
     local s = self.doc.seen[tostring(conv.id)]
-    if not wanted(o, conv) or (s and s[2] == _M.version(conv)) then return false end
+    if not wanted(o, conv) or (s and s[2] == digest(conv)) then return false end
     fn(conv)
     self.t0 = core.sys.now()
     local cok, cerr2 = commit(self, conv)
