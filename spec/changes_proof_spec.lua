@@ -18,13 +18,22 @@ local SECONDS = tonumber(os.getenv("HS_CHANGES_SECONDS")) or 8
 local KILLS = tonumber(os.getenv("HS_CHANGES_KILLS")) or 10
 local ROOT = os.getenv("PWD")
 
+-- The consumers are `helpscout watch` (a lua5.4 program) whichever VM runs this spec: under LuaJIT
+-- the proof runs only with HS_CHANGES_JIT=1 (spec/changes_spec.lua covers helpscout.changes there).
+local proof = (rawget(_G, "jit") and not os.getenv("HS_CHANGES_JIT")) and pending or describe
+
 local sb, rs, dir
 setup(function()
+  if proof ~= describe then return end
   sb = sandbox.start{ rate_limit = 0 }
   rs = redis.start()
   dir = H.tmpdir("changes")
 end)
-teardown(function() sb:stop(); rs:stop(); H.rmtree(dir) end)
+teardown(function()
+  if sb then sb:stop() end
+  if rs then rs:stop() end
+  H.rmtree(dir)
+end)
 
 local function spawn_watch(store, name, out)
   local cmd = ("HELPSCOUT_CLIENT_ID=%s HELPSCOUT_CLIENT_SECRET=%s sh -c 'echo $$; exec lua5.4 \"$0\" watch --json "
@@ -151,7 +160,7 @@ local function check(r, kill)
   if kill then assert.is_true(dups <= r.kills) else assert.equal(0, dups) end
 end
 
-describe("hs:changes across processes (helpscout watch)", function()
+proof("hs:changes across processes (helpscout watch)", function()
   for _, kind in ipairs { "file", "redis" } do
     it(("two consumers of one name on a %s store: every change once, by one consumer"):format(kind), function()
       local r = run(kind, false)
