@@ -239,6 +239,31 @@ for kind, make in pairs(stores()) do
   end)
 end
 
+describe("hs:changes on a Redis store: the lease lives as long as the loop does", function()
+  it("is renewed by a slow but live loop, and lost by one slower than lease_ttl (which then raises)", function()
+    sb:reset()
+    local st = store.redis{ port = rs.port, key = "live" .. n }
+    local hs = client(st)
+    collect(hs, { name = "slow" })
+    local all = assert(hs:list_conversations{ status = "all" })
+    for i = 1, 4 do assert(hs:add_note(all[i].id, "x" .. i)) end
+    local seen = 0
+    for _ in hs:changes{ name = "slow", lease_ttl = 1 } do -- 4 bodies of 0.4 s: 1.6 s > the ttl
+      seen = seen + 1
+      sys.sleep(0.4)
+    end
+    assert.equal(4, seen)
+    assert(hs:add_note(all[5].id, "y"))
+    assert(hs:add_note(all[6].id, "z"))
+    local ok, e = pcall(function()
+      for _ in hs:changes{ name = "slow", lease_ttl = 1 } do sys.sleep(1.3) end
+    end)
+    assert.is_false(ok)
+    assert.is_true(e.lost)
+    assert.equal(2, #collect(hs, { name = "slow" })) -- the one in flight was not recorded: both again
+  end)
+end)
+
 describe("redis leases", function()
   it("expire after their ttl when the holder stops renewing; the old holder can no longer write", function()
     local s = store.redis{ port = rs.port, key = "ttl" }
