@@ -265,6 +265,24 @@ describe("hs:changes on a Redis store: the lease lives as long as the loop does"
 end)
 
 describe("redis leases", function()
+  it("wait out a live holder on another host (its ttl) and take over a dead one on this host at once", function()
+    local s = store.redis{ port = rs.port, key = "hosts" }
+    local lkey = "hosts:lease:n"
+    assert(s.conn:call("SET", lkey, "elsewhere.example/1/00ff", "PX", "800")) -- another host's holder
+    local l, e = s:lease("n", 30)
+    assert.is_nil(l)
+    assert.equal("busy", e.kind)
+    assert.matches("elsewhere.example/1", e.message, 1, true)
+    assert.is_nil(e.message:find("00ff", 1, true)) -- never its token
+    sys.sleep(0.9)
+    l = assert(s:lease("n", 30))
+    l:release()
+    -- a holder on this host whose process is gone (a pid that cannot be running)
+    assert(s.conn:call("SET", lkey, sys.hostname() .. "/999999999/00ff", "PX", "60000"))
+    l = assert(s:lease("n", 30))
+    l:release()
+  end)
+
   it("expire after their ttl when the holder stops renewing; the old holder can no longer write", function()
     local s = store.redis{ port = rs.port, key = "ttl" }
     local l1 = assert(s:lease("n", 1))
