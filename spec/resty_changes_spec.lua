@@ -49,6 +49,23 @@ describe("changes in nginx: poller and webhooks", function()
     if sb then sb:stop() end
   end)
 
+  it("a shared dict lease: busy while its worker lives, taken over at once when it is gone", function()
+    local r = ng:run([[
+      local st = require("helpscout.resty").store.shdict("hs")
+      local l1 = assert(st:lease("probe", 30))
+      local l2, e = st:lease("probe", 30)
+      local busy = e and e.kind
+      assert(st:put_doc("probe", { v = 1 }, l1))
+      l1:release()
+      ngx.shared.hs:set("helpscout:lease:probe", "999999999:1:0.000000", 30) -- a worker that is gone
+      local l3 = st:lease("probe", 30)
+      local took = l3 ~= nil
+      if l3 then l3:release() end
+      return { busy = busy, second = l2 ~= nil, took = took, doc = st:get_doc("probe").v }
+    ]])
+    assert.same({ busy = "busy", second = false, took = true, doc = 1 }, r)
+  end)
+
   it("handles every change once, by webhook or by the poller", function()
     local hs = helpscout.new{ base_url = sb.url, client_id = sb.client_id, client_secret = sb.client_secret }
     local ids = {}

@@ -102,6 +102,9 @@ local function cmd_watch(ctx, opts)
   if not interval or interval <= 0 then args.usage_error("--interval needs a positive number of seconds", "watch") end
   local ttl = tonumber(opts["lease-ttl"] or 30)
   if not ttl or ttl < 1 then args.usage_error("--lease-ttl needs seconds >= 1", "watch") end
+  if opts.since and not require("helpscout.time").parse_api(opts.since) then
+    args.usage_error("--since needs yyyy-MM-ddTHH:mm:ssZ, got '" .. opts.since .. "'", "watch")
+  end
   local hs = client(ctx, opts)
   local copts = { name = opts.name, status = opts.status, mailbox = opts.mailbox, since = opts.since,
     lease_ttl = ttl }
