@@ -5,7 +5,10 @@
 -- write it answered) and its final state: every changed conversation is seen in its final version
 -- (nothing lost), and every version is printed exactly once by exactly one consumer. Then the
 -- same with one consumer killed (kill -9) at random moments and restarted: nothing lost, a
--- version printed at most twice (the one in flight), no more repeats than kills.
+-- version printed at most twice (the one in flight), no more repeats than kills (HS_CHANGES_KILLS,
+-- default 10). The control: two consumers that do not share a store print changes twice, so the
+-- check above can fail. Writes set a tag never used before, so no two states of a conversation are
+-- equal (an A-B-A would rightly be printed again and look like a repeat).
 local cjson = require "cjson"
 local helpscout = require "helpscout"
 local changes = require "helpscout.changes"
