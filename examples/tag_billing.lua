@@ -1,8 +1,9 @@
 -- "Tag every new or changed billing conversation, once" (doc/changes.md).
---   lua5.4 examples/tag_billing.lua [store path]      (run from cron, or in a loop)
+--   lua5.4 examples/tag_billing.lua [store path [since]]   (run from cron, or in a loop)
 -- Needs HELPSCOUT_CLIENT_ID / HELPSCOUT_CLIENT_SECRET (and HELPSCOUT_BASE_URL for the sandbox).
 -- The cursor lives in the store (default ./tag_billing.json): a second run sees only what changed
 -- since, a crash resumes at the conversation in flight, and two copies never tag the same one twice.
+-- The first run starts now (or at `since`, e.g. 2024-01-01T00:00:00Z, for a backfill).
 local helpscout = require "helpscout"
 local triage = require "helpscout.triage"
 
@@ -15,7 +16,7 @@ end
 
 local seen, tagged = 0, 0
 local ok, err = pcall(function()
-  for conv in hs:changes{ name = "billing-tagger", status = "active" } do
+  for conv in hs:changes{ name = "billing-tagger", status = "active", since = arg and arg[2] } do
     seen = seen + 1
     if triage.group_by_topic({ conv })[1].topic == "billing" and not has_tag(conv, "billing") then
       local tags = { "billing" }
