@@ -53,6 +53,7 @@ build = {
       libraries = { "curl", "crypto" },
     },
     -- BEGIN Lua modules (spec/support/gen-rockspec.lua)
+    ["helpscout.changes"] = "lua/helpscout/changes.lua",
     ["helpscout.cli.api"] = "lua/helpscout/cli/api.lua",
     ["helpscout.cli.args"] = "lua/helpscout/cli/args.lua",
     ["helpscout.cli.auth"] = "lua/helpscout/cli/auth.lua",
@@ -60,6 +61,7 @@ build = {
     ["helpscout.cli"] = "lua/helpscout/cli/init.lua",
     ["helpscout.cli.jobs"] = "lua/helpscout/cli/jobs.lua",
     ["helpscout.cli.out"] = "lua/helpscout/cli/out.lua",
+    ["helpscout.cli.watch"] = "lua/helpscout/cli/watch.lua",
     ["helpscout"] = "lua/helpscout/init.lua",
     ["helpscout.mcp"] = "lua/helpscout/mcp.lua",
     ["helpscout.mcp.config"] = "lua/helpscout/mcp/config.lua",
@@ -68,6 +70,7 @@ build = {
     ["helpscout.options"] = "lua/helpscout/options.lua",
     ["helpscout.renew"] = "lua/helpscout/renew.lua",
     ["helpscout.resty"] = "lua/helpscout/resty.lua",
+    ["helpscout.resty.changes"] = "lua/helpscout/resty/changes.lua",
     ["helpscout.resty.connector"] = "lua/helpscout/resty/connector.lua",
     ["helpscout.resty.connector_auth"] = "lua/helpscout/resty/connector_auth.lua",
     ["helpscout.resty.connector_cimd"] = "lua/helpscout/resty/connector_cimd.lua",

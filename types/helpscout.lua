@@ -185,6 +185,9 @@ function Client:pages(tool, opts, call) end
 ---@param fetch_opts {concurrency: integer?, fields: string[]?}?
 ---@return table[]? items, helpscout.Error? err
 function Client:fetch_all(tool, opts, fetch_opts) end
+---@param opts {name: string, since: string|integer?, status: string?, mailbox: integer|string?, fields: string[]?, overlap: number?, lease_ttl: number?}
+---@return fun(): table
+function Client:changes(opts) end
 ---@return helpscout.Token? token, helpscout.Error? err
 function Client:token() end
 function Client:close() end
