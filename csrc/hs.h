@@ -16,7 +16,8 @@
  *            inputs, no socket is ever touched.
  *   drivers  hs_curl.c (bytes of an hs_req into an hs_resp; easy and multi handles),
  *            hs_client.c (the userdata that executes actions; the only C -> Lua calls:
- *            helpscout.renew and helpscout.store.budget, see push_rule), hs_iter.c
+ *            helpscout.renew, helpscout.store.budget and helpscout.changes, see push_rule),
+ *            hs_iter.c
  *            (each/pages, and fetch_all's multi loop).
  *   module   hs_module.c (luaopen).
  *

@@ -192,7 +192,8 @@ static int l_send(lua_State *L) {
  * core's only calls into Lua modules (doc/engine.md "C -> Lua", spec/support/check-deps.lua):
  *   hs_renew  -> helpscout.renew.run          (a TOKEN action: the single-flight renewal)
  *   hs_budget -> helpscout.store.budget.gate   (before a SEND, when the store shares a budget)
- *             -> helpscout.store.budget.share  (after an answer, likewise) */
+ *             -> helpscout.store.budget.share  (after an answer, likewise)
+ *   l_changes -> helpscout.changes.iterate     (hs:changes: the iterator written once in Lua) */
 static void push_rule(lua_State *L, const char *key, const char *module, const char *field) {
   lua_getfield(L, LUA_REGISTRYINDEX, key);
   if (lua_istable(L, -1)) {

@@ -11,8 +11,8 @@ local STATUS = { "active", "pending", "closed" }
 local TAGS = { "billing", "refund", "vip", "bug", "later" }
 math.randomseed(cfg.seed or os.time())
 local writes, failed = 0, 0
-local deadline = sys.now() + cfg.seconds
-while sys.now() < deadline do
+local deadline = sys.epoch() + cfg.seconds
+while sys.epoch() < deadline do
   local id = cfg.ids[math.random(#cfg.ids)]
   local ok, err
   local r = math.random(3)

@@ -116,7 +116,7 @@ local function load_doc(self, store, o)
   local doc, err = store:get_doc(DOC .. o.name)
   if err then return nil, err end
   if type(doc) ~= "table" or type(doc.cursor) ~= "number" then
-    doc = { cursor = o.since or floor(core.sys.now()), seen = {}, fresh = true }
+    doc = { cursor = o.since or floor(core.sys.epoch()), seen = {}, fresh = true }
   end
   if type(doc.seen) ~= "table" then doc.seen = {} end
   self.doc = doc
@@ -126,7 +126,7 @@ end
 local function new_pass(self)
   local doc = self.doc
   self.passes = self.passes + 1
-  self.t0 = core.sys.now()
+  self.t0 = core.sys.epoch()
   if self.passes == 1 then -- a re-pass after an unstable one reads the same window
     self.full = doc.fresh or type(doc.full_at) ~= "number" or self.t0 - doc.full_at >= self.o.overlap / 2
   end
@@ -215,9 +215,9 @@ function Run:step()
     ok, err = commit(self, self.inflight)
     self.inflight = nil
   end
-  if ok and core.sys.now() - self.renewed > self.o.lease_ttl / 3 then
+  if ok and core.sys.epoch() - self.renewed > self.o.lease_ttl / 3 then
     ok, err = self.lease:renew()
-    self.renewed = core.sys.now()
+    self.renewed = core.sys.epoch()
   end
   while ok and #self.queue == 0 and not self.finished do
     if self.done then ok, err = finish_pass(self) else ok, err = fetch(self) end
@@ -247,7 +247,7 @@ function _M.open(hs, store, opts)
   local lease, err = store:lease(DOC .. o.name, o.lease_ttl)
   if not lease then return nil, err end
   local self = setmetatable({ hs = hs, store = store, o = o, lease = lease, queue = {}, page = 1,
-    proj = projection(o.fields), requests = 0, handled = 0, passes = 0, renewed = core.sys.now() }, Run)
+    proj = projection(o.fields), requests = 0, handled = 0, passes = 0, renewed = core.sys.epoch() }, Run)
   local ok, lerr = load_doc(self, store, o)
   if not ok then
     lease:release()
@@ -292,7 +292,7 @@ function _M.offer(hs, store, opts, id, fn)
     local s = self.doc.seen[tostring(conv.id)]
     if not wanted(o, conv) or (s and s[2] == digest(conv)) then return false end
     fn(conv)
-    self.t0 = core.sys.now()
+    self.t0 = core.sys.epoch()
     local cok, cerr2 = commit(self, conv)
     if not cok then return nil, cerr2 end
     return true

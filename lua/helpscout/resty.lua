@@ -313,7 +313,6 @@ function mt:token()
   return self.eng:token()
 end
 
--- Handlers for nginx locations (helpscout/resty/handlers.lua).
 -- hs:changes(opts) -> every conversation changed since the named cursor in this client's store
 -- (helpscout.changes, the same iterator as the libcurl client's; doc/changes.md).
 function mt:changes(opts)
@@ -325,6 +324,7 @@ end
 -- init_worker_by_lua*, offer(data) from a webhook handler (helpscout.resty.changes).
 function _M.changes_poller(opts) return require("helpscout.resty.changes").new(opts) end
 
+-- Handlers for nginx locations (helpscout/resty/handlers.lua).
 function _M.oauth_handler(opts) return require("helpscout.resty.handlers").oauth(opts) end
 function _M.webhook_handler(opts) return require("helpscout.resty.handlers").webhook(opts) end
 

@@ -57,7 +57,7 @@ for _, n in ipairs(names) do
   if f then
     local src = f:read("*a"):gsub("/%*.-%*/", "")
     f:close()
-    for module, field in src:gmatch('push_rule%(L, [%w_]+, "([^"]+)", ([^)]+)%)') do
+    for module, field in src:gmatch('push_rule%(L, [%w_"%.]+, "([^"]+)", ([^)]+)%)') do
       calls[#calls + 1] = ("  %-12s -> %s.%s"):format(n, module, field:match('^"(.*)"$')
         or "<" .. field .. ">")
     end
