@@ -35,6 +35,7 @@ static const hs_kind kinds[] = {
   {"protocol", 0, "the answer is not what the API promises"},
   {"read_only", 0, "a write on a read-only client"},
   {"store", 1, "the token store failed"},
+  {"busy", 0, "another consumer holds this name's lease (hs:changes)"},
   {"invalid", 0, "bad input to a helper"},
 };
 #define NKINDS ((int)(sizeof kinds / sizeof kinds[0]))

@@ -41,7 +41,7 @@
 ---@field token_type string?
 
 ---@class helpscout.Error
----@field kind "auth"|"forbidden"|"invalid"|"network"|"not_found"|"protocol"|"rate_limited"|"read_only"|"reconsent"|"server"|"store"|"timeout"|"validation"
+---@field kind "auth"|"busy"|"forbidden"|"invalid"|"network"|"not_found"|"protocol"|"rate_limited"|"read_only"|"reconsent"|"server"|"store"|"timeout"|"validation"
 ---@field status integer?
 ---@field message string
 ---@field retry_after number?
