@@ -23,7 +23,7 @@ local _M = {}
 local function add_terms(C, f, arr, n, w)
   local names, d, term_ok, known = f.names, f.mark, C.vocab.term_ok, C.known
   local TT, TW, AT, tseen, aseen, ok = C.TT, C.TW, C.AT, C.tseen, C.aseen, C.term_ok
-  local tstart = C.ts[d]
+  local tstart, affix = C.ts[d], f.affix
   for i = 1, n do
     local t = arr[i]
     -- term_ok's verdicts cached here: one call per distinct stem, not per token
@@ -31,7 +31,7 @@ local function add_terms(C, f, arr, n, w)
     if tok == nil then tok = term_ok(t); ok[t] = tok end
     if tok and names[t] ~= d then
       if aseen[t] ~= d then aseen[t] = d; C.an = C.an + 1; AT[C.an] = t end
-      if not known[t] then
+      if not known[t] and not (affix and lexicon.affix_known(f, t)) then
         local k = tseen[t]
         if k and k >= tstart then
           if TW[k] < w then TW[k] = w end

@@ -10,7 +10,9 @@
 --   vocab.stem_word(w)        the stemmer itself, uncached
 local lower, gsub, sub, find, gmatch, byte = string.lower, string.gsub, string.sub, string.find, string.gmatch,
   string.byte
-local type = type
+local type, ipairs = type, ipairs
+local fold = require "helpscout.triage.lang.fold"
+local langs = require "helpscout.triage.lang.list"
 
 local _M = {}
 
@@ -64,6 +66,14 @@ _M.stem_word = stem_word
 
 local STOP = {}
 for w in gmatch(STOP_LIST, "%S+") do STOP[w] = true; STOP[stem_word(w)] = true end
+-- the other languages' stop words (helpscout.triage.lang.*), folded as text is; English's
+-- detection list is not this list (which says what may name a theme)
+for _, code in ipairs(langs.codes) do
+  for w in gmatch(code ~= "en" and langs.load(code).stop or "", "%S+") do
+    w = fold.word(w)
+    STOP[w] = true; STOP[stem_word(w)] = true
+  end
+end
 _M.STOP = STOP
 
 -- The lower-cased stems of s's words appended to arr after n; returns the new count. Words are
@@ -81,18 +91,51 @@ local function stemmer(stems)
     nout = nout + 1
     out[nout] = st
   end
+  -- A run of CJK characters (3-byte UTF-8, lead E3..E9: kana and ideographs) has no spaces:
+  -- its overlapping character bigrams are its tokens (a lone character is one); the rest of
+  -- the word is a word as usual.
+  local function segment(w)
+    local i, n, prev, single, from = 1, #w, nil, false, 1
+    while i <= n do
+      local b = byte(w, i)
+      if b >= 227 and b <= 233 and i + 2 <= n then
+        if from < i then add(sub(w, from, i - 1)) end
+        local ch = sub(w, i, i + 2)
+        if prev then add(prev .. ch); single = false else single = true end
+        prev, i, from = ch, i + 3, i + 3
+      else
+        if prev and single then add(prev) end
+        prev, i = nil, i + 1
+      end
+    end
+    if prev and single then add(prev) end
+    if from <= n and not prev then add(sub(w, from, n)) end
+  end
+  local function add_cjk(w)
+    if find(w, "[\227-\233]") then segment(w) else add(w) end
+  end
   return function(s, arr, n)
     out, nout = arr, n
     gsub(s, "[%w\128-\255]+", add)
     return nout
+  end, function(s, arr, n)
+    out, nout = arr, n
+    gsub(s, "[%w\128-\255]+", add_cjk)
+    return nout
   end
 end
 
-local function tokenizer(stem_words)
+-- Lower-cased, elisions and accents folded (topics.lang.fold), CJK punctuation to spaces, then
+-- stems. Plain ASCII text pays two finds on top of the words themselves.
+local function tokenizer(stem_words, stem_cjk)
   return function(s, arr, n)
     s = lower(s)
-    if find(s, "'", 1, true) then s = gsub(s, "'", "") end
-    if find(s, "\226\128\153", 1, true) then s = gsub(s, "\226\128\153", "") end -- ’
+    local high = find(s, "[\128-\255]")
+    if high or find(s, "'", 1, true) then s = fold.elisions(s) end
+    if high then
+      if find(s, "[\227-\239]") then return stem_cjk(fold.accents(fold.cjk_punct(s)), arr, n) end
+      s = fold.accents(s)
+    end
     return stem_words(s, arr, n)
   end
 end
@@ -118,7 +161,7 @@ local function name_marker(stem_words)
     local list = cache[s]
     if not list then
       list = {}
-      stem_words(lower(s), list, 0)
+      stem_words(fold.accents(lower(s)), list, 0)
       cache[s] = list
     end
     for i = 1, #list do set[list[i]] = mark end
@@ -136,8 +179,9 @@ end
 
 function _M.new()
   local stems = {}
-  local stem_words = stemmer(stems)
-  return { stems = stems, tokens = tokenizer(stem_words), term_ok = term_checker(), names = name_marker(stem_words) }
+  local stem_words, stem_cjk = stemmer(stems)
+  return { stems = stems, tokens = tokenizer(stem_words, stem_cjk), term_ok = term_checker(),
+    names = name_marker(stem_words) }
 end
 
 return _M

@@ -1,0 +1,82 @@
+-- helpscout.triage.lang: which language a conversation is written in.
+--   language(conv)       "en", "de", "fr", "es", "pt", "nl", "it", "ja" or nil (too little text)
+--   detect(f)            the same from a conversation's features (topics.features), read once
+--   CODES                the supported codes, in tie-break order
+--   data(code)           a language's data (helpscout.triage.lang.<code>), nil when unsupported
+-- Detection counts the customer's words (subject and their messages) that are stop words of
+-- each language (articles, pronouns, particles, greetings: each language's `stop` list, folded
+-- and stemmed like the text; Japanese by kana bigrams such as です, ます, ください). The
+-- language with most hits wins when it has at least MIN_HITS and beats the runner-up by
+-- MARGIN; otherwise nil. Deterministic, one table lookup per word.
+local list = require "helpscout.triage.lang.list"
+local fold = require "helpscout.triage.lang.fold"
+
+local gmatch = string.gmatch
+
+local _M = { CODES = list.codes }
+
+local MIN_HITS, MARGIN = 2, 1.25
+
+local HITS -- stem -> array of language indices (built on first use)
+local function hits_table()
+  local vocab = require "helpscout.triage.topics.vocab"
+  local t, v = {}, vocab.new()
+  for li, code in ipairs(list.codes) do
+    for w in gmatch(list.load(code).stop or "", "%S+") do
+      local toks = {}
+      v.tokens(fold.word(w), toks, 0)
+      if #toks == 1 then
+        local l = t[toks[1]]
+        if not l then l = {}; t[toks[1]] = l end
+        if l[#l] ~= li then l[#l + 1] = li end
+      end
+    end
+  end
+  return t
+end
+
+local counts = {}
+
+local function count(arr, n)
+  local H = HITS
+  for i = 1, n do
+    local l = H[arr[i]]
+    if l then
+      for k = 1, #l do local li = l[k]; counts[li] = counts[li] + 1 end
+    end
+  end
+end
+
+function _M.detect(f)
+  HITS = HITS or hits_table()
+  local nl = #list.codes
+  for li = 1, nl do counts[li] = 0 end
+  count(f.subject_tokens, f.subject_n)
+  count(f.cust, f.cust_n)
+  local best, second, bi = 0, 0, nil
+  for li = 1, nl do
+    local c = counts[li]
+    if c > best then second = best; best = c; bi = li
+    elseif c > second then second = c end
+  end
+  if best < MIN_HITS or best < second * MARGIN then return nil end
+  return list.codes[bi]
+end
+
+function _M.data(code)
+  for _, c in ipairs(list.codes) do
+    if c == code then return list.load(code) end
+  end
+  return nil
+end
+
+function _M.language(conv)
+  if type(conv) ~= "table" then
+    error(("bad argument #1 to 'language' (conversation table expected, got %s)"):format(type(conv)), 2)
+  end
+  local features = require "helpscout.triage.topics.features"
+  local vocab = require "helpscout.triage.topics.vocab"
+  return features.read(conv, {}, vocab.new()).lang
+end
+
+return _M

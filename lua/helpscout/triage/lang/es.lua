@@ -1,0 +1,1 @@
+return { code = 'es', stop = '', topics = {} }

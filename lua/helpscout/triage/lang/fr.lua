@@ -1,0 +1,1 @@
+return { code = 'fr', stop = '', topics = {} }

@@ -1,0 +1,1 @@
+return { code = 'it', stop = '', topics = {} }

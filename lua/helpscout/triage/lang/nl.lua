@@ -1,0 +1,1 @@
+return { code = 'nl', stop = '', topics = {} }

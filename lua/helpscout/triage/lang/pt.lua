@@ -1,0 +1,1 @@
+return { code = 'pt', stop = '', topics = {} }
