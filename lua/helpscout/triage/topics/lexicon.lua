@@ -88,8 +88,33 @@ local function compile(topics)
   return lex
 end
 
+local PREFIX_MIN, SUFFIX_MIN = 3, 4 -- shortest patterns (bytes)
+
+-- One term of a language lexicon into L: a prefix pattern, a suffix pattern, else a word or
+-- phrase for L's trie.
+local UMLAUT_E = { ["\195\164"] = "ae", ["\195\182"] = "oe", ["\195\188"] = "ue",
+  ["\195\132"] = "Ae", ["\195\150"] = "Oe", ["\195\156"] = "Ue" }
+local function add_lang_term(lex, L, ti, phrase, w, v)
+  local word = fold.word(phrase)
+  if find(word, "%*$") then -- prefix: folded, not stemmed (a stem's start is the word's)
+    word = sub(word, 1, -2)
+    if #word < PREFIX_MIN then error(("lexicon of '%s': prefix '%s' too short"):format(L.code, phrase)) end
+    L.prefix[word] = L.prefix[word] or {}
+    add_hit(L.prefix[word], ti, w, phrase)
+    if #word > L.pmax then L.pmax = #word end
+  elseif find(word, "^%*") then -- suffix: stemmed, as the word's end is
+    word = vocab.stem_word(sub(word, 2))
+    if #word < SUFFIX_MIN then error(("lexicon of '%s': suffix '%s' too short"):format(L.code, phrase)) end
+    L.suffix[word] = L.suffix[word] or {}
+    add_hit(L.suffix[word], ti, w, phrase)
+  else
+    local toks = {}
+    v.tokens(phrase, toks, 0)
+    if #toks > 0 and w ~= 0 then add_phrase(lex, ti, phrase, w, toks, L.root) end
+  end
+end
+
 -- One language's topics (id -> terms) into L; known stems and tag names into lex.
-local AFFIX_MIN = 4
 local function compile_lang(lex, code, index, v)
   local L = { code = code, root = {}, prefix = {}, suffix = {}, pmax = 0 }
   local data = langs.load(code).topics or {}
@@ -104,23 +129,10 @@ local function compile_lang(lex, code, index, v)
     sort(keys)
     for _, phrase in ipairs(keys) do
       local w = data[id][phrase]
-      local word = fold.word(phrase)
-      if find(word, "%*$") then -- prefix: folded, not stemmed (a stem's start is the word's)
-        word = sub(word, 1, -2)
-        if #word < AFFIX_MIN then error(("lexicon of '%s': prefix '%s' too short"):format(code, phrase)) end
-        L.prefix[word] = L.prefix[word] or {}
-        add_hit(L.prefix[word], ti, w, phrase)
-        if #word > L.pmax then L.pmax = #word end
-      elseif find(word, "^%*") then -- suffix: stemmed, as the word's end is
-        word = vocab.stem_word(sub(word, 2))
-        if #word < AFFIX_MIN then error(("lexicon of '%s': suffix '%s' too short"):format(code, phrase)) end
-        L.suffix[word] = L.suffix[word] or {}
-        add_hit(L.suffix[word], ti, w, phrase)
-      else
-        local toks = {}
-        v.tokens(phrase, toks, 0)
-        if #toks > 0 and w ~= 0 then add_phrase(lex, ti, phrase, w, toks, L.root) end
-      end
+      add_lang_term(lex, L, ti, phrase, w, v)
+      -- umlauts are also written ae, oe, ue ("Rueckerstattung"): both spellings
+      local alt = gsub(phrase, "\195[\164\182\188\132\150\156]", UMLAUT_E)
+      if alt ~= phrase then add_lang_term(lex, L, ti, alt, w, v) end
     end
   end
   return L
@@ -220,11 +232,11 @@ local function affix_node(L, t, cache)
   if node ~= nil then return node end
   local n = #t
   local p, s = nil, nil
-  for len = min(n, L.pmax), AFFIX_MIN, -1 do
+  for len = min(n, L.pmax), PREFIX_MIN, -1 do
     p = L.prefix[sub(t, 1, len)]
     if p then break end
   end
-  for start = 1, n - AFFIX_MIN + 1 do
+  for start = 1, n - SUFFIX_MIN + 1 do
     s = L.suffix[sub(t, start)]
     if s then break end
   end
