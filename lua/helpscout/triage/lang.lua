@@ -42,7 +42,8 @@ local function count(arr, n)
   for i = 1, n do
     local l = H[arr[i]]
     if l then
-      for k = 1, #l do local li = l[k]; counts[li] = counts[li] + 1 end
+      local share = 1 / #l
+      for k = 1, #l do local li = l[k]; counts[li] = counts[li] + share end
     end
   end
 end

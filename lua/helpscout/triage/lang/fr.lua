@@ -19,7 +19,7 @@ return {
       ["trop paye"] = 2, ["renouvellement*"] = 1, ["preleve"] = 3,
     },
     refunds = {
-      ["rembours*"] = 4, ["*remboursement"] = 4, ["rendre mon argent"] = 4, ["mon argent"] = 2,
+      ["rembours*"] = 4, ["rembour*"] = 3, ["*remboursement"] = 4, ["rendre mon argent"] = 4, ["mon argent"] = 2,
       ["recuperer mon argent"] = 4, ["retractation"] = 3, ["droit de retractation"] = 4,
       ["par erreur"] = 1, ["geste commercial"] = 2, ["annuler le paiement"] = 2,
       ["contestation*"] = 2, ["opposition"] = 2, ["recredit*"] = 3,

@@ -251,12 +251,26 @@ local function affix_node(L, t, cache)
   return node
 end
 
--- score_tokens over one language's lexicon: its trie, else its affix patterns.
+local function add_node(node, weight, score, hits)
+  local h = node.h
+  for k = 1, #h, 2 do
+    local ti = h[k]
+    score[ti] = (score[ti] or 0) + h[k + 1] * weight
+    if hits then hits[node.d[ti]] = ti end
+  end
+end
+
+-- score_tokens over one language's lexicon: its trie, and its affix patterns for a word that
+-- is no term of its own (it may begin a phrase).
 local function score_lang(L, toks, n, weight, score, hits, cache)
   local root = L.root
   for i = 1, n do
     local t = toks[i]
-    local node = root[t] or affix_node(L, t, cache)
+    local node = root[t]
+    if not (node and node.h) then
+      local a = affix_node(L, t, cache)
+      if a then add_node(a, weight, score, hits) end
+    end
     local j = i
     while node do
       local h = node.h
