@@ -6,7 +6,7 @@ return {
     también porque está estoy están tengo tiene tenemos hemos he ha han lo le les nos
     nuestro nuestra su sus este esta esto eso cuando como qué cuál donde saludos buenas
     buenos días tardes favor puedo pueden podrían quiero necesito sigue todavía aún nada
-    hace desde fue era muchas un y o que se me te con para por en de la no]],
+    hace desde fue era muchas alguna algún algo poder podrían un y o que se me te con para por en de la no]],
   topics = {
     billing = {
       ["factur*"] = 3, ["cobr*"] = 3, ["*cobro"] = 3, ["pago*"] = 2, ["pagar"] = 1, ["pague"] = 1,
@@ -18,7 +18,7 @@ return {
       ["domiciliacion"] = 3, ["presupuesto"] = 1, ["impuesto*"] = 2,
     },
     refunds = {
-      ["reembols*"] = 4, ["devolucion del dinero"] = 4, ["devuelvan"] = 3, ["devolver el dinero"] = 4,
+      ["reembols*"] = 4, ["rembols*"] = 4, ["devolucion del dinero"] = 4, ["devuelvan"] = 3, ["devolver el dinero"] = 4,
       ["devolverme"] = 3, ["mi dinero"] = 3, ["reintegr*"] = 4, ["por error"] = 1, ["sin querer"] = 1,
       ["contracargo*"] = 3, ["disputa"] = 2, ["garantia"] = 1, ["desistimiento"] = 3, ["abono"] = 2,
       ["devolucion"] = 2,
@@ -49,10 +49,10 @@ return {
     feature_requests = {
       ["funcionalidad*"] = 3, ["sugerencia*"] = 3, ["sugiero"] = 3, ["seria genial"] = 3,
       ["seria util"] = 3, ["seria bueno"] = 3, ["estaria bien"] = 3, ["estaria genial"] = 3,
-      ["me encantaria"] = 2, ["podrian agregar"] = 3, ["podrian anadir"] = 3, ["agregar"] = 1,
-      ["anadir"] = 1, ["modo oscuro"] = 3, ["idea*"] = 2, ["mejora*"] = 2, ["hoja de ruta"] = 3,
+      ["me encantaria"] = 2, ["podrian agregar"] = 3, ["podrian anadir"] = 3, ["agregar*"] = 2, ["funcion"] = 1,
+      ["anadir*"] = 2, ["modo oscuro"] = 3, ["idea*"] = 2, ["mejora*"] = 2, ["hoja de ruta"] = 3,
       ["roadmap"] = 3, ["tienen pensado"] = 3, ["planes de"] = 2, ["opcion de"] = 2, ["opcion para"] = 2,
-      ["nueva funcion"] = 3, ["echo de menos"] = 2, ["se podria"] = 1, ["posibilidad de"] = 2,
+      ["nueva funcion"] = 3, ["echo de menos"] = 2, ["integrar*"] = 2, ["integracion*"] = 2, ["se podria"] = 1, ["posibilidad de"] = 2,
     },
     cancellations = {
       ["cancel*"] = 4, ["*cancelacion"] = 4, ["dar de baja"] = 4, ["darme de baja"] = 4, ["baja"] = 2,

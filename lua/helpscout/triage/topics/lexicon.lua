@@ -288,24 +288,35 @@ local function score_lang(L, toks, n, weight, score, hits, cache)
   end
 end
 
+local function score_one(L, f, score, hits, customer_only)
+  f.affix = f.affix or {}
+  local cache = f.affix[L.code]
+  if not cache then cache = {}; f.affix[L.code] = cache end
+  score_lang(L, f.subject_tokens, f.subject_n, W.subject, score, hits, cache)
+  score_lang(L, f.cust, f.cust_n, W.customer, score, hits, cache)
+  if not customer_only then
+    score_lang(L, f.agent, f.agent_n, W.agent, score, hits, cache)
+    score_lang(L, f.note, f.note_n, W.note, score, hits, cache)
+  end
+end
+
+-- The conversation's language's lexicon; when the language is unknown (too few words to
+-- tell), the one language lexicon that finds the most (summing them would count a word
+-- several languages share, "version", once per language).
 local function score_langs(lex, f, score, hits, customer_only)
-  local list = lex.lang_list
   if f.lang then
     local L = lex.langs[f.lang]
-    if not L then return end
-    list = { L }
+    if L then score_one(L, f, score, hits, customer_only) end
+    return
   end
-  f.affix = f.affix or {}
-  for _, L in ipairs(list) do
-    local cache = f.affix[L.code]
-    if not cache then cache = {}; f.affix[L.code] = cache end
-    score_lang(L, f.subject_tokens, f.subject_n, W.subject, score, hits, cache)
-    score_lang(L, f.cust, f.cust_n, W.customer, score, hits, cache)
-    if not customer_only then
-      score_lang(L, f.agent, f.agent_n, W.agent, score, hits, cache)
-      score_lang(L, f.note, f.note_n, W.note, score, hits, cache)
-    end
+  local best, bestL = 0, nil
+  for _, L in ipairs(lex.lang_list) do
+    local s, top = {}, 0
+    score_one(L, f, s, nil, customer_only)
+    for _, x in pairs(s) do if x > top then top = x end end
+    if top > best then best, bestL = top, L end
   end
+  if bestL then score_one(bestL, f, score, hits, customer_only) end
 end
 
 -- Was stem t matched by a language's prefix or suffix pattern in this run (f.affix)?
