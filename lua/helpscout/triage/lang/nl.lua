@@ -6,7 +6,7 @@ return {
     alvast bedankt hallo heb hebben kan kunnen ook jullie uw u we wij ons onze zijn
     was werd wordt worden er naar dan als omdat hoe waarom wat wanneer waar dit deze
     die al toch even gewoon helaas groet groeten vriendelijke mvg goedemorgen goedemiddag
-    beste dank hoi heeft hebt moet zou kunt]],
+    beste dank hoi heeft hebt moet zou kunt word steeds elke niks iets heel erg echt]],
   topics = {
     billing = {
       ["factuur*"] = 3, ["*factuur"] = 3, ["facturen"] = 3, ["facturatie"] = 3, ["afschrijving*"] = 3,
@@ -55,7 +55,7 @@ return {
       ["mogelijkheid"] = 1, ["uitbreiding*"] = 2, ["mis ik"] = 2, ["wens*"] = 2,
     },
     cancellations = {
-      ["opzeg*"] = 4, ["*opzegging"] = 4, ["opgezegd"] = 4, ["annuleer*"] = 3, ["geannuleerd"] = 3,
+      ["opzeg*"] = 4, ["*opzegging"] = 4, ["opgezegd"] = 4, ["annuleer*"] = 3, ["annul*"] = 3, ["geannuleerd"] = 3,
       ["beeindig*"] = 3, ["stopzetten"] = 3, ["afmelden"] = 1, ["account verwijderen"] = 2,
       ["niet verlengen"] = 3, ["stilzwijgend*"] = 2, ["verlenging*"] = 2, ["overstappen"] = 2,
       ["concurrent"] = 2, ["niet meer nodig"] = 2, ["pauzeren"] = 2, ["deactiveren"] = 2, ["contract*"] = 2,

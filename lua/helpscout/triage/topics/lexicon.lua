@@ -96,8 +96,8 @@ local UMLAUT_E = { ["\195\164"] = "ae", ["\195\182"] = "oe", ["\195\188"] = "ue"
   ["\195\132"] = "Ae", ["\195\150"] = "Oe", ["\195\156"] = "Ue" }
 local function add_lang_term(lex, L, ti, phrase, w, v)
   local word = fold.word(phrase)
-  if find(word, "%*$") then -- prefix: folded, not stemmed (a stem's start is the word's)
-    word = sub(word, 1, -2)
+  if find(word, "%*$") then -- prefix: stemmed too ("restitutie*" -> "restituti", as the word is)
+    word = vocab.stem_word(sub(word, 1, -2))
     if #word < PREFIX_MIN then error(("lexicon of '%s': prefix '%s' too short"):format(L.code, phrase)) end
     L.prefix[word] = L.prefix[word] or {}
     add_hit(L.prefix[word], ti, w, phrase)
