@@ -7,7 +7,7 @@ return {
     votre vos notre nos ça cela été avoir être fait faire peux pouvez pourriez depuis
     toujours encore très bien aussi rien quand comment pourquoi où alors donc svp
     madame monsieur bonsoir salut chez lors sont était avez avons serait voudrais
-    aujourd hier déjà mais ou si]],
+    aujourd hier déjà ou]],
   topics = {
     billing = {
       ["factur*"] = 3, ["*facture"] = 3, ["prelev*"] = 3, ["paiement*"] = 2, ["*paiement"] = 2,

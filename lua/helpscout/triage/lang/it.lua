@@ -7,7 +7,8 @@ return {
     perché sto stato stata vorrei potete potreste posso riesco ciao cordiali saluti
     distinti gentile gentili mi ci vi ne gli lo al alla ai dal dalla sul sulla come
     quando dove cosa già sempre mai niente nessuna nessun fa però quindi poi dell all
-    nell un una uno sia dopo tutto tutti]],
+    nell un una uno sia dopo tutto tutti si da del dei le la i e in io nostra nostro vostra
+    vostro ogni sarebbe voglio più qualcosa questi quello quella]],
   topics = {
     billing = {
       ["fattur*"] = 3, ["addebit*"] = 3, ["pagament*"] = 2, ["pagare"] = 1, ["pagato"] = 1,
@@ -33,7 +34,7 @@ return {
     bugs = {
       ["errore*"] = 2, ["errori"] = 2, ["bug*"] = 3, ["crash*"] = 3, ["si blocca"] = 3, ["bloccat*"] = 1,
       ["non funziona"] = 3, ["smesso di funzionare"] = 3, ["non carica"] = 3, ["si chiude"] = 3,
-      ["pagina bianca"] = 3, ["schermata bianca"] = 3, ["si impalla"] = 3, ["impallat*"] = 3,
+      ["pagina bianca"] = 3, ["schermata bianca"] = 3, ["si impalla"] = 3, ["impall*"] = 3,
       ["rotto"] = 2, ["screenshot"] = 1, ["browser"] = 1, ["versione"] = 1, ["aggiornamento"] = 1,
       ["non succede niente"] = 3, ["sparit*"] = 2, ["non salva"] = 2, ["caricamento"] = 1,
       ["500"] = 2, ["malfunzionament*"] = 3, ["problema tecnico"] = 2, ["anomalia"] = 2,
