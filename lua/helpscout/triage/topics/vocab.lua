@@ -140,7 +140,8 @@ local function tokenizer(stem_words, stem_cjk)
   end
 end
 
--- theme terms: at least 3 bytes, no stop word, no number, no symbol or emoji (U+2000.., 4-byte)
+-- theme terms: at least 3 bytes, no stop word, no number, no symbol or emoji (U+2000.., 4-byte),
+-- no kana grammar
 local function term_checker()
   local cache = {}
   return function(t)
@@ -148,6 +149,8 @@ local function term_checker()
     if ok == nil then
       local b = byte(t, 1)
       ok = #t >= 3 and not STOP[t] and not (b >= 48 and b <= 57) and b ~= 226 and b < 240
+      -- a CJK bigram with hiragana in it is grammar (の払, して), not a theme
+      if ok and b == 227 and (find(t, "\227\129") or find(t, "\227\130[\128-\159]")) then ok = false end
       cache[t] = ok
     end
     return ok
