@@ -6,8 +6,9 @@
 --                      ("l'adresse" -> "l adresse", "dell'ordine" -> "dell ordine")
 --   fold.cjk_punct(s)  CJK and full-width punctuation to spaces (。、「」！？)
 --   fold.word(s)       a word or phrase as the tokenizer sees it (lower, elisions, accents)
--- Callers test for the bytes first (find "[\128-\255]", find "'"): plain English pays one find.
-local lower, gsub, find = string.lower, string.gsub, string.find
+-- The tokenizer (topics.vocab) folds accents and CJK punctuation once per distinct word, and
+-- calls elisions only on text with an apostrophe.
+local lower, gsub, find, byte = string.lower, string.gsub, string.find, string.byte
 
 local _M = {}
 
@@ -40,12 +41,34 @@ local ELIDED = {}
 for w in ([[l d j n m s t c qu jusqu lorsqu puisqu dell all nell dall sull un quest quell
   dev anch]]):gmatch("%S+") do ELIDED[w] = w .. " " end
 
-local function elide(w) return ELIDED[w] or w end
+local function elide(w) return ELIDED[w] end
+
+-- Is the apostrophe at i an elision: after one of c d j l m n s t, "qu", "un" or "ll"
+-- ("dell'", "all'") that begins a word? A few byte tests per apostrophe: English text
+-- ("can't", "I'm", "it's") then keeps the one plain gsub it always had (make bench).
+local function is_letter(b) return b and ((b >= 97 and b <= 122) or b >= 128) end
+local SINGLE = { [99] = true, [100] = true, [106] = true, [108] = true, [109] = true, [110] = true,
+  [115] = true, [116] = true }
+local function elision_at(s, i)
+  local b1, b2 = byte(s, i - 1), byte(s, i - 2)
+  if b1 and SINGLE[b1] and not is_letter(b2) then return true end
+  -- qu' un' ...ll' ...st': the word itself is checked by the pass below
+  return (b1 == 117 and b2 == 113) or (b1 == 110 and b2 == 117) or (b1 == 108 and b2 == 108)
+    or (b1 == 116 and b2 == 115)
+end
 
 function _M.elisions(s)
   if find(s, "\226\128\153", 1, true) then s = gsub(s, "\226\128\153", "'") end -- ’
-  if not find(s, "'", 1, true) then return s end
-  return (gsub(s, "(%w*)'", elide))
+  local i = find(s, "'", 1, true)
+  if not i then return s end
+  while i do
+    if elision_at(s, i) then
+      s = gsub(s, "%f[%w](%w+)'", elide)
+      return (gsub(s, "'", ""))
+    end
+    i = find(s, "'", i + 1, true)
+  end
+  return (gsub(s, "'", ""))
 end
 
 function _M.cjk_punct(s)

@@ -85,57 +85,85 @@ _M.STOP = STOP
 -- appends to (out, nout), set for the duration of one call (stem_word never re-enters).
 local function stemmer(stems)
   local out, nout
-  local function add(w)
+  local multi = {} -- word -> its tokens, for the words that are several (CJK, "l’adresse")
+  local function push(w)
     local st = stems[w]
     if not st then st = stem_word(w); stems[w] = st end
     nout = nout + 1
     out[nout] = st
   end
   -- A run of CJK characters (3-byte UTF-8, lead E3..E9: kana and ideographs) has no spaces:
-  -- its overlapping character bigrams are its tokens (a lone character is one); the rest of
-  -- the word is a word as usual.
-  local function segment(w)
+  -- its overlapping character bigrams are its tokens (a lone character is one); CJK and
+  -- full-width punctuation (E3 80 xx, EF BC/BD xx) separates; the rest is words as usual.
+  local function segment(w, list)
     local i, n, prev, single, from = 1, #w, nil, false, 1
-    while i <= n do
-      local b = byte(w, i)
-      if b >= 227 and b <= 233 and i + 2 <= n then
-        if from < i then add(sub(w, from, i - 1)) end
-        local ch = sub(w, i, i + 2)
-        if prev then add(prev .. ch); single = false else single = true end
-        prev, i, from = ch, i + 3, i + 3
-      else
-        if prev and single then add(prev) end
-        prev, i = nil, i + 1
+    local function flush(to)
+      if from <= to then
+        local part = sub(w, from, to)
+        if find(part, "[%w\128-\255]") then list[#list + 1] = stem_word(part) end
       end
     end
-    if prev and single then add(prev) end
-    if from <= n and not prev then add(sub(w, from, n)) end
+    while i <= n do
+      local b, b2 = byte(w, i), byte(w, i + 1)
+      local punct = (b == 227 and b2 == 128) or (b == 239 and (b2 == 188 or b2 == 189))
+      if b >= 227 and b <= 233 and i + 2 <= n and not punct then
+        flush(i - 1)
+        local ch = sub(w, i, i + 2)
+        if prev then list[#list + 1] = prev .. ch; single = false else single = true end
+        prev, i, from = ch, i + 3, i + 3
+      else
+        if prev and single then list[#list + 1] = prev end
+        prev = nil
+        if punct then flush(i - 1); i = i + 3; from = i else i = i + 1 end
+      end
+    end
+    if prev and single then list[#list + 1] = prev end
+    if not prev then flush(n) end
   end
-  local function add_cjk(w)
-    if find(w, "[\227-\233]") then segment(w) else add(w) end
+  -- The tokens of a word with bytes >= 128, decided once per distinct word: accents folded,
+  -- ’ elisions split, CJK segmented. One token: a stem like any; several: kept in multi.
+  local function fold_word(w)
+    local f = fold.accents(fold.elisions(w))
+    local list = {}
+    if find(f, "[\227-\239]") then
+      segment(f, list)
+    else
+      gsub(f, "[%w\128-\255]+", function(x) list[#list + 1] = stem_word(x) end)
+    end
+    if #list == 1 then stems[w] = list[1]; return end
+    stems[w], multi[w] = false, list
+  end
+  local function add(w)
+    local st = stems[w]
+    if not st then
+      if st == nil then
+        if not find(w, "[\128-\255]") then return push(w) end
+        fold_word(w)
+        st = stems[w]
+      end
+      if not st then
+        local list = multi[w]
+        for k = 1, #list do nout = nout + 1; out[nout] = list[k] end
+        return
+      end
+    end
+    nout = nout + 1
+    out[nout] = st
   end
   return function(s, arr, n)
     out, nout = arr, n
     gsub(s, "[%w\128-\255]+", add)
     return nout
-  end, function(s, arr, n)
-    out, nout = arr, n
-    gsub(s, "[%w\128-\255]+", add_cjk)
-    return nout
   end
 end
 
--- Lower-cased, elisions and accents folded (topics.lang.fold), CJK punctuation to spaces, then
--- stems. Plain ASCII text pays two finds on top of the words themselves.
-local function tokenizer(stem_words, stem_cjk)
+-- Lower-cased, apostrophes dropped (French and Italian elisions split: lang.fold), then each
+-- word's stem; a word with bytes >= 128 is folded and segmented once per run (fold_word), so
+-- plain English text pays nothing for the other languages.
+local function tokenizer(stem_words)
   return function(s, arr, n)
     s = lower(s)
-    local high = find(s, "[\128-\255]")
-    if high or find(s, "'", 1, true) then s = fold.elisions(s) end
-    if high then
-      if find(s, "[\227-\239]") then return stem_cjk(fold.accents(fold.cjk_punct(s)), arr, n) end
-      s = fold.accents(s)
-    end
+    if find(s, "'", 1, true) then s = fold.elisions(s) end
     return stem_words(s, arr, n)
   end
 end
@@ -164,7 +192,7 @@ local function name_marker(stem_words)
     local list = cache[s]
     if not list then
       list = {}
-      stem_words(fold.accents(lower(s)), list, 0)
+      stem_words(lower(s), list, 0)
       cache[s] = list
     end
     for i = 1, #list do set[list[i]] = mark end
@@ -182,8 +210,8 @@ end
 
 function _M.new()
   local stems = {}
-  local stem_words, stem_cjk = stemmer(stems)
-  return { stems = stems, tokens = tokenizer(stem_words, stem_cjk), term_ok = term_checker(),
+  local stem_words = stemmer(stems)
+  return { stems = stems, tokens = tokenizer(stem_words), term_ok = term_checker(),
     names = name_marker(stem_words) }
 end
 
