@@ -82,7 +82,8 @@ return {
       ["daten löschen"] = 4, ["meine daten"] = 3, ["*daten"] = 1, ["löschung*"] = 3, ["*löschung"] = 3,
       ["auskunft*"] = 3, ["*auskunft"] = 3, ["einwilligung*"] = 3, ["cookie*"] = 2, ["gdpr"] = 4,
       ["art. 15"] = 3, ["artikel 15"] = 3, ["artikel 17"] = 3, ["vergessenwerden"] = 4,
-      ["datenweitergabe"] = 4, ["weitergabe*"] = 2, ["an dritte"] = 4, ["meiner daten"] = 3, ["dritte*"] = 1, ["widerspruch"] = 2, ["gespeichert"] = 2,
+      ["datenweitergabe"] = 4, ["weitergabe*"] = 2, ["an dritte"] = 4, ["meiner daten"] = 3,
+      ["dritte*"] = 1, ["widerspruch"] = 2, ["gespeichert"] = 2,
       ["speichern sie"] = 2, ["datenkopie"] = 4, ["*datenkopie"] = 4, ["avv"] = 3,
     },
     onboarding = {

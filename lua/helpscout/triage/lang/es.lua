@@ -52,7 +52,8 @@ return {
       ["me encantaria"] = 2, ["podrian agregar"] = 3, ["podrian anadir"] = 3, ["agregar*"] = 2, ["funcion"] = 1,
       ["anadir*"] = 2, ["modo oscuro"] = 3, ["idea*"] = 2, ["mejora*"] = 2, ["hoja de ruta"] = 3,
       ["roadmap"] = 3, ["tienen pensado"] = 3, ["planes de"] = 2, ["opcion de"] = 2, ["opcion para"] = 2,
-      ["nueva funcion"] = 3, ["echo de menos"] = 2, ["integrar*"] = 2, ["integracion*"] = 2, ["se podria"] = 1, ["posibilidad de"] = 2,
+      ["nueva funcion"] = 3, ["echo de menos"] = 2, ["integrar*"] = 2, ["integracion*"] = 2,
+      ["se podria"] = 1, ["posibilidad de"] = 2,
     },
     cancellations = {
       ["cancel*"] = 4, ["*cancelacion"] = 4, ["dar de baja"] = 4, ["darme de baja"] = 4, ["baja"] = 2,

@@ -18,7 +18,8 @@ return {
       ["imposto*"] = 2, ["orcamento"] = 1,
     },
     refunds = {
-      ["reembols*"] = 4, ["reembol*"] = 4, ["estorn*"] = 4, ["devolucao do valor"] = 4, ["devolver o valor"] = 4, ["devolucao do dinheiro"] = 4, ["devolver o dinheiro"] = 4,
+      ["reembols*"] = 4, ["reembol*"] = 4, ["estorn*"] = 4, ["devolucao do valor"] = 4, ["devolver o valor"] = 4,
+      ["devolucao do dinheiro"] = 4, ["devolver o dinheiro"] = 4,
       ["meu dinheiro"] = 3, ["dinheiro de volta"] = 4, ["ressarc*"] = 4, ["por engano"] = 1,
       ["sem querer"] = 1, ["chargeback"] = 3, ["contestacao"] = 2, ["direito de arrependimento"] = 4,
       ["arrependimento"] = 3, ["devolvam"] = 3, ["devolucao"] = 3,
