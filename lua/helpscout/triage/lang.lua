@@ -3,6 +3,7 @@
 --   detect(f)            the same from a conversation's features (topics.features), read once
 --   CODES                the supported codes, in tie-break order
 --   data(code)           a language's data (helpscout.triage.lang.<code>), nil when unsupported
+--   NAMES                code -> the language's English name
 -- Detection counts the customer's words (subject and their messages) that are stop words of
 -- each language (articles, pronouns, particles, greetings: each language's `stop` list, folded
 -- and stemmed like the text; Japanese by kana bigrams such as です, ます, ください). The
@@ -13,7 +14,10 @@ local fold = require "helpscout.triage.lang.fold"
 
 local gmatch = string.gmatch
 
-local _M = { CODES = list.codes }
+local _M = { CODES = list.codes,
+  -- in English, for text such as customer_summary's
+  NAMES = { en = "English", de = "German", fr = "French", es = "Spanish", pt = "Portuguese", nl = "Dutch",
+    it = "Italian", ja = "Japanese" } }
 
 local MIN_HITS, MARGIN = 2, 1.25
 -- words read: the subject and the customer's first WORDS (make bench: reading them all made

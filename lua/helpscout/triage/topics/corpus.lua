@@ -5,7 +5,8 @@
 -- The corpus keeps per-conversation results in flat arrays indexed by conversation d = 1..N
 -- (C.conv, C.best, C.bi, C.placed, C.lang: the customer's language or false) and by ranges:
 -- lexicon scores SC[(d-1)*ntop + ti] (false: none); theme terms TT/TW[ts[d] .. ts[d+1]-1]
--- with their weights; every usable term AT[as[d] .. as[d+1]-1]; lexicon keyword hits HK/HT[hs[d] .. hs[d+1]-1]. Flat because the
+-- with their weights; every usable term AT[as[d] .. as[d+1]-1]; lexicon keyword hits
+-- HK/HT[hs[d] .. hs[d+1]-1]. Flat because the
 -- bench says they pay: with one table per conversation for each of these (terms, weights,
 -- usable terms, hits, scores) group_by_topic over bench/triage_bench.lua's 10,000 conversations
 -- took about 550 ms instead of 485 ms under Lua 5.4 (13% slower: allocation and collector
