@@ -1,3 +1,4 @@
+-- luacheck: no max line length
 -- Triage in the languages Help Scout customers write: detection, tokens, topics.
 -- The corpus (spec/fixtures/lang/<code>.lua) is hand-written: 6 conversations or more per topic
 -- and language, as customers write (typos, missing accents, greetings of every kind).
@@ -86,8 +87,6 @@ describe("tokens across languages", function()
 end)
 
 describe("group_by_topic in every language", function()
-  local groups_alone = {}
-
   it("puts >= 90% of each language's conversations in their topic (each language alone)", function()
     local report = {}
     for _, code in ipairs(corpus.CODES) do
@@ -95,7 +94,6 @@ describe("group_by_topic in every language", function()
       local right, n, miss = by_topic(triage.group_by_topic(convs))
       local acc = (right[code] or 0) / n[code]
       report[#report + 1] = ("%s %.1f%%"):format(code, 100 * acc)
-      groups_alone[code] = acc
       assert.is_true(acc >= 0.90, code .. " " .. acc .. "\n" .. table.concat(miss, "\n"))
     end
     print("\ntopic accuracy, one language at a time: " .. table.concat(report, ", "))
