@@ -154,3 +154,23 @@ describe("group_by_topic in every language", function()
     assert.are_not.equal("billing", groups[1].topic)
   end)
 end)
+
+describe("triage.report with languages", function()
+  it("gives each attention entry its language and counts languages per group", function()
+    local convs = corpus.load()
+    local lang_of = {}
+    for _, c in ipairs(convs) do lang_of[c.id] = c._lang end
+    local r = triage.report(convs, { now = "2024-05-03T00:00:00Z", limit = 50 })
+    assert.are.equal(50, #r.attention)
+    for _, a in ipairs(r.attention) do assert.are.equal(lang_of[a.id], a.language) end
+    local total = 0
+    for _, g in ipairs(r.groups) do
+      local n = 0
+      for _, k in pairs(g.languages) do n = n + k end
+      assert.are.equal(g.count, n)
+      total = total + n
+    end
+    assert.are.equal(#convs, total)
+    for _, code in ipairs(corpus.CODES) do assert.are.equal(48, r.languages[code]) end
+  end)
+end)

@@ -124,7 +124,10 @@ end
 local function truth(S)
   local topics = {}
   for id, topic in pairs(S.store.truth) do topics[format("%d", id)] = topic end
-  return 200, { topics = topics }
+  if not S.store.language_truth then return 200, { topics = topics } end
+  local languages = {} -- --languages: the conversations written in another language
+  for id, code in pairs(S.store.language_truth) do languages[format("%d", id)] = code end
+  return 200, { topics = topics, languages = languages }
 end
 
 local ROUTES = {
