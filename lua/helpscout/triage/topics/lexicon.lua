@@ -96,17 +96,18 @@ local UMLAUT_E = { ["\195\164"] = "ae", ["\195\182"] = "oe", ["\195\188"] = "ue"
   ["\195\132"] = "Ae", ["\195\150"] = "Oe", ["\195\156"] = "Ue" }
 local function add_lang_term(lex, L, ti, phrase, w, v)
   local word = fold.word(phrase)
+  local shown = gsub(phrase, "%*", "") -- keywords show "rechnung", not "*rechnung*"
   if find(word, "%*$") then -- prefix: stemmed too ("restitutie*" -> "restituti", as the word is)
     word = vocab.stem_word(sub(word, 1, -2))
     if #word < PREFIX_MIN then error(("lexicon of '%s': prefix '%s' too short"):format(L.code, phrase)) end
     L.prefix[word] = L.prefix[word] or {}
-    add_hit(L.prefix[word], ti, w, phrase)
+    add_hit(L.prefix[word], ti, w, shown)
     if #word > L.pmax then L.pmax = #word end
   elseif find(word, "^%*") then -- suffix: stemmed, as the word's end is
     word = vocab.stem_word(sub(word, 2))
     if #word < SUFFIX_MIN then error(("lexicon of '%s': suffix '%s' too short"):format(L.code, phrase)) end
     L.suffix[word] = L.suffix[word] or {}
-    add_hit(L.suffix[word], ti, w, phrase)
+    add_hit(L.suffix[word], ti, w, shown)
   else
     local toks = {}
     v.tokens(phrase, toks, 0)
