@@ -68,6 +68,38 @@ describe("triage over the sandbox's multilingual inbox (--languages)", function(
     end
   end)
 
+  it("summarises a customer with the language of each conversation", function()
+    local hs = helpscout.new { client_id = sb.client_id, client_secret = sb.client_secret, base_url = sb.url }
+    local target
+    for _, c in ipairs(convs) do
+      if lang_of(c) == "fr" and c.primaryCustomer and c.primaryCustomer.email then target = c; break end
+    end
+    assert.is_table(target)
+    local s = assert(triage.customer_summary(hs, target.primaryCustomer.email, { limit = 50 }))
+    assert.is_true((s.languages.fr or 0) >= 1)
+    local found = false
+    for _, row in ipairs(s.conversations) do
+      if row.id == target.id then found = true; assert.are.equal("fr", row.language) end
+    end
+    assert.is_true(found)
+    if s.language ~= "en" then assert.truthy(s.text:find("Writes in", 1, true)) end
+  end)
+
+  it("shows the languages in the CLI's triage table", function()
+    local function shq(v) return "'" .. tostring(v):gsub("'", "'\\''") .. "'" end
+    local p = assert(io.popen(("env HELPSCOUT_BASE_URL=%s HELPSCOUT_CLIENT_ID=%s HELPSCOUT_CLIENT_SECRET=%s "
+      .. "XDG_CONFIG_HOME=%s %s bin/helpscout triage --limit 40"):format(shq(sb.url), shq(sb.client_id),
+      shq(sb.client_secret), shq(os.tmpname() .. ".config"), arg and arg[-1] or "lua5.4")))
+    local out = p:read("*a")
+    p:close()
+    assert.truthy(out:find("LANG", 1, true), out)
+    local codes = 0
+    for _, code in ipairs { "de", "fr", "es", "pt", "nl", "it", "ja" } do
+      if out:find("%s" .. code .. "%s") then codes = codes + 1 end
+    end
+    assert.is_true(codes >= 2, out)
+  end)
+
   it("shows the languages in the triage report", function()
     local r = triage.report(convs, { now = sb.now, limit = 0 })
     for _, code in ipairs { "en", "de", "fr", "es", "pt", "nl", "it", "ja" } do
