@@ -115,7 +115,7 @@ local function add_lang_term(lex, L, ti, phrase, w, v)
   end
 end
 
--- One language's topics (id -> terms) into L; known stems and tag names into lex.
+-- One language's topics (id -> terms) into L; known stems and tag names into lex (S).
 local function compile_lang(lex, code, index, v)
   local L = { code = code, root = {}, prefix = {}, suffix = {}, pmax = 0 }
   local data = langs.load(code).topics or {}
@@ -139,16 +139,33 @@ local function compile_lang(lex, code, index, v)
   return L
 end
 
-local function attach_langs(lex)
+-- The languages' tries, compiled once for every lexicon built on the built-in one (their topic
+-- indices are the built-in lexicon's, which a user's lexicon extends in order): { langs,
+-- lang_list, known, by_tag }.
+local shared_langs
+local function compile_langs()
+  local S = { langs = {}, lang_list = {}, known = {}, by_tag = {} }
   local index, v = {}, vocab.new()
   for ti, t in ipairs(builtin) do index[t.id] = ti end
-  lex.langs, lex.lang_list = {}, {}
   for _, code in ipairs(langs.codes) do
     if code ~= "en" then
-      local L = compile_lang(lex, code, index, v)
-      lex.langs[code] = L
-      lex.lang_list[#lex.lang_list + 1] = L
+      local L = compile_lang(S, code, index, v)
+      S.langs[code] = L
+      S.lang_list[#S.lang_list + 1] = L
     end
+  end
+  return S
+end
+
+-- lex gets the languages: their stems are known, their words name topics as tags (after the
+-- lexicon's own, which win).
+local function attach_langs(lex)
+  shared_langs = shared_langs or compile_langs()
+  local S = shared_langs
+  lex.langs, lex.lang_list = S.langs, S.lang_list
+  for k in pairs(S.known) do lex.known[k] = true end
+  for k, ti in pairs(S.by_tag) do
+    if lex.by_tag[k] == nil then lex.by_tag[k] = ti end
   end
   return lex
 end
