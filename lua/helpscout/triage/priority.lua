@@ -173,9 +173,8 @@ local function scan_words(s, ctx)
   return ctx.nfound
 end
 
--- A word with bytes >= 128 that begins no entry as written: the entry words inside it (its
--- folded parts, split at other symbols such as "—"; CJK entries found in it), or false.
--- Decided once per distinct word and context (ctx.split), so ASCII words cost one lookup.
+-- A word that begins no entry as written: the entry words inside it (its folded parts, split
+-- at other symbols such as "—"; CJK entries found in it), or false (always for ASCII words).
 local function split_word(w, ctx)
   if not find(w, "[\128-\255]") then return false end
   local parts = {}
@@ -188,8 +187,10 @@ local function split_word(w, ctx)
   return #parts > 0 and parts
 end
 
+-- ctx.words: word -> true (begins an entry), false (nothing to find: ASCII, decided once) or
+-- the entry words inside it (split_word): one lookup per word of the text.
 local function word_visitor(ctx)
-  local firsts, found, seen, split = ctx.firsts, ctx.found, ctx.seen, ctx.split
+  local words, found, seen = ctx.words, ctx.found, ctx.seen
   local function mark(w)
     if seen[w] ~= ctx.gen then
       seen[w] = ctx.gen
@@ -198,11 +199,11 @@ local function word_visitor(ctx)
     end
   end
   return function(w)
-    if firsts[w] then return mark(w) end
-    local parts = split[w]
-    if parts == nil then parts = split_word(w, ctx); split[w] = parts end
-    if parts then
-      for k = 1, #parts do mark(parts[k]) end
+    local x = words[w]
+    if x == true then return mark(w) end
+    if x == nil then x = split_word(w, ctx); words[w] = x end
+    if x then
+      for k = 1, #x do mark(x[k]) end
     end
   end
 end
@@ -473,10 +474,10 @@ local function new_ctx(fname, opts)
     vip = vip_set(opts.vip_tags), levels = opts.levels or LEVELS,
     full_hours = opts.waiting_full_hours or WAITING_FULL_HOURS,
     urgent = compile_words(opts.urgency_words or ALL_URGENT), follow = compile_words(ALL_FOLLOWUP),
-    firsts = {}, found = {}, seen = {}, gen = 0, split = {}, cjk = {},
+    firsts = {}, words = {}, found = {}, seen = {}, gen = 0, cjk = {},
     F = { tail = {}, hay_parts = {} }, S = { role = {}, at = {}, time = {}, id = {}, idx = {}, body = {} } }
   for _, c in ipairs { ctx.urgent, ctx.follow } do
-    for first in pairs(c.by_first) do ctx.firsts[first] = true end
+    for first in pairs(c.by_first) do ctx.firsts[first] = true; ctx.words[first] = true end
     for _, cue in ipairs(c.cjk) do ctx.cjk[#ctx.cjk + 1] = cue end
   end
   ctx.visit = word_visitor(ctx)
