@@ -18,6 +18,7 @@ local topics = require "helpscout.triage.topics"
 local options = require "helpscout.options"
 local priority = require "helpscout.triage.priority"
 local text = require "helpscout.triage.text"
+local lang = require "helpscout.triage.lang"
 
 local type, pairs, ipairs, pcall, error = type, pairs, ipairs, pcall, error
 local setmetatable, require = setmetatable, require
@@ -65,30 +66,29 @@ local function group_top(g, rank_of)
   return { id = c.id, number = c.number, subject = c.subject, score = top.score, level = top.level }
 end
 
-local UNDETERMINED = "und" -- ISO 639-2's code for "undetermined"
-
-local function group_entry(g, rank_of, language_of)
+local function group_entry(g, rank_of)
   local levels, ids, langs = level_counts(), {}, {}
   for i, c in ipairs(g.conversations) do
     local lv = rank_of[c].level
     levels[lv] = levels[lv] + 1
     ids[i] = c.id
-    local code = c.id ~= nil and language_of[c.id] or UNDETERMINED
-    langs[code] = (langs[code] or 0) + 1
   end
+  for code, n in pairs(g.languages or {}) do langs[code] = n end
   return { topic = g.topic, label = g.label, keywords = array(g.keywords), count = g.count,
     source = g.source, levels = levels, languages = langs, conversation_ids = array(ids),
     top = group_top(g, rank_of) }
 end
 
-local function attention_entry(r, topic_of, label_of, language_of)
+-- (the language of the few conversations listed is read again: cheaper than keeping every
+-- conversation's, make bench)
+local function attention_entry(r, topic_of, label_of)
   local c = r.conversation
   local topic = c.id ~= nil and topic_of[c.id] or nil
   return { id = c.id, number = c.number, subject = c.subject or "", status = c.status,
     customer = priority.person_name(c.primaryCustomer) or "", assignee = priority.person_name(c.assignee) or "",
     score = r.score, level = r.level, reasons = array(r.reasons), waiting = r.waiting,
     topic = topic, topic_label = topic and label_of[topic] or nil,
-    language = c.id ~= nil and language_of[c.id] or nil }
+    language = lang.language(c) }
 end
 
 function _M.report(convs, opts)
@@ -98,7 +98,7 @@ function _M.report(convs, opts)
   popts.now = opts.now
   local ranked = priority.rank(convs, popts)
   local now = priority.resolve_now(opts.now)
-  local groups, topic_of, language_of = topics.group_by_topic(convs, opts.topics)
+  local groups, topic_of = topics.group_by_topic(convs, opts.topics)
   local rank_of, levels = {}, level_counts()
   for _, r in ipairs(ranked) do
     rank_of[r.conversation] = r
@@ -109,12 +109,12 @@ function _M.report(convs, opts)
   local label_of = {}
   for i, g in ipairs(groups) do
     label_of[g.topic] = g.label
-    out.groups[i] = group_entry(g, rank_of, language_of)
+    out.groups[i] = group_entry(g, rank_of)
     for code, n in pairs(out.groups[i].languages) do out.languages[code] = (out.languages[code] or 0) + n end
   end
   local limit = opts.limit or 10
   for i = 1, limit < #ranked and limit or #ranked do
-    out.attention[i] = attention_entry(ranked[i], topic_of, label_of, language_of)
+    out.attention[i] = attention_entry(ranked[i], topic_of, label_of)
   end
   return out
 end

@@ -1,7 +1,7 @@
 -- helpscout.triage.topics: topic grouping of conversations.
---   group_by_topic(convs, opts) -> groups, topic_of, language_of
+--   group_by_topic(convs, opts) -> groups, topic_of
 --   classify(conv, opts) -> topic id, score, label, confident, language
--- topic_of and language_of map conversation ids to topic ids and to languages (triage.language).
+-- topic_of maps conversation ids to topic ids; each group counts its languages (triage.language).
 -- group_by_topic is a pipeline of named stages, each in its own module, all deterministic:
 --   features  (topics.corpus.read)   every conversation tokenised once by source (subject,
 --             customer, agent, note, tags) and scored against the weighted, stemmed lexicon;
@@ -75,13 +75,7 @@ function _M.group_by_topic(convs, opts)
   corpus.place(C, opts.min_score or 3, opts.margin or 1.5)
   local cl = clusters.find(C, opts)
   local key = refine.assign(C, cl, opts)
-  local gs, topic_of = groups.build(C, cl, key, opts)
-  local language_of = {}
-  for d = 1, C.N do
-    local id = C.conv[d].id
-    if id ~= nil and C.lang[d] then language_of[id] = C.lang[d] end
-  end
-  return gs, topic_of, language_of
+  return groups.build(C, cl, key, opts)
 end
 
 return _M
