@@ -317,6 +317,9 @@ describe("connector /mcp", function()
         ["another Mcp-Method"] = { list, { ["Mcp-Method"] = "tools/call" } },
         ["no Mcp-Name"] = { callm, { ["Mcp-Name"] = false } },
         ["another Mcp-Name"] = { callm, { ["Mcp-Name"] = "reply" } },
+        ["an Mcp-Name whose Base64 does not decode"] = { callm, { ["Mcp-Name"] = "=?base64?***?=" } },
+        ["the right name Base64-encoded for another one"] = { callm,
+          { ["Mcp-Name"] = "=?base64?" .. mime.b64("reply") .. "?=" } },
         ["a version header unlike _meta"] = { list, { ["MCP-Protocol-Version"] = PV } },
       } do
         local res = mcall(case[1], case[2])

@@ -175,8 +175,10 @@ local function mismatch(msg, pv, mv)
   if method ~= msg.method then return "Mcp-Method does not match the body's method" end
   local field = NAMED[msg.method]
   if not field then return nil end
-  local name = header_value(chttp.header("mcp-name"))
-  if name == nil then return "the Mcp-Name header is required for " .. msg.method end
+  local raw = chttp.header("mcp-name")
+  if raw == nil then return "the Mcp-Name header is required for " .. msg.method end
+  local name = header_value(raw)
+  if name == nil then return "Mcp-Name is not valid Base64 in its =?base64?...?= form" end
   local want = type(msg.params) == "table" and msg.params[field]
   if name ~= want then return "Mcp-Name does not match the body's params." .. field end
   return nil
