@@ -67,7 +67,7 @@ NODEENV    = PATH="$(NODE22):$$PATH"
 .PHONY: all build build-jit build-asan deps deps-build deps-check deps-test check test test-54 \
         test-jit test-valgrind test-asan test-mcp test-connector fuzz lint demo demo-nginx \
         demo-connector bench install install-54 install-jit clean check-rock check-list \
-        check-install check-deps rockspec FORCE
+        check-install check-deps rockspec rock rock-install FORCE
 
 all: $(SO54)
 build: $(SO54)
@@ -87,7 +87,9 @@ endif
 CFLAGS_5.4  = $(CFLAGS) $(if $(filter 1,$(WERROR)),-Werror) $(HS_CFLAGS) -I$(LUA_INCDIR)
 CFLAGS_jit  = $(CFLAGS) $(if $(filter 1,$(WERROR)),-Werror) $(HS_CFLAGS) -I$(LUAJIT_INCDIR)
 CFLAGS_asan = $(SAN_FLAGS) $(HS_CFLAGS) -I$(LUA_INCDIR)
+CFLAGS_rock = $(CFLAGS) $(HS_CFLAGS) -I$(LUA_INCDIR)
 LINK_5.4    = $(LDFLAGS) $(LIBFLAG)
+LINK_rock   = $(LDFLAGS) $(LIBFLAG)
 LINK_jit    = $(LDFLAGS) $(LIBFLAG)
 LINK_asan   = $(SAN_FLAGS) $(LIBFLAG)
 LIBS        = $(CURL_LIBS) $(CRYPTO_LIBS)
@@ -108,7 +110,7 @@ build/$(1)/helpscout/core.so: $$(OBJS_$(1)) build/$(1)/link
 	$$(CC) $$(LINK_$(1)) -o $$@ $$(OBJS_$(1)) $$(LIBS)
 -include $$(OBJS_$(1):.o=.d)
 endef
-$(foreach v,5.4 jit asan,$(eval $(call variant,$(v))))
+$(foreach v,5.4 jit asan rock,$(eval $(call variant,$(v))))
 
 # ---- Dependencies. $(call apt,PACKAGES): apt-get installs those not installed (as root, or
 # through sudo); one dpkg-query, silent when nothing is missing.
@@ -257,6 +259,14 @@ install-jit: $(SOJIT)
 # module from that tree only (spec/support/check-install.sh).
 check-install: $(SO54) $(SOJIT)
 	@sh spec/support/check-install.sh
+
+# LuaRocks' build and install passes (rockspec/helpscout-scm-1.rockspec, build.type "make"): the
+# core for the rock's Lua (LUA_INCDIR, CFLAGS, LIBFLAG from LuaRocks) in build/rock, then into
+# the rock's lib directory (INST_LIBDIR=$(LIBDIR)); LuaRocks installs the Lua modules itself.
+rock: build/rock/helpscout/core.so
+rock-install: build/rock/helpscout/core.so
+	install -d $(DESTDIR)$(INST_LIBDIR)/helpscout
+	install -m 0755 build/rock/helpscout/core.so $(DESTDIR)$(INST_LIBDIR)/helpscout/core.so
 
 # The C files' call graph from their objects' symbols (the 5.4 build's objects): fails on a circle
 # (DESIGN §3).
