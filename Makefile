@@ -173,10 +173,14 @@ fuzz:
 	@FUZZ_CC="$(FUZZ_CC)" FUZZ_TIME="$(FUZZ_TIME)" LUA_INCDIR="$(LUA_INCDIR)" \
 	  CURL_CFLAGS="$(CURL_CFLAGS)" CURL_LIBS="$(CURL_LIBS) $(CRYPTO_LIBS)" sh fuzz/run.sh
 
-# The specs that need no server, under lua5.4 and LuaJIT, and the drift checks: under a minute.
+# The fast tier, under a minute: the specs that need no nginx, Redis or Node (engine scenarios,
+# JSON, options, schema, the tools' catalogue, triage rules; json_spec and tools_spec start a
+# sandbox process) under lua5.4 and LuaJIT, with lint and the drift checks (docs, types/, the
+# rockspecs' lists, the C call graph) and `make install` into a DESTDIR.
 CHECK_SPECS := spec/engine_spec.lua spec/json_spec.lua spec/options_spec.lua spec/tools_spec.lua \
                spec/client_args_spec.lua spec/webhook_spec.lua spec/cli_out_spec.lua \
-               spec/triage_text_spec.lua spec/triage_priority_spec.lua spec/docs_spec.lua \
+               spec/triage_text_spec.lua spec/triage_priority_spec.lua spec/triage_topics_spec.lua \
+               spec/triage_report_spec.lua spec/connector_sha256_spec.lua spec/docs_spec.lua \
                spec/types_spec.lua
 SUB := $(MAKE) --no-print-directory
 check:
