@@ -114,9 +114,8 @@ $(foreach v,5.4 jit asan rock,$(eval $(call variant,$(v))))
 
 # ---- Dependencies. $(call apt,PACKAGES): apt-get installs those not installed (as root, or
 # through sudo); one dpkg-query, silent when nothing is missing.
-apt = @missing=$$(for p in $(1); do \
-	  dpkg-query -W -f='$${db:Status-Abbrev}' $$p 2>/dev/null | grep -q '^ii' || printf ' %s' $$p; \
-	done); \
+apt = @have=" $$(dpkg-query -W -f='$${db:Status-Abbrev}$${Package}\n' $(1) 2>/dev/null | sed -n 's/^ii *//p' | tr '\n' ' ')"; \
+	missing=""; for p in $(1); do case "$$have" in *" $$p "*) ;; *) missing="$$missing $$p" ;; esac; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "make deps: installing$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
