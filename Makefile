@@ -86,7 +86,7 @@ OBJ := obj
 endif
 CFLAGS_5.4  = $(CFLAGS) $(if $(filter 1,$(WERROR)),-Werror) $(HS_CFLAGS) -I$(LUA_INCDIR)
 CFLAGS_jit  = $(CFLAGS) $(if $(filter 1,$(WERROR)),-Werror) $(HS_CFLAGS) -I$(LUAJIT_INCDIR)
-CFLAGS_asan = $(SAN_FLAGS) $(HS_CFLAGS) -I$(LUA_INCDIR)
+CFLAGS_asan = $(SAN_FLAGS) $(if $(filter 1,$(WERROR)),-Werror) $(HS_CFLAGS) -I$(LUA_INCDIR)
 CFLAGS_rock = $(CFLAGS) $(HS_CFLAGS) -I$(LUA_INCDIR)
 LINK_5.4    = $(LDFLAGS) $(LIBFLAG)
 LINK_rock   = $(LDFLAGS) $(LIBFLAG)
@@ -181,18 +181,20 @@ CHECK_SPECS := spec/engine_spec.lua spec/json_spec.lua spec/options_spec.lua spe
                spec/triage_text_spec.lua spec/triage_priority_spec.lua spec/triage_topics_spec.lua \
                spec/triage_report_spec.lua spec/connector_sha256_spec.lua spec/docs_spec.lua \
                spec/types_spec.lua
-SUB := $(MAKE) --no-print-directory
+SUB  := $(MAKE) --no-print-directory
+# check and test build with -Werror (WERROR=1: build/<variant>/obj-werror), every step of them
+SUBW := $(SUB) WERROR=1
 check:
 	@$(SUB) deps-check
-	@$(SUB) WERROR=1 $(SO54) $(SOJIT)
+	@$(SUBW) $(SO54) $(SOJIT)
 	@$(SUB) lint
 	@$(SUB) check-list
-	@$(SUB) check-deps
-	@$(SUB) check-install
+	@$(SUBW) check-deps
+	@$(SUBW) check-install
 	@$(LUA) spec/support/summary.lua --reset
 	@rc=0; \
-	$(SUB) test-54 BUSTED_ARGS="$(CHECK_SPECS)" || rc=1; \
-	$(SUB) test-jit BUSTED_ARGS="$(CHECK_SPECS)" || rc=1; \
+	$(SUBW) test-54 BUSTED_ARGS="$(CHECK_SPECS)" || rc=1; \
+	$(SUBW) test-jit BUSTED_ARGS="$(CHECK_SPECS)" || rc=1; \
 	$(LUA) spec/support/summary.lua "make check" || rc=1; \
 	exit $$rc
 
@@ -200,20 +202,20 @@ check:
 # one dpkg-query when nothing is missing; the build is incremental (WERROR=1: its own objects).
 test:
 	@$(SUB) deps-test
-	@$(SUB) WERROR=1 $(SO54) $(SOJIT)
+	@$(SUBW) $(SO54) $(SOJIT)
 	@$(SUB) lint
 	@$(SUB) check-rock
-	@$(SUB) check-install
-	@$(SUB) check-deps
+	@$(SUBW) check-install
+	@$(SUBW) check-deps
 	@$(LUA) spec/support/summary.lua --reset
 	@rc=0; \
-	$(SUB) WERROR=1 test-54 || rc=1; \
-	$(SUB) WERROR=1 test-jit || rc=1; \
-	$(SUB) WERROR=1 test-valgrind || rc=1; \
-	$(SUB) WERROR=1 test-asan || rc=1; \
+	$(SUBW) test-54 || rc=1; \
+	$(SUBW) test-jit || rc=1; \
+	$(SUBW) test-valgrind || rc=1; \
+	$(SUBW) test-asan || rc=1; \
 	$(SUB) fuzz FUZZ_TIME=20 || rc=1; \
-	$(SUB) WERROR=1 test-mcp || rc=1; \
-	$(SUB) WERROR=1 test-connector || rc=1; \
+	$(SUBW) test-mcp || rc=1; \
+	$(SUBW) test-connector || rc=1; \
 	$(LUA) spec/support/summary.lua || rc=1; \
 	exit $$rc
 
