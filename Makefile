@@ -42,6 +42,11 @@ SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sa
 FUZZ_CC   ?= clang
 FUZZ_TIME ?= 60
 
+# The multi-process token proofs (spec/store_proof_spec.lua) run under every driver the product
+# has: the client (libcurl) and the engine (a Lua driver over core.engine + helpscout.renew).
+HS_PROOF_MODES ?= client engine
+export HS_PROOF_MODES
+
 # Environment for running from the checkout.
 RUNENV = LUA_PATH="$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/spec/?.lua;;"
 ENV54  = $(RUNENV) LUA_CPATH="$(CURDIR)/build/5.4/?.so;;"
@@ -67,7 +72,12 @@ NODEENV    = PATH="$(NODE22):$$PATH"
 .PHONY: all build build-jit build-asan deps deps-build deps-check deps-test check test test-54 \
         test-jit test-valgrind test-asan test-mcp test-connector fuzz lint demo demo-nginx \
         demo-connector bench install install-54 install-jit clean check-rock check-list \
-        check-install check-deps rockspec rock rock-install FORCE
+        check-install check-deps rockspec rock rock-install mutate FORCE
+
+# Deliberate bugs, one at a time, against the specs that must catch each (spec/support/mutate.lua);
+# MUTANTS="name ..." runs a subset.
+mutate: $(SO54) $(SOJIT)
+	@$(ENV54) MUTANTS="$(MUTANTS)" $(LUA) spec/support/mutate.lua
 
 all: $(SO54)
 build: $(SO54)
@@ -154,6 +164,7 @@ test-jit: $(SOJIT)
 
 # The official MCP SDK client (on npm's Node 22) against bin/helpscout-mcp and a sandbox it starts.
 test-mcp: $(SO54)
+	@test -x "$(NODE22)/node" || { echo "missing prerequisite: $(NODE22)/node not found; make test-mcp runs the official MCP SDK client on the Node 22 that npm ci installs (make deps-test)"; exit 1; }
 	$(ENV54) $(NODEENV) node spec/mcp/client.mjs
 
 # The C core under valgrind (memcheck), running the client specs.

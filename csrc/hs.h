@@ -75,6 +75,14 @@ int hs_kind_retryable(const char *kind); /* -1: unknown kind */
 void hs_error_push(lua_State *L, const char *kind, long status, const char *msg,
                    const char *method, const char *url, int retryable);
 void hs_error_open(lua_State *L); /* creates the metatable */
+/* Redaction of an error built from a server's answer (the error at idx): every occurrence of a
+ * credential in message, log_ref and errors[i]'s strings becomes "[redacted]". _engine: the
+ * engine's access and refresh tokens and client secret, and a grant request's form values (either
+ * may be NULL); _one: one secret (an authorization code). */
+struct hs_engine;
+struct hs_req;
+void hs_error_redact_engine(lua_State *L, int idx, const struct hs_engine *e, const struct hs_req *q);
+void hs_error_redact_one(lua_State *L, int idx, const char *secret);
 void hs_error_export(lua_State *L); /* sets error, is_error, kinds, Error on the table at -1 */
 
 /* ---- the tool table as a schema (hs_tools.c) ---- */

@@ -215,6 +215,10 @@ int hs_call_results(lua_State *L, hs_engine *e, hs_call *k, const hs_action *a, 
     lua_pushnumber(L, (lua_Number)k->rate_wait);
     lua_setfield(L, -2, "retry_after");
     return 2;
-  default: return hs_interpret(L, k->tool, &k->req, r, e->origin);
+  default: {
+    int n = hs_interpret(L, k->tool, &k->req, r, e->origin);
+    if (n == 2 && lua_isnil(L, -2)) hs_error_redact_engine(L, -1, e, &k->req); /* an echo */
+    return n;
+  }
   }
 }

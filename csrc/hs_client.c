@@ -398,6 +398,7 @@ int hs_l_exchange_code(lua_State *L) {
   }
   hs_client_close(c);
   if (!ok) {
+    hs_error_redact_one(L, -1, code); /* the body that held it was wiped before the answer */
     lua_pushnil(L);
     lua_insert(L, -2);
     return 2;

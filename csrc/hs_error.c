@@ -5,6 +5,13 @@
  * An error is a plain table with the shared metatable "helpscout.Error" (core.Error): kind,
  * status, message, retry_after, log_ref, errors, method, url, retryable. __tostring renders one
  * line and never a secret: urls are printed as their path only, and no header is ever stored.
+ *
+ * Redaction: the constructor knows no secret, so the places that build an error from a server's
+ * answer pass the ones they know (hs_error_redact_engine: the engine's tokens and client secret,
+ * the grant request's form values; hs_error_redact_one: an authorization code). Every occurrence in
+ * message, log_ref and the string members of errors[i] (message, rejectedValue, path, ...) becomes
+ * "[redacted]": a server that echoes a credential cannot carry it into an error, its tostring, a
+ * log line or a tool's output.
  */
 #include <string.h>
 #include "hs.h"
@@ -62,6 +69,132 @@ void hs_error_push(lua_State *L, const char *kind, long status, const char *msg,
   lua_setfield(L, -2, "retryable");
   luaL_getmetatable(L, HS_ERROR_MT);
   lua_setmetatable(L, -2);
+}
+
+/* ---- redaction ---- */
+
+#define REDACTED "[redacted]"
+#define REDACT_MIN 6 /* shorter "secrets" (test stand-ins) would mangle ordinary words */
+
+/* Appends s[0..n) to the secrets table at t when it is long enough to be one. */
+static void add_secret(lua_State *L, int t, const char *s, size_t n) {
+  if (!s || n < REDACT_MIN) return;
+  lua_pushlstring(L, s, n);
+  lua_rawseti(L, t, (int)hs_rawlen(L, t) + 1);
+}
+
+static int hexval(int c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/* Adds the decoded values of a form body (k=v&k=v) to the secrets at t, but grant_type and
+ * client_id: everything else in a grant request is a credential (code, refresh_token, secret). */
+static void add_form_values(lua_State *L, int t, const char *p, size_t n) {
+  const char *end = p + n;
+  while (p < end) {
+    const char *amp = memchr(p, '&', (size_t)(end - p)), *eq;
+    const char *stop = amp ? amp : end;
+    eq = memchr(p, '=', (size_t)(stop - p));
+    if (eq && !(eq - p == 10 && strncmp(p, "grant_type", 10) == 0) &&
+        !(eq - p == 9 && strncmp(p, "client_id", 9) == 0)) {
+      luaL_Buffer b;
+      const char *v = eq + 1;
+      luaL_buffinit(L, &b);
+      while (v < stop) {
+        int hi, lo;
+        if (*v == '%' && stop - v >= 3 && (hi = hexval(v[1])) >= 0 && (lo = hexval(v[2])) >= 0) {
+          luaL_addchar(&b, (char)(hi * 16 + lo));
+          v += 3;
+        } else {
+          luaL_addchar(&b, *v == '+' ? ' ' : *v);
+          v++;
+        }
+      }
+      luaL_pushresult(&b);
+      if (hs_rawlen(L, -1) >= REDACT_MIN) lua_rawseti(L, t, (int)hs_rawlen(L, t) + 1);
+      else lua_pop(L, 1);
+    }
+    p = stop + 1;
+  }
+}
+
+/* Replaces the secrets (table at t) in the string field k of the table at obj, if any. */
+static void redact_field(lua_State *L, int obj, int t, const char *k) {
+  int i, n = (int)hs_rawlen(L, t);
+  lua_getfield(L, obj, k);
+  if (lua_type(L, -1) != LUA_TSTRING) {
+    lua_pop(L, 1);
+    return;
+  }
+  for (i = 1; i <= n; i++) {
+    lua_rawgeti(L, t, i);
+    luaL_gsub(L, lua_tostring(L, -2), lua_tostring(L, -1), REDACTED);
+    lua_replace(L, -3);
+    lua_pop(L, 1);
+  }
+  lua_setfield(L, obj, k);
+}
+
+/* Redacts the string members of each item of errors (a server's _embedded.errors). */
+static void redact_items(lua_State *L, int err, int t) {
+  int i;
+  lua_getfield(L, err, "errors");
+  if (lua_type(L, -1) == LUA_TTABLE) {
+    int errs = lua_gettop(L), n = (int)hs_rawlen(L, errs);
+    for (i = 1; i <= n; i++) {
+      lua_rawgeti(L, errs, i);
+      if (lua_type(L, -1) == LUA_TTABLE) {
+        int item = lua_gettop(L);
+        lua_pushnil(L);
+        while (lua_next(L, item)) {
+          lua_pop(L, 1);
+          if (lua_type(L, -1) == LUA_TSTRING) {
+            lua_pushvalue(L, -1);
+            redact_field(L, item, t, lua_tostring(L, -1));
+            lua_pop(L, 1);
+          }
+        }
+      }
+      lua_pop(L, 1);
+    }
+  }
+  lua_pop(L, 1);
+}
+
+/* Redacts the error at idx with the secrets table at t. */
+static void redact_with(lua_State *L, int idx, int t) {
+  if (lua_type(L, idx) != LUA_TTABLE || hs_rawlen(L, t) == 0) return;
+  redact_field(L, idx, t, "message");
+  redact_field(L, idx, t, "log_ref");
+  redact_items(L, idx, t);
+}
+
+void hs_error_redact_engine(lua_State *L, int idx, const hs_engine *e, const hs_req *q) {
+  int t;
+  idx = hs_absindex(L, idx);
+  lua_newtable(L);
+  t = lua_gettop(L);
+  if (e) {
+    if (e->tok.access) add_secret(L, t, e->tok.access, strlen(e->tok.access));
+    if (e->tok.refresh) add_secret(L, t, e->tok.refresh, strlen(e->tok.refresh));
+    if (e->client_secret) add_secret(L, t, e->client_secret, strlen(e->client_secret));
+  }
+  if (q && q->token && q->body.p) add_form_values(L, t, q->body.p, q->body.n);
+  redact_with(L, idx, t);
+  lua_pop(L, 1);
+}
+
+void hs_error_redact_one(lua_State *L, int idx, const char *secret) {
+  int t;
+  idx = hs_absindex(L, idx);
+  lua_newtable(L);
+  t = lua_gettop(L);
+  if (secret) add_secret(L, t, secret, strlen(secret));
+  redact_with(L, idx, t);
+  lua_pop(L, 1);
 }
 
 /* Pushes " [METHOD /path]" for the error at 1 (the url's path only), or nothing; returns count */

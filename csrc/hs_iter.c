@@ -151,7 +151,10 @@ static int drive(lua_State *L, int client, hs_client *c, int p, hs_slot *s, int 
         lua_remove(L, -2);
         return 0;
       }
-      if (!hs_pager_accept_page(L, p, s->page, &s->call.req, &s->resp)) return 0;
+      if (!hs_pager_accept_page(L, p, s->page, &s->call.req, &s->resp)) {
+        hs_error_redact_engine(L, -1, c->e, &s->call.req);
+        return 0;
+      }
       hs_pager_take(L, p, out);
       return 1;
     }

@@ -167,7 +167,10 @@ int hs_pager_accept(lua_State *L, int p, const hs_engine *e, const hs_req *q, co
   hs_pager *pg = hs_pager_check(L, p);
   int top = lua_gettop(L), items, page;
   long long total;
-  if (!hs_interpret_page(L, pg->tool, q, r)) return 0;
+  if (!hs_interpret_page(L, pg->tool, q, r)) {
+    hs_error_redact_engine(L, -1, e, q); /* a server may echo a credential */
+    return 0;
+  }
   items = top + 1, page = top + 2;
   if (pg->read == 1 && (total = total_pages(L, page)) >= 0)
     pg->bound = total + HS_WALK_MARGIN;
@@ -362,6 +365,7 @@ static int l_accept_page(lua_State *L) {
     lua_pushboolean(L, 1);
     return 1;
   }
+  hs_error_redact_engine(L, -1, pager_engine(L, 1), &c->k.req);
   lua_pushnil(L);
   lua_insert(L, -2);
   return 2;

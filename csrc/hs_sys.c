@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -440,12 +441,32 @@ static int l_hostname(lua_State *L) {
   return 1;
 }
 
-/* alive(pid) -> false only when no process has that id (ESRCH); a process of another user
- * (EPERM) is alive. Non-positive ids raise: kill(0) and kill(-1) mean process groups. */
+/* A zombie (killed, not yet reaped by its parent) still answers kill(pid, 0) but will never
+ * release anything: Linux shows it as state 'Z' in /proc/<pid>/stat ("pid (comm) S ...", comm
+ * may hold ')' so the state follows the last one). Without /proc: not a zombie. */
+static int is_zombie(lua_Integer pid) {
+  char path[64], buf[512];
+  ssize_t n;
+  int fd;
+  char *close_paren;
+  snprintf(path, sizeof path, "/proc/%lld/stat", (long long)pid);
+  fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return 0;
+  buf[n] = '\0';
+  close_paren = strrchr(buf, ')');
+  return close_paren && close_paren[1] == ' ' && close_paren[2] == 'Z';
+}
+
+/* alive(pid) -> false when no process has that id (ESRCH) or it is a zombie (dead, not reaped);
+ * a process of another user (EPERM) is alive. Non-positive ids raise: kill(0) and kill(-1) mean
+ * process groups. */
 static int l_alive(lua_State *L) {
   lua_Integer pid = luaL_checkinteger(L, 1);
   luaL_argcheck(L, pid > 0, 1, "pid must be positive");
-  lua_pushboolean(L, kill((pid_t)pid, 0) == 0 || errno != ESRCH);
+  lua_pushboolean(L, (kill((pid_t)pid, 0) == 0 || errno != ESRCH) && !is_zombie(pid));
   return 1;
 }
 

@@ -150,6 +150,7 @@ static void grant_failed(lua_State *L, hs_engine *e, const hs_req *q, const hs_r
              r->transport == HS_TX_TRUNCATED;
   int resend = hs_resp_resend(q, r) || (refresh && lost);
   hs_push_resp_error(L, q, r);
+  hs_error_redact_engine(L, -1, e, q); /* tokens, secret, code: a server may echo them */
   if (r->transport == HS_TX_OK && r->status >= 400 && r->status < 500 && r->status != 429) {
     const char *kind = "auth";
     lua_getfield(L, -1, "oauth_error");

@@ -41,7 +41,7 @@ describe("bin/helpscout auth and listen", function()
   local sb, port, dir, token_file
   setup(function()
     port = free_port()
-    sb = sandbox.start { seed = 42, args = { "--redirect-url", ("http://127.0.0.1:%d/oauth/callback/help-scout"):format(port) } }
+    sb = sandbox.start { seed = 42, accounts = 2, args = { "--redirect-url", ("http://127.0.0.1:%d/oauth/callback/help-scout"):format(port) } }
     dir = os.tmpname()
     os.remove(dir)
     token_file = dir .. "/helpscout/token.json"
@@ -75,10 +75,12 @@ describe("bin/helpscout auth and listen", function()
 
   -- starts `auth login --no-browser` in the background; returns the printed URL and a function
   -- that waits for the process: rc, rest of stdout, stderr
-  local function start_login()
+  local function start_login(extra)
     local errf = os.tmpname()
-    local p = assert(io.popen(("%s lua5.4 bin/helpscout auth login --no-browser --port %d --token-file %s 2>%s; echo \"__rc=$?\""):format(
-      env(), port, shq(token_file), shq(errf))))
+    local q = {}
+    for i, a in ipairs(extra or {}) do q[i] = shq(a) end
+    local p = assert(io.popen(("%s lua5.4 bin/helpscout auth login --no-browser --port %d --token-file %s %s 2>%s; echo \"__rc=$?\""):format(
+      env(), port, shq(token_file), table.concat(q, " "), shq(errf))))
     local url = p:read("*l")
     return url, function()
       local rest = p:read("*a")
@@ -113,7 +115,7 @@ describe("bin/helpscout auth and listen", function()
     local rc, rest, err = wait()
     assert.are.equal(0, rc, err)
     assert.are.equal("", rest) -- --no-browser: the URL alone on stdout
-    assert.truthy(err:find("logged in", 1, true))
+    assert.truthy(err:find("logged in as dana@kestrel.example (Help Scout user 7701); connection 'default'", 1, true), err)
     local saved = slurp(token_file)
     assert.is_string(saved)
     local tok = cjson.decode(saved)
@@ -131,14 +133,20 @@ describe("bin/helpscout auth and listen", function()
     -- status shows the expiry, never a token
     local rc3, out3 = run { "auth", "status", "--token-file", token_file }
     assert.are.equal(0, rc3)
-    assert.truthy(out3:find("Logged in", 1, true) and out3:find("expires", 1, true), out3)
+    assert.truthy(out3:find("Logged in", 1, true) and out3:find("EXPIRES", 1, true), out3)
+    assert.truthy(out3:find("default%s+dana@kestrel%.example%s+7701%s+%d%d%d%d%-%d%d%-%d%dT%S+%s+ok"), out3)
     assert.is_nil(out3:find(tok.access_token, 1, true))
     assert.is_nil(out3:find(tok.refresh_token, 1, true))
     local rc4, out4 = run { "auth", "status", "--json", "--token-file", token_file }
     assert.are.equal(0, rc4)
     local st = cjson.decode(out4)
-    assert.is_true(st.logged_in and st.refreshable)
+    assert.is_true(st.logged_in)
     assert.are.equal(token_file, st.token_file)
+    assert.are.equal(1, #st.connections)
+    local c = st.connections[1]
+    assert.are.same({ "default", "dana@kestrel.example", 7701, "ok", true },
+      { c.connection, c.email, c.user_id, c.state, c.refreshable })
+    assert.is_nil(out4:find(tok.access_token, 1, true))
     -- logout removes the file; status then fails
     local rc5, out5 = run { "auth", "logout", "--token-file", token_file }
     assert.are.equal(0, rc5)
@@ -147,6 +155,105 @@ describe("bin/helpscout auth and listen", function()
     local rc6, _, err6 = run { "auth", "status", "--token-file", token_file }
     assert.are.equal(1, rc6)
     assert.truthy(err6:find("not logged in", 1, true))
+  end)
+
+  -- one full login (the sandbox's consent user consenting), as the CLI prints it: rc, stderr
+  local function login(extra, user)
+    sb:config { consent_user = user }
+    local url, wait = start_login(extra)
+    local status = browse(url)
+    local rc, _, err = wait()
+    return rc, err, status
+  end
+
+  local function mailbox_ids(conn)
+    local rc, out, err = run({ "mailboxes", "--json", "--token-file", token_file, "--connection", conn },
+      { "HELPSCOUT_CLIENT_ID=", "HELPSCOUT_CLIENT_SECRET=" })
+    assert.are.equal(0, rc, err)
+    local ids = {}
+    for i, m in ipairs(cjson.decode(out).items) do ids[i] = m.id end
+    table.sort(ids)
+    return ids
+  end
+
+  it("keeps connections of two Help Scout accounts apart in one token file", function()
+    os.execute("rm -rf " .. shq(dir))
+    local rc, err = login({ "--connection", "bob" }, "dana@kestrel2.example")
+    assert.are.equal(0, rc, err)
+    assert.truthy(err:find("logged in as dana@kestrel2.example (Help Scout user 8701); connection 'bob'", 1, true), err)
+    rc, err = login({}, 7701)
+    assert.are.equal(0, rc, err)
+    assert.are.same({ 14821, 15307, 16142 }, mailbox_ids("bob"))
+    assert.are.same({ 4821, 5307, 6142 }, mailbox_ids("default"))
+    -- status lists both, never a token
+    local rc2, out2 = run { "auth", "status", "--json", "--token-file", token_file }
+    assert.are.equal(0, rc2)
+    local st = cjson.decode(out2)
+    assert.are.equal(2, #st.connections)
+    assert.are.same({ "bob", "dana@kestrel2.example", 8701 }, { st.connections[1].connection, st.connections[1].email, st.connections[1].user_id })
+    assert.are.same({ "default", "dana@kestrel.example", 7701 }, { st.connections[2].connection, st.connections[2].email, st.connections[2].user_id })
+    local bob_file = token_file .. ".d/bob.token"
+    local bob = cjson.decode(slurp(bob_file))
+    for _, secret in ipairs { bob.access_token, bob.refresh_token } do assert.is_nil(out2:find(secret, 1, true)) end
+    -- --connection alone: that one only
+    local rc3, out3 = run { "auth", "status", "--token-file", token_file, "--connection", "bob" }
+    assert.are.equal(0, rc3)
+    assert.truthy(out3:find("bob", 1, true) and not out3:find("default ", 1, true), out3)
+    -- another Help Scout user on bob's connection: refused, bob's record untouched
+    local before = slurp(bob_file)
+    local rc4, err4, status4 = login({ "--connection", "bob" }, "lea@kestrel.example")
+    assert.are.equal(400, status4)
+    assert.are.equal(1, rc4)
+    assert.truthy(err4:find("another Help Scout user", 1, true) and err4:find("--replace", 1, true), err4)
+    assert.are.equal(before, slurp(bob_file))
+    assert.are.same({ 14821, 15307, 16142 }, mailbox_ids("bob"))
+    -- the same user again is welcome (a new token), and --replace lets another one take it
+    local rc5, err5 = login({ "--connection", "bob" }, "dana@kestrel2.example")
+    assert.are.equal(0, rc5, err5)
+    assert.are_not.equal(before, slurp(bob_file))
+    local rc6, err6 = login({ "--connection", "bob", "--replace" }, "lea@kestrel.example")
+    assert.are.equal(0, rc6, err6)
+    assert.are.same({ 4821, 5307, 6142 }, mailbox_ids("bob"))
+    assert.are.equal(7702, cjson.decode(slurp(bob_file)).user_id)
+    -- --allow: anyone else is refused and nothing is saved; the listed ones get in
+    local rc7, err7 = login({ "--connection", "carol", "--allow", "@kestrel2.example", "--allow", "sam@kestrel.example" },
+      "priya@kestrel.example")
+    assert.are.equal(1, rc7)
+    assert.truthy(err7:find("may not connect", 1, true), err7)
+    assert.is_nil(slurp(token_file .. ".d/carol.token"))
+    local rc8, err8 = login({ "--connection", "carol", "--allow", "nobody@example.org,@KESTREL2.example" },
+      "priya@kestrel2.example")
+    assert.are.equal(0, rc8, err8)
+    -- a refused refresh token shows as dead
+    sb:revoke("priya@kestrel2.example")
+    local rc9, _, err9 = run({ "mailboxes", "--token-file", token_file, "--connection", "carol" })
+    assert.are.equal(1, rc9)
+    assert.truthy(err9:find("reconsent", 1, true) or err9:find("authoriz", 1, true), err9)
+    local _, out10 = run { "auth", "status", "--token-file", token_file }
+    assert.truthy(out10:find("carol%s+priya@kestrel2%.example%s+8709%s+%S+%s+dead"), out10)
+    -- logout removes one connection only
+    local rc11, out11 = run { "auth", "logout", "--token-file", token_file, "--connection", "bob" }
+    assert.are.equal(0, rc11)
+    assert.truthy(out11:find("removed connection 'bob' (lea@kestrel.example)", 1, true), out11)
+    local _, out12 = run { "auth", "status", "--json", "--token-file", token_file }
+    local ids = {}
+    for i, c in ipairs(cjson.decode(out12).connections) do ids[i] = c.connection end
+    assert.are.same({ "carol", "default" }, ids)
+    local rc13, _, err13 = run({ "mailboxes", "--token-file", token_file, "--connection", "bob" })
+    assert.are.equal(1, rc13)
+    assert.truthy(err13:find("no token", 1, true), err13)
+    -- a corrupt record is refused and left as it is
+    local carol_file = token_file .. ".d/carol.token"
+    local f = assert(io.open(carol_file, "wb")); f:write("{not json"); f:close()
+    sb:clear_log()
+    local rc14, _, err14 = run({ "mailboxes", "--token-file", token_file, "--connection", "carol" })
+    assert.are.equal(1, rc14)
+    assert.truthy(err14:find("corrupt", 1, true), err14)
+    assert.are.equal(0, #sb:log())
+    local _, out15 = run { "auth", "status", "--token-file", token_file }
+    assert.truthy(out15:find("carol%s+corrupt"), out15)
+    assert.are.equal("{not json", slurp(carol_file))
+    sb:config { consent_user = false }
   end)
 
   it("refuses a callback whose state does not match, and saves nothing", function()

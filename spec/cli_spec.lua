@@ -64,6 +64,29 @@ describe("bin/helpscout", function()
     end
   end)
 
+  it("refuses a bad --connection id as a usage error naming the rule, on every command", function()
+    local long = ("a"):rep(10 * 1024)
+    for _, id in ipairs { "../x", "a/b", "a..b", "", long, ".hidden", "a b" } do
+      for _, args in ipairs { { "mailboxes", "--connection", id }, { "--connection=" .. id, "auth", "status" },
+        { "auth", "logout", "--connection", id } } do
+        local rc, out, err = run(args)
+        assert.are.equal(2, rc, id:sub(1, 20))
+        assert.are.equal("", out)
+        assert.truthy(err:find("option --connection: a connection id ", 1, true), err)
+        assert.is_true(#err < 400)
+      end
+    end
+  end)
+
+  it("fails with one line for a connection that never logged in (no fall back to client credentials)", function()
+    sb:clear_log()
+    local rc, out, err = run { "mailboxes", "--connection", "alice" }
+    assert.are.equal(1, rc)
+    assert.are.equal("", out)
+    assert.truthy(err:find("connection 'alice' has no token", 1, true) and err:find("auth login --connection alice", 1, true), err)
+    assert.are.equal(0, #sb:log())
+  end)
+
   it("lists mailboxes as an aligned table and as JSON", function()
     local rc, out = run { "mailboxes", "--json" }
     assert.are.equal(0, rc)

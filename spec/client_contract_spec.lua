@@ -72,9 +72,10 @@ describe("client contract", function()
   end)
 
   it("CR or LF in a header value is refused before anything is sent", function()
-    assert.has_error(function() H.client(sb, { user_agent = "x\r\nX-Evil: 1" }) end)
-    assert.has_error(function() H.client(sb, { access_token = "t\nX-Evil: 1", client_id = false,
-      client_secret = false }) end)
+    assert.error_matches(function() H.client(sb, { user_agent = "x\r\nX-Evil: 1" }) end,
+      "bad argument #1 to 'new' (option 'user_agent' must not contain CR or LF)", 1, true)
+    assert.error_matches(function() H.client(sb, { access_token = "t\nX-Evil: 1", client_id = false,
+      client_secret = false }) end, "option 'access_token' or 'refresh_token' must not contain CR or LF", 1, true)
     sb:fault{ method = "POST", path = "/v2/oauth2/token", count = 1, action = "status", status = 200,
       headers = { ["Content-Type"] = "application/json" },
       body = '{"access_token":"abc\\r\\nX-Evil: 1","token_type":"bearer","expires_in":7200}' }
@@ -89,8 +90,9 @@ describe("client contract", function()
     assert.is_table((c:list_users()))
     c:close()
     assert.equal(1, H.count(sb, "POST", "/v2/oauth2/token"))
-    assert.has_error(function() H.client(sb, { base_url = "http://" }) end)
-    assert.has_error(function() H.client(sb, { base_url = sb.url .. "/?access_token=x" }) end)
+    local why = "bad argument #1 to 'new' (option 'base_url' must be an http(s) URL"
+    assert.error_matches(function() H.client(sb, { base_url = "http://" }) end, why, 1, true)
+    assert.error_matches(function() H.client(sb, { base_url = sb.url .. "/?access_token=x" }) end, why, 1, true)
   end)
 
   it("re-entering a busy client (from a store) is a clear error, not a hang", function()

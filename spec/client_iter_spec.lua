@@ -172,7 +172,9 @@ describe("client iterators", function()
     local cjson = require "cjson"
     local real = assert(hs:fetch_all("list_conversations", all))
     local items, page = assert(hs:list_conversations(all))
-    for _, claim in ipairs{ 1e9, 1e300 } do
+    -- (a modest false claim first: a walk that ignores the empty page fails the count below in a
+    -- second instead of walking a billion pages)
+    for _, claim in ipairs{ 60, 1e9, 1e300 } do
       local body = cjson.encode{ _embedded = { conversations = items },
         page = { size = page.size, totalElements = claim, totalPages = claim, number = 1 } }
       sb:fault{ method = "GET", path = "/v2/conversations", count = 1, action = "status", status = 200,

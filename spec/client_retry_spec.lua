@@ -3,6 +3,7 @@
 -- (429, a connection that never opened; a 503 is returned with retryable = true); waits honour the rate-limit
 -- headers; the client paces itself from X-RateLimit-Remaining-Minute.
 local H = require "client_helper"
+local timing = require "support.timing" -- HS_TIME_SLACK scales every time bound
 
 describe("client retries", function()
   local sb, hs, conv, cust
@@ -108,7 +109,7 @@ describe("client retries", function()
     local tid = assert(hs:add_note(conv, "after 429"))
     local dt = H.now() - t0
     assert.is_true(dt >= 0.95, "waited " .. dt)
-    assert.is_true(dt < 3, "waited " .. dt)
+    assert.is_true(dt < timing.bound(3), "waited " .. dt)
     assert.is_true(H.is_integer(tid))
     assert.equal(2, H.count(sb, "POST", path(notes)))
   end)
@@ -185,12 +186,12 @@ describe("client retries", function()
     assert.is_nil(tid)
     assert.equal("timeout", err.kind)
     assert.is_true(err.retryable)
-    assert.is_true(dt1 >= 0.25 and dt1 < 0.9, "one attempt took " .. dt1 .. " s")
+    assert.is_true(dt1 >= 0.25 and dt1 < timing.bound(0.9), "one attempt took " .. dt1 .. " s")
     assert.is_nil(tid3)
     assert.equal("timeout", err3.kind)
     assert.is_true(err3.retryable)
     assert.is_true(dt3 >= 0.85, "three attempts took only " .. dt3 .. " s")
-    assert.is_true(dt3 < 4, "three attempts took " .. dt3 .. " s")
+    assert.is_true(dt3 < timing.bound(4), "three attempts took " .. dt3 .. " s")
     assert.equal(0, H.count(sb, "POST", path(notes)))
   end)
 
@@ -224,7 +225,8 @@ describe("client retries", function()
     assert.is_nil(tid)
     assert.equal("timeout", err.kind)
     assert.is_false(err.retryable)
-    assert.is_true(dt < 1.4, "took " .. dt .. " s")
+    -- (the log's count below is the rule; the time says the delayed answer was not awaited)
+    assert.is_true(dt < timing.bound(1.4), "took " .. dt .. " s")
     local posts = sb:log{ method = "POST", path = path(notes) }
     assert.equal(1, #posts)
     assert.equal(before + 1, threads_of(conv))
@@ -275,7 +277,7 @@ describe("client retries", function()
     assert.is_true(err.retryable)
     assert.is_truthy(err.message:find("onnect", 1, true), err.message)
     assert.is_true(dt >= 0.55, "two attempts took only " .. dt .. " s")
-    assert.is_true(dt < 4, "took " .. dt .. " s")
+    assert.is_true(dt < timing.bound(4), "took " .. dt .. " s")
   end)
 
   it("paces itself from X-RateLimit-Remaining-Minute instead of hitting 429", function()
@@ -295,10 +297,17 @@ describe("client retries", function()
     sb:fault{ method = "GET", path = "/v2/users", count = 1, action = "status", status = 200,
       headers = { ["Content-Type"] = "application/hal+json", ["X-RateLimit-Remaining-Minute"] = "n/a" },
       body = '{"_embedded":{"users":[]},"page":{"size":50,"totalElements":0,"totalPages":0,"number":0}}' }
-    assert.is_table((hs:list_users()))
-    local t0 = H.now()
-    assert.is_table((hs:list_users()))
-    local dt = H.now() - t0
-    assert.is_true(dt < 0.5, "paused " .. dt .. " s")
+    local times = {}
+    for i = 1, 5 do
+      if i > 1 then sb:fault{ method = "GET", path = "/v2/users", count = 1, action = "status", status = 200,
+        headers = { ["Content-Type"] = "application/hal+json", ["X-RateLimit-Remaining-Minute"] = "n/a" },
+        body = '{"_embedded":{"users":[]},"page":{"size":50,"totalElements":0,"totalPages":0,"number":0}}' } end
+      assert.is_table((hs:list_users()))
+      local t0 = H.now()
+      assert.is_table((hs:list_users()))
+      times[i] = H.now() - t0
+    end
+    local dt = timing.median(times)
+    assert.is_true(dt < timing.bound(0.5), "paused " .. dt .. " s (median of 5)")
   end)
 end)

@@ -19,7 +19,7 @@ end
 
 local PASSWORD = "pw-123"
 local BASIC = { alice = "Basic " .. b64("alice:" .. PASSWORD), bob = "Basic " .. b64("bob:" .. PASSWORD),
-  carol = "Basic " .. b64("carol:" .. PASSWORD) }
+  carol = "Basic " .. b64("carol:" .. PASSWORD), dave = "Basic " .. b64("dave:" .. PASSWORD) }
 
 describe("connections in nginx", function()
   local ng, sb, accounts, htdir
@@ -33,7 +33,7 @@ describe("connections in nginx", function()
     p:close()
     os.execute("chmod 755 " .. shq(htdir))
     local lines = {}
-    for _, who in ipairs { "alice", "bob", "carol" } do
+    for _, who in ipairs { "alice", "bob", "carol", "dave" } do
       p = io.popen("openssl passwd -apr1 " .. shq(PASSWORD))
       lines[#lines + 1] = who .. ":" .. p:read("*l")
       p:close()
@@ -198,4 +198,46 @@ describe("connections in nginx", function()
       end
       assert.is_true(refused >= 1 and refused <= 2, "refused refresh grants: " .. refused)
     end)
+
+  it("a worker killed while it holds the renewal lock: the other worker takes it over within seconds", function()
+    local user = accounts[1].users[3].id
+    local path, cookie = consent("dave", user)
+    sb:config{ redirect_url = ng.url .. "/oauth/callback/help-scout" }
+    assert.equal(200, get(path, "dave", cookie).status)
+    local before = ng:run([[local c = require('helpscout.resty').store.shdict('hs'):connection('dave')
+      local rec = c:load(); rec.expires_at = ngx.now() - 1; assert(c:save(rec)); return rec.refresh_token]])
+    -- the next grant waits 3 s before Help Scout processes it (and is dropped if its sender is gone)
+    sb:fault{ method = "POST", path = "/v2/oauth2/token", action = "delay", delay = 3, before = true, count = 1 }
+    sb:clear_log()
+    local bg = io.popen(("curl -s -m 20 -u dave:%s %s/mailboxes; echo"):format(PASSWORD, ng.url))
+    local holder
+    for _ = 1, 100 do -- the lock's value names the worker holding it
+      holder = ng:run("return ngx.shared.hs:get('helpscout:c:dave:lock')")
+      if type(holder) == "string" then break end
+      require("socket").sleep(0.02)
+    end
+    assert.is_string(holder, "no worker took the renewal lock")
+    local pid = assert(tonumber(holder:match("^(%d+):")))
+    os.execute("kill -9 " .. pid)
+    local killed = require("socket").gettime()
+    bg:read("*a")
+    bg:close()
+    local slowest = 0
+    for _ = 1, 10 do
+      local m = mailboxes("dave")
+      slowest = require("socket").gettime() - killed
+      assert.equal(user, m.me, require("cjson").encode(m))
+    end
+    print(("\n  worker %d killed holding the lock: 10 calls served, the last %.2f s after the kill")
+      :format(pid, slowest))
+    assert.is_true(slowest < 10 * (tonumber(os.getenv("HS_TIME_SLACK")) or 1))
+    local ok, refused = 0, 0
+    for _, r in ipairs(sb:log{ method = "POST", path = "/v2/oauth2/token" }) do
+      if r.status == 200 then ok = ok + 1 elseif r.status == 400 then refused = refused + 1 end
+    end
+    assert.equal(1, ok, "exactly one refresh succeeded")
+    assert.equal(0, refused, "the old refresh token was not redeemed twice")
+    assert.not_equal(before, ng:run("return require('helpscout.resty').store.shdict('hs'):connection('dave'):load()"
+      .. ".refresh_token"))
+  end)
 end)

@@ -3,6 +3,7 @@
 -- flight under --token-ttl 2); the connect flow end to end; clear errors in phases without
 -- cosockets; on_token failing inside nginx.
 local nginx = require "support.nginx"
+local timing = require "support.timing" -- HS_TIME_SLACK scales every time bound
 local sandbox = require "support.sandbox"
 local socket = require "socket"
 local cjson = require "cjson.safe"
@@ -94,23 +95,23 @@ describe("resty driver in nginx", function()
       -- them for up to a second; the median is judged (the machine is shared: one slow ping is
       -- the scheduler, not the worker)
       local times = {}
-      for i = 1, 9 do
+      for i = 1, 15 do
         local t0 = socket.gettime()
         local res = ng:request("GET", "/ping")
         times[i] = socket.gettime() - t0
         assert.equal("pong\n", res.body)
         socket.sleep(0.03)
       end
-      table.sort(times)
-      local median, worst = times[5], times[9]
+      local median, worst = timing.median(times), timing.percentile(times, 0.8)
       local bodies, took = wait()
       for i = 1, 8 do assert.matches("^users %d+", bodies[i] or "(no answer)") end
       assert.equal(8, #sb:log{ method = "GET", path = "/v2/users" })
       print(("\n  one worker: 8 calls to a 1 s upstream in %.2f s; /ping meanwhile: median %.2f ms, "
-        .. "worst %.2f ms"):format(took, median * 1000, worst * 1000))
-      assert.is_true(took < 2.0, ("8 delayed calls took %.2f s (serialised would be 8 s)"):format(took))
-      assert.is_true(median < 0.005, ("unrelated requests waited %.1f ms (median)"):format(median * 1000))
-      assert.is_true(worst < 0.25, ("an unrelated request waited %.1f ms"):format(worst * 1000))
+        .. "80th percentile %.2f ms"):format(took, median * 1000, worst * 1000))
+      assert.is_true(took < timing.bound(2.0), ("8 delayed calls took %.2f s (serialised would be 8 s)"):format(took))
+      assert.is_true(median < timing.bound(0.005), ("unrelated requests waited %.1f ms (median)"):format(median * 1000))
+      assert.is_true(worst < timing.bound(0.25), ("unrelated requests waited %.1f ms (80th percentile)")
+        :format(worst * 1000))
     end)
 
     it("raises a clear error in phases without cosockets", function()

@@ -2,6 +2,7 @@
 -- (status, drop, delay, garbage, truncate), matching by method and path prefix, counts,
 -- process=true, clearing; the log's content and its redaction of secrets.
 local socket = require "socket"
+local timing = require "support.timing" -- HS_TIME_SLACK scales every time bound
 local cjson = require "cjson.safe"
 local sandbox = require "support.sandbox"
 local rawhttp = require "support.rawhttp"
@@ -73,7 +74,7 @@ describe("sandbox faults and request log", function()
     -- another connection is served at once
     local fast = get("/v2/users")
     assert.equal(200, fast.status)
-    assert.is_true(socket.gettime() - t0 < 0.8)
+    assert.is_true(socket.gettime() - t0 < timing.bound(0.8))
     assert.equal("HTTP/1.1 200 OK", slow:receive("*l"))
     assert.is_true(socket.gettime() - t0 >= 0.95)
     slow:close()
@@ -85,6 +86,45 @@ describe("sandbox faults and request log", function()
     local res = get("/v2/users")
     assert.equal(504, res.status)
     assert.is_true(socket.gettime() - t0 >= 0.28)
+  end)
+
+  it("with before=true delays first and carries the request out only if the client is still there", function()
+    local path = "/v2/conversations/" .. I(conv.id) .. "/notes"
+    local function note_bodies()
+      local out = {}
+      for _, t in ipairs(get("/v2/conversations/" .. I(conv.id) .. "/threads").json._embedded.threads) do
+        out[t.body or ""] = true
+      end
+      return out
+    end
+    -- the client goes away during the delay: nothing is carried out, the log says so
+    sb:clear_log()
+    sb:fault { method = "POST", path = path, action = "delay", delay = 0.5, before = true }
+    local body = cjson.encode { text = "never carried out" }
+    local gone = assert(socket.connect("127.0.0.1", sb.port))
+    gone:send("POST " .. path .. " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " .. tok
+      .. "\r\nContent-Type: application/json\r\nContent-Length: " .. #body .. "\r\n\r\n" .. body)
+    socket.sleep(0.1)
+    assert.is_nil(note_bodies()["never carried out"]) -- not processed before the delay
+    gone:close()
+    socket.sleep(0.7)
+    assert.is_nil(note_bodies()["never carried out"])
+    local log = sb:log { method = "POST", path = path }
+    assert.equal(1, #log)
+    assert.same({ "delay", 0, true }, { log[1].fault, log[1].status, log[1].gone })
+    -- a client that waits gets the real answer after the delay, and the write is done then
+    sb:fault { method = "POST", path = path, action = "delay", delay = 0.4, before = true }
+    local t0 = socket.gettime()
+    local res = request(sb, "POST", path, { token = tok, body = { text = "carried out late" } })
+    assert.equal(201, res.status)
+    assert.is_true(socket.gettime() - t0 >= 0.38)
+    assert.is_true(note_bodies()["carried out late"])
+    -- with a status: the status after the delay, nothing carried out
+    sb:fault { method = "POST", path = path, action = "delay", delay = 0.1, before = true, status = 503 }
+    assert.equal(503, request(sb, "POST", path, { token = tok, body = { text = "refused late" } }).status)
+    assert.is_nil(note_bodies()["refused late"])
+    -- before is for delays only
+    assert.equal(400, (sb:request("POST", "/_sandbox/faults", { path = path, status = 500, before = true })))
   end)
 
   it("returns a non-JSON body with garbage", function()

@@ -110,6 +110,7 @@ end
 
 function M.start(opts)
   opts = opts or {}
+  proc.need(M.binary, "the resty specs run a real nginx with the lua module (make deps)")
   local p = assert(io.popen("mktemp -d /tmp/hs-nginx.XXXXXX"))
   local dir = assert(p:read("*l"))
   p:close()

@@ -6,6 +6,15 @@ local M = {}
 
 function M.shq(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 
+-- Raises "missing prerequisite: <what> (<why>)" unless program (a name looked up on PATH, or a
+-- path) can be run. A spec whose real server is missing fails with that reason: never a skip.
+function M.need(program, why)
+  local found = os.execute("command -v " .. M.shq(program) .. " >/dev/null 2>&1")
+  if found == true or found == 0 then return program end
+  error(("missing prerequisite: %s not found (PATH=%s); %s"):format(program,
+    os.getenv("PATH") or "", why), 2)
+end
+
 function M.self_pid()
   local f = io.open("/proc/self/stat", "r")
   if not f then return nil end

@@ -33,6 +33,7 @@ end
 -- opts: password (requirepass), port (default: a free one)
 function M.start(opts)
   opts = opts or {}
+  proc.need("redis-server", "the store specs run a real Redis (make deps installs redis-server)")
   local port = opts.port or free_port()
   local args = { "redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "''",
                  "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning" }

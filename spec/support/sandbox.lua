@@ -39,6 +39,7 @@ function M.start(opts)
   opts = opts or {}
   local dir = root()
   local interp = os.getenv("HS_SANDBOX_LUA") or "lua5.4"
+  proc.need(interp, "the sandbox server runs under it (HS_SANDBOX_LUA)")
   local args = { "--port", "0", "--seed", tostring(opts.seed or 42) }
   local pid = self_pid()
   if pid then args[#args + 1] = "--parent"; args[#args + 1] = tostring(pid) end

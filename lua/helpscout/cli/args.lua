@@ -24,12 +24,15 @@ local usage_error = _M.usage_error
 function _M.is_usage(e) return type(e) == "table" and getmetatable(e) == UsageError end
 
 -- Every flag: value = placeholder for flags that take one (nil: a boolean), kind = how the value
--- is checked ("int", "id": a positive integer; default: any string), many = repeatable.
+-- is checked ("int", "id": a positive integer; "connection": a connection id; default: any
+-- string), many = repeatable.
 local FLAGS = {
   json = { help = "machine-readable output" },
   ["base-url"] = { value = "URL", help = "API base URL (default: $HELPSCOUT_BASE_URL or https://api.helpscout.net)" },
   ["token-file"] = { value = "PATH", help = "token file of `helpscout auth login` (default: "
     .. "$XDG_CONFIG_HOME/helpscout/token.json), used when it exists" },
+  connection = { value = "ID", kind = "connection", help = "the connection (one Help Scout user's "
+    .. "login) in the token file to act as (default: default)" },
   progress = { help = "show paging progress on stderr even when it is not a terminal" },
   quiet = { help = "never show progress" },
   help = { help = "this help" },
@@ -61,11 +64,14 @@ local FLAGS = {
   secret = { value = "S", help = "refused: the secret would show in ps (use --secret-file)" },
   ["secret-file"] = { value = "FILE", help = "file whose first line is the webhook secret" },
   ["no-browser"] = { help = "print the consent URL only (one line on stdout)" },
+  allow = { value = "WHO", many = true, help = "only these Help Scout users may log in: e-mails or "
+    .. "@domains (repeatable or comma-separated)" },
+  replace = { help = "let another Help Scout user take over the connection" },
 }
 _M.FLAGS = FLAGS
 
 -- Global options, accepted before or after the command.
-_M.GLOBAL = { "json", "base-url", "token-file", "progress", "quiet", "help" }
+_M.GLOBAL = { "json", "base-url", "token-file", "connection", "progress", "quiet", "help" }
 
 local function flag_def(cmd, name)
   for _, f in ipairs(cmd and cmd.flags or {}) do
@@ -88,6 +94,13 @@ local function flag_names(cmd)
 end
 
 local function check_value(name, def, v, cmd)
+  if def.kind == "connection" then
+    local why = require("helpscout.store.common").id_problem(v)
+    if why then
+      usage_error("option --" .. name .. ": " .. why .. ", got '" .. v:sub(1, 40):gsub("%c", "?") .. "'", cmd)
+    end
+    return v
+  end
   if def.kind == "int" or def.kind == "id" then
     local n = tonumber(v)
     if not n or n ~= floor(n) or (def.kind == "id" and n <= 0) then

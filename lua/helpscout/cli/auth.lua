@@ -1,20 +1,28 @@
 -- helpscout.cli.auth: the client every command uses, the auth commands and `listen`.
---   client(ctx)    the token file (--token-file, default $XDG_CONFIG_HOME/helpscout/token.json)
---                  when it exists, like gh: a file store the client loads from, renews through
---                  and saves to; else client credentials from HELPSCOUT_CLIENT_ID/_SECRET
---   auth login     the consent URL (a browser opened when one is available; --no-browser: the URL
---                  alone on stdout), one callback on http://127.0.0.1:PORT/oauth/callback/help-scout
---                  (state checked, code exchanged, token saved 0600), a short page, exit 0
---   auth status    the token file's token type and expiry, never a token
---   auth logout    the token file removed
+--   client(ctx)    the token file (--token-file, default $XDG_CONFIG_HOME/helpscout/token.json) is
+--                  a file store of connections (DESIGN.md §4): the command acts as --connection ID
+--                  (default "default": the token file itself) through
+--                  helpscout.new{store = file store, connection = ID}, like gh; the connection
+--                  "default" without a record falls back to client credentials
+--                  (HELPSCOUT_CLIENT_ID/_SECRET), any other connection must have logged in
+--   auth login     the connect flow (helpscout.oauth.start/callback): the state kept in the token
+--                  file's store (single use, 10 minutes), the consent URL (a browser opened when
+--                  one is available; --no-browser: the URL alone on stdout), one callback on
+--                  http://127.0.0.1:PORT/oauth/callback/help-scout, GET /v2/users/me, the token
+--                  saved 0600 with who it is; --allow (e-mails/@domains) refuses anyone else, and a
+--                  connection that belongs to another Help Scout user is refused unless --replace
+--   auth status    the connections of the token file: id, user e-mail and id, expiry, ok/dead
+--                  (never a token)
+--   auth logout    the connection's record removed (--connection, default "default")
 --   listen         webhooks received, verified (HMAC-SHA1) and printed as JSON lines; a bad
 --                  signature is answered 401 and printed nowhere but a line on stderr
 local iso = require("helpscout.triage.text").format_time
 local args = require "helpscout.cli.args"
 local httpd = require "helpscout.cli.httpd"
+local out = require "helpscout.cli.out"
 
-local tostring, tonumber, pcall, require, os_remove, io_open = tostring, tonumber, pcall, require, os.remove, io.open
-local format, getenv, time = string.format, os.getenv, os.time
+local tostring, tonumber, pcall, require, ipairs = tostring, tonumber, pcall, require, ipairs
+local format, getenv, time, io_open = string.format, os.getenv, os.time, io.open
 
 local _M = {}
 
@@ -25,11 +33,9 @@ local function token_file(ctx)
   return require("helpscout.cli").token_file(ctx.opts)
 end
 
-local function exists(path)
-  local f = io_open(path, "rb")
-  if f then f:close() end
-  return f ~= nil
-end
+-- The token file's store, and the connection this command acts as (checked by the parser).
+local function file_store(ctx) return require("helpscout.store").file(token_file(ctx)) end
+local function connection_id(ctx) return ctx.opts.connection or "default" end
 
 local function credentials(ctx, why)
   local id, secret = getenv("HELPSCOUT_CLIENT_ID"), getenv("HELPSCOUT_CLIENT_SECRET")
@@ -41,10 +47,14 @@ end
 
 function _M.client(ctx)
   local helpscout = require "helpscout"
-  local o = { base_url = ctx.opts["base-url"] }
-  local path = token_file(ctx)
-  if exists(path) then
-    o.store = helpscout.store.file(path)
+  local o, id, fs = { base_url = ctx.opts["base-url"] }, connection_id(ctx), file_store(ctx)
+  local rec, err = fs:connection(id):load()
+  if err then ctx.fail(err) end -- a corrupt record: refused, left as it is
+  if rec then
+    o.store, o.connection = fs, id
+  elseif id ~= "default" then
+    ctx.fail(format("connection '%s' has no token in %s: log in with `helpscout auth login --connection %s`",
+      id, token_file(ctx), id))
   else
     credentials(ctx, ", or log in with `helpscout auth login`")
   end
@@ -70,26 +80,54 @@ local function open_browser(url)
   return ok == true or ok == 0
 end
 
--- The callback request's verdict: the token (saved), or nil, err. Other paths get a 404 and the
+-- --allow values ("a@b.c,@d.e", repeatable) as one list, or nil when not given.
+local function allow_list(values)
+  if not values then return nil end
+  local list = {}
+  for _, v in ipairs(values) do
+    for item in v:gmatch("[^,]+") do
+      item = item:match("^%s*(.-)%s*$")
+      if item ~= "" then
+        if item:find("[%s%c]") or not item:find("[@.]") then
+          args.usage_error("--allow takes e-mails or @domains, got '" .. item:gsub("%c", "?") .. "'", "auth login")
+        end
+        list[#list + 1] = item
+      end
+    end
+  end
+  if #list == 0 then args.usage_error("--allow needs at least one e-mail or @domain", "auth login") end
+  return list
+end
+
+-- A refusal's one line, with what to do about it.
+local HINTS = {
+  other_user = " (pass --replace to let this user take the connection over)",
+  not_allowed = " (not in --allow)",
+}
+
+-- The callback request's verdict, kept in flow (info or err). Other paths get a 404 and the
 -- listener keeps waiting (a browser also asks for /favicon.ico).
 local function on_callback(req, flow)
   if req.path ~= CALLBACK_PATH then return 404, page("Not found", "This listener only serves " .. CALLBACK_PATH) end
-  local token, err = require("helpscout.oauth").callback(req.query, flow)
+  local token, info = require("helpscout.oauth").callback(req.query, flow.opts)
   if not token then
-    flow.err = err
-    return 400, page("Not connected", tostring(err.message or err))
+    flow.err = info
+    return 400, page("Not connected", tostring(info.message or info) .. (HINTS[info.reason] or ""))
   end
-  flow.done = true
-  return 200, page("Connected to Help Scout", "The command line is logged in. You can close this tab.")
+  flow.info = info
+  return 200, page("Connected to Help Scout", "The command line is logged in as " .. tostring(info.user.email)
+    .. ". You can close this tab.")
 end
 
 local function cmd_login(ctx, opts)
   local id, secret = credentials(ctx)
+  local allow = allow_list(opts.allow)
+  local conn, path, fs = connection_id(ctx), token_file(ctx), file_store(ctx)
   local port = opts.port or _M.DEFAULT_PORT
   local server, berr = httpd.listen(port)
   if not server then ctx.fail(berr) end
-  local path = token_file(ctx)
-  local url, state = require("helpscout.oauth").start { client_id = id }
+  local url, serr = require("helpscout.oauth").start { store = fs, client_id = id, connection = conn }
+  if not url then server:close(); ctx.fail(serr) end
   local redirect = format("http://127.0.0.1:%d%s", port, CALLBACK_PATH)
   if opts["no-browser"] then
     ctx:write(url)
@@ -100,52 +138,103 @@ local function cmd_login(ctx, opts)
   end
   ctx.stdout:flush()
   ctx.stderr:write("helpscout: waiting for the authorization on ", redirect, "\n")
-  local flow = { client_id = id, client_secret = secret, state = state, base_url = ctx.opts["base-url"]
-    or getenv("HELPSCOUT_BASE_URL"), store = require("helpscout.store").file(path) }
-  local ok, serr = httpd.serve(server, function(req) return on_callback(req, flow) end,
-    function() return flow.done or flow.err end, 600)
-  if not ok then ctx.fail(serr) end
-  if flow.err then ctx.fail(flow.err) end
-  ctx.stderr:write("helpscout: logged in; token saved to ", path, "\n")
+  local flow = { opts = { client_id = id, client_secret = secret, store = fs, allow = allow,
+    replace = opts.replace or nil, base_url = ctx.opts["base-url"] or getenv("HELPSCOUT_BASE_URL") } }
+  local ok, herr = httpd.serve(server, function(req) return on_callback(req, flow) end,
+    function() return flow.info or flow.err end, 600)
+  if not ok then ctx.fail(herr) end
+  if flow.err then ctx.fail(tostring(flow.err) .. (HINTS[flow.err.reason] or "")) end
+  local user = flow.info.user
+  ctx.stderr:write(format("helpscout: logged in as %s (Help Scout user %s); connection '%s' saved to %s\n",
+    tostring(user.email), tostring(user.id), flow.info.connection, path))
   return 0
 end
 
 ---------------------------------------------------------------------------------------------
 -- auth status, auth logout
 
-local function cmd_status(ctx)
-  local path = token_file(ctx)
-  if not exists(path) then
-    if ctx.json then ctx:write_json({ logged_in = false, token_file = path }) end
-    ctx.fail("not logged in (no token file at " .. path .. ")")
+-- One connection's line of `auth status` (never a token).
+local function conn_status(fs, id)
+  local rec, err = fs:connection(id):load()
+  if not rec then
+    return { connection = id, state = err and "corrupt" or "missing", error = err and tostring(err.message) or nil }
   end
-  local tok, err = require("helpscout.store").file(path):load()
-  if not tok then ctx.fail(err or ("no token in " .. path)) end
-  local exp = tonumber(tok.expires_at)
-  local s = { logged_in = true, token_file = path, token_type = tok.token_type or "bearer",
+  local exp = tonumber(rec.expires_at)
+  return { connection = id, email = rec.email, user_id = rec.user_id, token_type = rec.token_type or "bearer",
     expires_at = exp and iso(exp) or nil, expired = exp and exp <= time() or nil,
-    obtained_at = tonumber(tok.obtained_at) and iso(tonumber(tok.obtained_at)) or nil,
-    refreshable = tok.refresh_token ~= nil and tok.refresh_token ~= "" }
-  if ctx.json then ctx:write_json(s); return 0 end
+    obtained_at = tonumber(rec.obtained_at) and iso(tonumber(rec.obtained_at)) or nil,
+    refreshable = rec.refresh_token ~= nil and rec.refresh_token ~= "", state = rec.dead and "dead" or "ok" }
+end
+
+local STATE_NOTE = {
+  dead = "its refresh token was refused: log in again",
+  corrupt = "the record is not a token (left as it is)",
+}
+
+local function cmd_status(ctx)
+  local path, fs = token_file(ctx), file_store(ctx)
+  local ids = fs:connections()
+  if ctx.opts.connection then
+    local only = {}
+    for _, id in ipairs(ids) do if id == ctx.opts.connection then only[1] = id end end
+    ids = only
+  end
+  local rows = {}
+  for i, id in ipairs(ids) do rows[i] = conn_status(fs, id) end
+  if ctx.json then ctx:write_json({ logged_in = #rows > 0, token_file = path, connections = out.array(rows) }) end
+  if #rows == 0 then
+    ctx.fail("not logged in (no " .. (ctx.opts.connection and ("connection '" .. ctx.opts.connection .. "'")
+      or "connection") .. " in the token file " .. path .. ")")
+  end
+  if ctx.json then return 0 end
   ctx:write("Logged in to Help Scout (token file " .. path .. ")")
-  ctx:write(format("  token type: %s; access token %s %s; %s", s.token_type, s.expired and "expired" or "expires",
-    s.expires_at or "at an unknown time", s.refreshable and "renewed automatically with its refresh token"
-      or "no refresh token (client credentials)"))
+  for _, r in ipairs(rows) do
+    r.expires = r.expires_at and ((r.expired and "expired " or "") .. r.expires_at) or ""
+    r.renewal = r.state ~= "ok" and (STATE_NOTE[r.state] or "") or r.refreshable and "renewed automatically"
+      or "no refresh token (client credentials)"
+  end
+  ctx:write(out.table(rows, { { "CONNECTION", "connection" }, { "USER", "email" }, { "USER ID", "user_id" },
+    { "EXPIRES", "expires" }, { "STATE", "state" }, { "", "renewal" } }))
   return 0
 end
 
 local function cmd_logout(ctx)
-  local path = token_file(ctx)
-  if not exists(path) then ctx:write("Not logged in (no token file at " .. path .. ")"); return 0 end
-  local ok, err = os_remove(path)
-  if not ok then ctx.fail("could not remove " .. path .. ": " .. tostring(err)) end
-  os_remove(path .. ".lock")
-  ctx:write("Logged out: removed " .. path)
+  local path, id = token_file(ctx), connection_id(ctx)
+  local c = file_store(ctx):connection(id)
+  local rec, err = c:load()
+  if not rec and not err then
+    ctx:write(format("Not logged in (connection '%s' has no token in %s)", id, path))
+    return 0
+  end
+  local ok, rerr = c:remove()
+  if not ok then ctx.fail(rerr) end
+  ctx:write(format("Logged out: removed connection '%s'%s from %s", id,
+    rec and rec.email and (" (" .. rec.email .. ")") or "", path))
   return 0
 end
 
 ---------------------------------------------------------------------------------------------
 -- listen
+
+-- v with every occurrence of secret in its strings (keys and values, at any depth) replaced by
+-- "[redacted]": a payload that repeats the webhook secret never prints it.
+local function redact(v, secret)
+  if type(v) == "string" then
+    local parts, i = {}, 1
+    while true do
+      local a, b = v:find(secret, i, true)
+      if not a then break end
+      parts[#parts + 1] = v:sub(i, a - 1) .. "[redacted]"
+      i = b + 1
+    end
+    parts[#parts + 1] = v:sub(i)
+    return table.concat(parts)
+  end
+  if type(v) ~= "table" then return v end
+  local t = setmetatable({}, getmetatable(v))
+  for k, x in pairs(v) do t[redact(k, secret)] = redact(x, secret) end
+  return t
+end
 
 -- The webhook secret: from --secret-file (first line) or HELPSCOUT_WEBHOOK_SECRET; never from
 -- argv, where every user of the machine sees it in `ps`.
@@ -183,7 +272,7 @@ local function cmd_listen(ctx, opts)
       ctx.stderr:write("helpscout: refused a webhook: ", tostring(err.message), "\n")
       return err.kind == "auth" and 401 or 400, tostring(err.message) .. "\n"
     end
-    ctx:write_json({ event = ev.event, data = ev.data })
+    ctx:write_json(redact({ event = ev.event, data = ev.data }, secret))
     ctx.stdout:flush()
     seen = seen + 1
     return 200, "ok\n"
@@ -194,14 +283,19 @@ local function cmd_listen(ctx, opts)
 end
 
 _M[1] = { name = "auth login", group = "Auth and webhooks",
-  summary = "log in through Help Scout's consent screen; the token is saved to the token file",
+  summary = "log in through Help Scout's consent screen; the token is saved in the token file as the "
+    .. "connection --connection (default: default)",
   details = "Register http://127.0.0.1:PORT/oauth/callback/help-scout (default port 8765) as the "
-    .. "Redirection URL of your Help Scout app. The consent screen is HELPSCOUT_AUTHORIZE_URL when set.",
-  flags = { { "port", help = "port of the one-shot callback listener (default 8765)" }, "no-browser" },
+    .. "Redirection URL of your Help Scout app. The consent screen is HELPSCOUT_AUTHORIZE_URL when set. "
+    .. "A connection stays with the Help Scout user who first logged in to it: another user is refused "
+    .. "unless --replace.",
+  flags = { { "port", help = "port of the one-shot callback listener (default 8765)" }, "no-browser", "allow",
+    "replace" },
   run = cmd_login }
 _M[2] = { name = "auth status", group = "Auth and webhooks",
-  summary = "whether the token file holds a token, its type and expiry (never the token)", run = cmd_status }
-_M[3] = { name = "auth logout", group = "Auth and webhooks", summary = "remove the token file", run = cmd_logout }
+  summary = "the token file's connections: user, user id, expiry, ok or dead (never a token)", run = cmd_status }
+_M[3] = { name = "auth logout", group = "Auth and webhooks",
+  summary = "remove the connection's record (--connection, default: default) from the token file", run = cmd_logout }
 _M[4] = { name = "listen", group = "Auth and webhooks",
   summary = "receive Help Scout webhooks, verify their signature and print them as JSON lines",
   details = "The webhook secret comes from HELPSCOUT_WEBHOOK_SECRET or --secret-file FILE (its first "

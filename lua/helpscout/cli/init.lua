@@ -17,7 +17,8 @@ local _M = {}
 local GROUPS = { "Jobs", "Tools", "Auth and webhooks" }
 local FOOTER = [[
 Credentials: HELPSCOUT_CLIENT_ID and HELPSCOUT_CLIENT_SECRET, or the token file that
-`helpscout auth login` saved (--token-file; used by every command when it exists).
+`helpscout auth login` saved (--token-file; used by every command when it holds the connection).
+One token file keeps several connections (one Help Scout user's login each): --connection ID.
 Exit status: 0 success, 1 failure (the error's one-line text on stderr), 2 usage error.]]
 
 -- Every command spec by name ("auth login" for sub-commands), in help order.

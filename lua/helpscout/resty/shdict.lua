@@ -131,6 +131,20 @@ function _M:save_conn(id, t)
   return cache(self, id, tok)
 end
 
+-- remove_conn(id): the record leaves the durable store first, then the dict.
+function _M:remove_conn(id)
+  if self.durable then
+    local d = durable_of(self, id)
+    if type(d.remove) ~= "function" then
+      return nil, err("store", "the durable store cannot remove a connection (no remove method)")
+    end
+    local ok, e = d:remove()
+    if not ok then return nil, e end
+  end
+  self.dict:delete(k(self, id, "token"))
+  return true
+end
+
 -- connections() -> sorted ids (the durable store's when there is one: the dict is a cache).
 function _M:connections()
   if self.durable then return self.durable:connections() end
@@ -231,8 +245,7 @@ end
 -- the dict is single use across workers: the first incr of the state's "taken" counter wins.
 function _M:put_state(state, record, ttl)
   if self.durable and self.durable.put_state then return self.durable:put_state(state, record, ttl) end
-  local h = common.state_key(state)
-  if not h then error("bad argument #1 to 'put_state' (a state of 16 to 512 characters expected)", 2) end
+  local h = common.put_key(state)
   local ok, e = self.dict:set(self.key .. ":state:" .. h, common.encode_state(record, ttl), ttl)
   if not ok then return nil, err("store", "shared dict '" .. self.name .. "': " .. tostring(e)) end
   return true

@@ -115,7 +115,8 @@ local function add_fault(S, f)
   local fault = { method = f.method and upper(tostring(f.method)) or "*", path = f.path,
     count = tonumber(f.count) or 1, action = f.action or "status", status = tonumber(f.status),
     headers = type(f.headers) == "table" and f.headers or nil, body = type(f.body) == "string" and f.body or nil,
-    delay = tonumber(f.delay), process = f.process == true }
+    delay = tonumber(f.delay), process = f.process == true, before = f.before == true }
+  if fault.before and fault.action ~= "delay" then bad("before applies to the delay action only") end
   if fault.status then fault.status = floor(fault.status) end
   if fault.action == "status" and not fault.status then bad("status is required") end
   if fault.action == "delay" and not (fault.delay and fault.delay >= 0) then bad("delay (seconds) is required") end
@@ -128,7 +129,7 @@ local function list_faults(S)
   local list = json.array()
   for i, f in ipairs(S.faults) do
     list[i] = { method = f.method, path = f.path, count = f.count, action = f.action, status = f.status,
-      delay = f.delay, process = f.process }
+      delay = f.delay, process = f.process, before = f.before or nil }
   end
   return 200, { faults = list }
 end

@@ -31,7 +31,9 @@ _M.reasons = {
 
 -- opts: host, port (0 = any), handler(req) -> response, on_tick(now) (called about once a second)
 -- response: { status=, headers={ {name, value}, ... }, body=, delay=secs, drop=bool,
---             truncate=bool, close=bool }
+--             truncate=bool, close=bool }, or { delay=secs, deferred=fn, gone=fn }: once the delay
+--             is over, deferred() makes the response if the client is still connected; otherwise
+--             gone() is called and the connection closed (deferred never runs)
 function _M.new(opts)
   return setmetatable({
     host = opts.host or "127.0.0.1", port = opts.port or 0, handler = opts.handler,
@@ -175,6 +177,34 @@ local function parse_request(c)
   return req
 end
 
+-- The client closed (or reset) its connection while its request waited: reads what it sent
+-- meanwhile (kept for the next request) and reports whether it is gone.
+local function client_gone(c)
+  if c.closed then return true end
+  local data, err, partial = c.sock:receive(65536)
+  data = data or partial
+  if data and data ~= "" then c.inbuf = c.inbuf .. data end
+  return err ~= nil and err ~= "timeout"
+end
+
+local function call_handler(fn, req)
+  local ok, res = pcall(fn, req)
+  if ok then return res end
+  io.stderr:write("helpscout-sandbox: handler error: ", tostring(res), "\n")
+  return { status = 500, headers = { { "Content-Type", "application/vnd.error+json" } },
+    body = '{"message":"Internal error"}' }
+end
+
+local function later(self, c, req, res)
+  if not res.deferred then return write_response(self, c, req, res) end
+  if client_gone(c) then
+    if res.gone then res.gone() end
+    close_conn(self, c)
+    return
+  end
+  write_response(self, c, req, call_handler(res.deferred))
+end
+
 local function dispatch(self, c)
   while c.state == "read" and c.inbuf ~= "" do
     local req, err = parse_request(c)
@@ -185,16 +215,11 @@ local function dispatch(self, c)
     end
     c.state = "busy"
     req.peer = c.peer
-    local ok, res = pcall(self.handler, req)
-    if not ok then
-      io.stderr:write("helpscout-sandbox: handler error: ", tostring(res), "\n")
-      res = { status = 500, headers = { { "Content-Type", "application/vnd.error+json" } },
-        body = '{"message":"Internal error"}' }
-    end
-    if res.delay and res.delay > 0 then
-      local delay = res.delay
+    local res = call_handler(self.handler, req)
+    if res.delay and res.delay > 0 or res.deferred then
+      local delay = res.delay or 0
       res.delay = nil
-      self:timer(gettime() + delay, function() write_response(self, c, req, res) end)
+      self:timer(gettime() + delay, function() later(self, c, req, res) end)
       return
     end
     write_response(self, c, req, res)

@@ -212,7 +212,18 @@ local function echo_response(f, req)
     error_description = "Echo: " .. echo, _embedded = { errors = errors } } }
 end
 
+-- A delay "before" processing: the answer is made when the delay is over, and only when the client
+-- is still there (http.lua drops it otherwise): a request whose client went away is never carried
+-- out — a refresh token is not rotated for a process killed while it waited.
+local function deferred(self, f, req, serve)
+  return { delay = f.delay or 1, deferred = function()
+    local real = (f.process or not f.status) and serve(self, req) or nil
+    return f.status and fault_status_response(f) or real
+  end }
+end
+
 local function apply_fault(self, f, req, serve)
+  if f.before then return deferred(self, f, req, serve) end
   local real
   if f.process or (f.action == "delay" and not f.status) or f.action == "truncate" then
     real = serve(self, req)
@@ -259,13 +270,20 @@ function _M:handle(req)
   else
     res = serve(self, req)
   end
-  entry.status = res.drop and 0 or (res.status or 200)
-  entry.account, entry.user = req.account, req.user
-  if self.cfg.verbose then
-    io.stdout:write(format("%s %s %s%s\n", req.method, req.path, tostring(entry.status),
-      f and (" (fault " .. f.action .. ")") or ""))
-    io.stdout:flush()
+  local function logged(r)
+    entry.status = r.drop and 0 or (r.status or 200)
+    entry.account, entry.user = req.account, req.user
+    if self.cfg.verbose then
+      io.stdout:write(format("%s %s %s%s\n", req.method, req.path, tostring(entry.status),
+        f and (" (fault " .. f.action .. ")") or ""))
+      io.stdout:flush()
+    end
+    return r
   end
+  if not res.deferred then return logged(res) end
+  local later = res.deferred
+  res.deferred = function() return logged(later()) end
+  res.gone = function() entry.gone = true end -- status stays 0: nothing was carried out
   return res
 end
 

@@ -116,6 +116,13 @@ function _M.state_key(state)
     return ("%02x"):format(c:byte()) end))
 end
 
+-- The key of a state being put (a bad state is a programmer error: raises at put_state's caller).
+function _M.put_key(state)
+  local k = _M.state_key(state)
+  if not k then error("bad argument #1 to 'put_state' (a state of 16 to 512 characters expected)", 3) end
+  return k
+end
+
 -- Records of states are small JSON objects with their own expiry (epoch seconds).
 function _M.encode_state(record, ttl)
   if type(record) ~= "table" then error("bad argument #2 to 'put_state' (table expected)", 3) end
@@ -135,13 +142,15 @@ end
 -- The store of one connection, over a root store that keeps many (DESIGN.md §4 "Connections"):
 -- the methods every store has (load, save, lock, spend, observe), each passing the connection's
 -- id (and its budget's key) to the root's keyed methods. A root has load_conn(id),
--- save_conn(id, t), lock_conn(id, fn), spend_key(key, cost, now), observe_key(key, o).
+-- save_conn(id, t), lock_conn(id, fn), remove_conn(id) (true, also when there was no record; a
+-- logout), spend_key(key, cost, now), observe_key(key, o).
 local View = {}
 View.__index = View
 
 function View:load() return self.root:load_conn(self.id) end
 function View:save(t) return self.root:save_conn(self.id, t) end
 function View:lock(fn) return self.root:lock_conn(self.id, fn) end
+function View:remove() return self.root:remove_conn(self.id) end
 function View:spend(cost, now) return self.root:spend_key(self.bkey, cost, now) end
 function View:observe(o) return self.root:observe_key(self.bkey, o) end
 function View:connection(id, opts) return self.root:connection(id, opts) end
@@ -176,6 +185,7 @@ function _M.rooted(class)
   function class:load() return self:load_conn(_M.DEFAULT) end
   function class:save(t) return self:save_conn(_M.DEFAULT, t) end
   function class:lock(fn) return self:lock_conn(_M.DEFAULT, fn) end
+  function class:remove() return self:remove_conn(_M.DEFAULT) end
   function class:spend(cost, now) return self:spend_key(_M.DEFAULT, cost, now) end
   function class:observe(o) return self:observe_key(_M.DEFAULT, o) end
   return class

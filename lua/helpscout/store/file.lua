@@ -99,6 +99,14 @@ function _M:save_conn(id, t)
   return true
 end
 
+-- remove_conn(id): the connection's record file is deleted (a corrupt one too: a logout).
+function _M:remove_conn(id)
+  local path = file_of(self, id)
+  local ok, msg, code = os_remove(path)
+  if not ok and code ~= ENOENT then return common.fail("cannot remove the token file: " .. tostring(msg)) end
+  return true
+end
+
 local function acquire(path, timeout)
   local lock, err = sys.lock(path, timeout)
   if lock then return lock end
@@ -161,16 +169,8 @@ function _M:observe_key(key, o)
 end
 
 -- States: one file each; taking one renames it away first (rename is atomic: one taker wins).
-local function state_path(self, state, fname)
-  local k = common.state_key(state)
-  if not k and fname then
-    error(("bad argument #1 to '%s' (a state of 16 to 512 characters expected)"):format(fname), 3)
-  end
-  return k and self.cdir .. "/.states/" .. k
-end
-
 function _M:put_state(state, record, ttl)
-  local path = state_path(self, state, "put_state")
+  local path = self.cdir .. "/.states/" .. common.put_key(state)
   local s = common.encode_state(record, ttl)
   local ok, err = ensure_dir(self.cdir .. "/.states")
   if not ok then return nil, err end
@@ -180,8 +180,9 @@ function _M:put_state(state, record, ttl)
 end
 
 function _M:take_state(state)
-  local path = state_path(self, state)
-  if not path then return nil end
+  local k = common.state_key(state)
+  if not k then return nil end
+  local path = self.cdir .. "/.states/" .. k
   local taken = path .. ".taken" .. common.random_hex(8)
   if not os_rename(path, taken) then return nil end
   local s = read(taken)

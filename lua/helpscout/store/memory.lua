@@ -27,6 +27,11 @@ function _M:save_conn(id, t)
   return true
 end
 
+function _M:remove_conn(id)
+  self.recs[id] = nil
+  return true
+end
+
 function _M:lock_conn(id, fn)
   return common.with_lock(function()
     if self.busy[id] then return common.fail("the memory store's lock is already held (re-entry)") end
@@ -56,8 +61,7 @@ function _M:observe_key(key, o)
 end
 
 function _M:put_state(state, record, ttl)
-  local k = common.state_key(state)
-  if not k then error("bad argument #1 to 'put_state' (a state of 16 to 512 characters expected)", 2) end
+  local k = common.put_key(state)
   self.states[k] = common.encode_state(record, ttl)
   return true
 end

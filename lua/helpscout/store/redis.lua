@@ -16,8 +16,7 @@ local common = require "helpscout.store.common"
 local budget = require "helpscout.store.budget"
 local resp = require "helpscout.store.resp"
 
-local setmetatable, tostring, tonumber, type, ipairs, error = setmetatable, tostring, tonumber, type, ipairs,
-  error
+local setmetatable, tostring, tonumber, type, ipairs = setmetatable, tostring, tonumber, type, ipairs
 local sys = core.sys
 
 local _M = {}
@@ -97,9 +96,23 @@ end
 function _M:save_conn(id, t)
   local tok, why = common.token(t)
   if not tok then return nil, common.error("invalid", "cannot save: " .. why) end
-  local ok, err = self.conn:call_ok("SET", key_of(self, id), common.encode(tok)) -- confirmed only by +OK
+  local key = key_of(self, id)
+  local cur, err = call(self, "GET", key) -- a value that is not a record is never overwritten
+  if cur == nil then return nil, err end
+  if cur and not common.decode(cur) then
+    return common.fail(("redis key %s does not hold a token; it was left as it is: fix or delete it"):format(key))
+  end
+  local ok
+  ok, err = self.conn:call_ok("SET", key, common.encode(tok)) -- confirmed only by +OK
   if not ok then return common.fail(err or "redis SET was not confirmed") end
   call(self, "SADD", self.o.key .. ":connections", id) -- the index only lists: a failure loses nothing
+  return true
+end
+
+function _M:remove_conn(id)
+  local ok, err = call(self, "DEL", key_of(self, id))
+  if ok == nil then return nil, err end
+  call(self, "SREM", self.o.key .. ":connections", id)
   return true
 end
 
@@ -149,8 +162,7 @@ function _M:lock_conn(id, fn)
 end
 
 function _M:put_state(state, record, ttl)
-  local k = common.state_key(state)
-  if not k then error("bad argument #1 to 'put_state' (a state of 16 to 512 characters expected)", 2) end
+  local k = common.put_key(state)
   local s = common.encode_state(record, ttl)
   local ok, err = self.conn:call_ok("SET", self.o.key .. ":state:" .. k, s, "PX", tostring(math.ceil(ttl * 1000)))
   if not ok then return common.fail(err or "redis SET was not confirmed") end
