@@ -75,6 +75,7 @@ local INTERNAL = {
   load_conn = "the per-connection primitive behind store:connection(id):load()",
   save_conn = "the per-connection primitive behind store:connection(id):save()",
   lock_conn = "the per-connection primitive behind store:connection(id):lock()",
+  remove_conn = "the per-connection primitive behind store:connection(id):remove()",
   spend_key = "the shared-budget primitive behind store:connection(id, {budget=}):spend()",
   observe_key = "the shared-budget primitive behind store:connection(id, {budget=}):observe()",
   sleep = "the Redis store's `sleep` option (ngx.sleep under nginx), kept on the object",

@@ -22,6 +22,9 @@ function Store:save(token) end
 ---@param fn fun(): ...
 ---@return any ...  fn's results, or nil, err on timeout or failure
 function Store:lock(fn) end
+-- Deletes the connection's record (a logout; a corrupt record too): true also when there was none.
+---@return boolean? ok, helpscout.Error? err
+function Store:remove() end
 ---@param cost integer  1 for a read, 2 for a write
 ---@param now number    epoch seconds
 ---@return number wait  seconds to wait before sending (0: go)
