@@ -401,3 +401,30 @@ describe("the client option max_wait (what helpscout-mcp sets)", function()
     end
   end)
 end)
+
+describe("helpscout-mcp --connection", function()
+  it("refuses a bad connection id at startup, naming the option", function()
+    local _, code, out, err = serve({ init() }, { "--connection", shq("../x") })
+    assert.not_equal(0, code)
+    assert.equal("", out)
+    assert.matches("%-%-connection %(HELPSCOUT_CONNECTION%): a connection id may hold", err)
+  end)
+
+  it("acts as a named connection of the token file; one never logged in is not connected", function()
+    local store = require "helpscout.store"
+    local path = tmp .. "/conn/token.json"
+    local st = store.file(path)
+    -- a real login for "work": a code from the sandbox's consent, exchanged, saved as the connection
+    local tok = assert(require("helpscout").exchange_code{ client_id = sb.client_id, client_secret = sb.client_secret,
+      base_url = sb.url, code = sb:authorize(sb.client_id, "s-conn-0123456789abcdef").code })
+    assert(st:connection("work"):save(tok))
+    local msgs = by_id(serve({ init(), { jsonrpc = "2.0", method = "notifications/initialized" },
+      call(2, "list_mailboxes") }, { "--connection", "work" }, { HELPSCOUT_TOKEN_FILE = path }))
+    assert.is_false(msgs[2].result.isError or false)
+    msgs = by_id(serve({ init(), { jsonrpc = "2.0", method = "notifications/initialized" },
+      call(2, "list_mailboxes") }, {}, { HELPSCOUT_TOKEN_FILE = path, HELPSCOUT_CONNECTION = "nobody" }))
+    assert.is_true(msgs[2].result.isError)
+    assert.equal("auth", msgs[2].result.structuredContent.error.kind)
+    assert.matches("not connected", msgs[2].result.structuredContent.error.message)
+  end)
+end)

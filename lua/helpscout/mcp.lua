@@ -392,7 +392,9 @@ end
 function _M.new(opts) return require("helpscout.mcp.stdio").new(opts) end
 function _M.main(argv) return require("helpscout.mcp.stdio").main(argv) end
 function _M.config(argv, getenv) return require("helpscout.mcp.config").parse(argv, getenv) end
-function _M.client_factory(token_file) return require("helpscout.mcp.config").client_factory(token_file) end
+function _M.client_factory(token_file, connection)
+  return require("helpscout.mcp.config").client_factory(token_file, connection)
+end
 _M.LEVELS = LEVELS
 
 return _M

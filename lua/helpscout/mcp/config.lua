@@ -14,7 +14,7 @@ local _M = {}
 
 _M.USAGE = [[
 usage: helpscout-mcp [--read-only] [--allow-send] [--mailboxes ID,ID] [--max-output BYTES]
-                     [--dry-run] [--token-file PATH]
+                     [--dry-run] [--token-file PATH] [--connection ID]
 An MCP server on stdin/stdout for the Help Scout Mailbox API (see doc/agents.md).
   --read-only         hide and refuse every write tool        (HELPSCOUT_READ_ONLY=yes)
   --allow-send        let a call that passes send=true e-mail a customer (a reply, a new
@@ -26,6 +26,8 @@ An MCP server on stdin/stdout for the Help Scout Mailbox API (see doc/agents.md)
                                                               (HELPSCOUT_DRY_RUN=yes)
   --token-file PATH   token saved by `helpscout auth login`   (HELPSCOUT_TOKEN_FILE; default
                       $XDG_CONFIG_HOME/helpscout/token.json)
+  --connection ID     the connection of the token file to act as (`helpscout auth login
+                      --connection ID`; default "default")     (HELPSCOUT_CONNECTION)
 Switches take 1/0, true/false, yes/no, on/off (any case); any other value is refused.
 Credentials otherwise: HELPSCOUT_CLIENT_ID, HELPSCOUT_CLIENT_SECRET; API root: HELPSCOUT_BASE_URL.
 ]]
@@ -45,9 +47,10 @@ end
 local SWITCHES = { read_only = "HELPSCOUT_READ_ONLY", allow_send = "HELPSCOUT_ALLOW_SEND",
   dry_run = "HELPSCOUT_DRY_RUN" }
 local VALUES = { mailboxes = "HELPSCOUT_MAILBOXES", max_output = "HELPSCOUT_MAX_OUTPUT",
-  token_file = "HELPSCOUT_TOKEN_FILE" }
+  token_file = "HELPSCOUT_TOKEN_FILE", connection = "HELPSCOUT_CONNECTION" }
 local FLAGS = { ["--read-only"] = "read_only", ["--allow-send"] = "allow_send", ["--dry-run"] = "dry_run" }
-local VALUED = { ["--mailboxes"] = "mailboxes", ["--max-output"] = "max_output", ["--token-file"] = "token_file" }
+local VALUED = { ["--mailboxes"] = "mailboxes", ["--max-output"] = "max_output", ["--token-file"] = "token_file",
+  ["--connection"] = "connection" }
 
 local function from_env(getenv)
   local c = {}
@@ -63,7 +66,8 @@ local function from_env(getenv)
   return c
 end
 
--- argv, getenv -> config {read_only, allow_send, dry_run, mailboxes, max_output, token_file}, or
+-- argv, getenv -> config {read_only, allow_send, dry_run, mailboxes, max_output, token_file,
+-- connection}, or
 -- nil, message (nil, nil for --help)
 function _M.parse(argv, getenv)
   local c, msg = from_env(getenv or os.getenv)
@@ -81,6 +85,10 @@ function _M.parse(argv, getenv)
     elseif a == "--help" or a == "-h" then return nil, nil
     else return nil, "unknown argument " .. a end
     i = i + 1
+  end
+  if c.connection ~= nil then
+    local why = require("helpscout.store.common").id_problem(c.connection)
+    if why then return nil, "--connection (HELPSCOUT_CONNECTION): " .. why end
   end
   if c.max_output ~= nil then
     c.max_output = tonumber(c.max_output)
@@ -109,11 +117,16 @@ _M.MAX_WAIT = 20
 
 -- The client: the token file of `helpscout auth login` when present (through the file store, which
 -- persists rotated refresh tokens; without that store only its access token is used, never its
--- refresh token), else the HELPSCOUT_* client credentials.
-function _M.client_factory(token_file)
+-- refresh token), else the HELPSCOUT_* client credentials. A named connection always acts through
+-- the token file's store: without a login it answers "not connected", never the app's credentials.
+function _M.client_factory(token_file, connection)
   return function()
     local helpscout = require "helpscout"
     local path = token_file or default_token_file()
+    if connection and connection ~= "default" then
+      if not path then return nil, require("helpscout.core").error("auth", "no token file for the connection") end
+      return helpscout.new { store = helpscout.store.file(path), connection = connection, max_wait = _M.MAX_WAIT }
+    end
     local f = path and io.open(path, "r")
     if f then
       local text = f:read("*a")

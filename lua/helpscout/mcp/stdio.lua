@@ -226,7 +226,7 @@ function _M.main(argv)
   end
   local ok, server = pcall(_M.new, { tools = { read_only = c.read_only, allow_send = c.allow_send,
     dry_run = c.dry_run, mailboxes = c.mailboxes, max_output = c.max_output },
-    client = config.client_factory(c.token_file) })
+    client = config.client_factory(c.token_file, c.connection) })
   if not ok then
     io.stderr:write("helpscout-mcp: ", tostring(server), "\n")
     return 2
