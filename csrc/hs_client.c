@@ -406,6 +406,21 @@ int hs_l_exchange_code(lua_State *L) {
   return 1;
 }
 
+/* hs:changes(opts) -> helpscout.changes.iterate(hs, <the client's store>, opts): the iterator is
+ * written once in Lua for both drivers; C only hands it the store kept in the uservalue. */
+static int l_changes(lua_State *L) {
+  hs_check_client(L, 1);
+  lua_settop(L, 2);
+  push_rule(L, "helpscout.changes", "helpscout.changes", "iterate");
+  lua_pushvalue(L, 1);
+  hs_getuservalue(L, 1);
+  lua_getfield(L, -1, "store");
+  lua_remove(L, -2);
+  lua_pushvalue(L, 2);
+  lua_call(L, 3, 4);
+  return 4;
+}
+
 int hs_client_open(lua_State *L) {
   static const luaL_Reg meta[] = {
     {"__gc", l_close}, {"__tostring", l_tostring},
@@ -414,7 +429,8 @@ int hs_client_open(lua_State *L) {
 #endif
     {NULL, NULL}};
   static const luaL_Reg methods[] = {
-    {"close", l_close}, {"token", l_token}, {NULL, NULL}}; /* + each, pages, fetch_all: hs_iter.c */
+    {"close", l_close}, {"token", l_token}, {"changes", l_changes},
+    {NULL, NULL}}; /* + each, pages, fetch_all: hs_iter.c */
   int i;
   if (luaL_newmetatable(L, HS_CLIENT_MT)) {
     luaL_setfuncs(L, meta, 0);

@@ -176,6 +176,9 @@ function Api:pages(tool, opts, call) end
 ---@param fetch_opts {concurrency: integer?, fields: string[]?}?
 ---@return table[]? items, helpscout.Error? err
 function Api:fetch_all(tool, opts, fetch_opts) end
+---@param opts {name: string, since: string|integer?, status: string?, mailbox: integer|string?, fields: string[]?, overlap: number?, lease_ttl: number?}
+---@return fun(): table
+function Api:changes(opts) end
 ---@return helpscout.Token? token, helpscout.Error? err
 function Api:token() end
 -- GET /v2/users/me: the Help Scout user this client acts as

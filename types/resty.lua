@@ -44,6 +44,16 @@ function resty.oauth_handler(opts) end
 ---@param opts {secret: string, handle: fun(event: string, data: table, body: string)}  handle raising answers 500 (Help Scout retries)
 ---@return fun() handler
 function resty.webhook_handler(opts) end
+-- hs:changes in every worker (doc/changes.md): start() from init_worker_by_lua* arms a timer per
+-- worker (the name's lease lets one poll at a time), offer(data) from a webhook handler feeds the
+-- same handle.
+---@class helpscout.resty.ChangesPoller
+---@field start fun(self)
+---@field offer fun(self, data: table)
+
+---@param opts {name: string, client: helpscout.resty.Options, handle: fun(conv: table, via: string), interval: number?, status: string?, mailbox: (integer|string)?, since: (string|integer)?}
+---@return helpscout.resty.ChangesPoller
+function resty.changes_poller(opts) end
 -- Raises when the current nginx phase has no cosockets, naming `fname` and the phase.
 ---@param fname string
 function resty.check_phase(fname) end

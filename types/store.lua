@@ -50,6 +50,28 @@ function Store:put_state(state, record, ttl) end
 ---@return helpscout.Error? err
 function Store:take_state(state) end
 
+-- The documents of hs:changes (doc/changes.md, *The store API it uses*): a named JSON document
+-- per connection (the cursor), written only while `lease` still holds.
+---@param name string
+---@return table? doc, helpscout.Error? err
+function Store:get_doc(name) end
+---@param name string
+---@param doc table
+---@param lease helpscout.Lease?
+---@return boolean? ok
+---@return helpscout.Error? err  err.lost when the lease no longer holds
+function Store:put_doc(name, doc, lease) end
+-- One consumer per name across processes and hosts.
+---@param name string
+---@param ttl number  seconds
+---@return helpscout.Lease? lease
+---@return helpscout.Error? err  kind "busy" when another consumer holds it
+function Store:lease(name, ttl) end
+
+---@class helpscout.Lease
+---@field renew fun(self): boolean?, helpscout.Error?
+---@field release fun(self)
+
 -- The store of one connection (`store:connection(id)`): the same methods, on that connection.
 ---@class helpscout.StoreView : helpscout.Store
 

@@ -326,6 +326,17 @@ function mt:token()
 end
 
 -- Handlers for nginx locations (helpscout/resty/handlers.lua).
+-- hs:changes(opts) -> every conversation changed since the named cursor in this client's store
+-- (helpscout.changes, the same iterator as the libcurl client's; doc/changes.md).
+function mt:changes(opts)
+  check_phase("changes")
+  return require("helpscout.changes").iterate(self, self.store, opts)
+end
+
+-- resty.changes_poller{name=, client=, handle=, interval=, ...} -> a poller: start() from
+-- init_worker_by_lua*, offer(data) from a webhook handler (helpscout.resty.changes).
+function _M.changes_poller(opts) return require("helpscout.resty.changes").new(opts) end
+
 function _M.oauth_handler(opts) return require("helpscout.resty.handlers").oauth(opts) end
 function _M.webhook_handler(opts) return require("helpscout.resty.handlers").webhook(opts) end
 

@@ -58,8 +58,8 @@ local MUTANTS = {
     specs = { "spec/client_contract_spec.lua", "spec/engine_spec.lua" } },
   { name = "single-flight", file = "lua/helpscout/renew.lua",
     why = "under the lock, a token another process saved is adopted and then granted again",
-    from = "    if not eng:due(stored, now()) and not (dead(stored) and action.need == \"rejected\")"
-      .. " then return stored end\n",
+    from = "    if not eng:due(stored, now()) and not (dead(stored) and action.need == \"rejected\") then "
+      .. "return stored end\n",
     to = "",
     specs = { "spec/renew_single_flight_spec.lua" } },
   { name = "shared-dead-mark", file = "lua/helpscout/renew.lua",

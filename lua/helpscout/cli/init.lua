@@ -24,7 +24,7 @@ Exit status: 0 success, 1 failure (the error's one-line text on stderr), 2 usage
 -- Every command spec by name ("auth login" for sub-commands), in help order.
 local function registry()
   local cmds, order = {}, 0
-  for _, modname in ipairs { "helpscout.cli.jobs", "helpscout.cli.api", "helpscout.cli.auth" } do
+  for _, modname in ipairs { "helpscout.cli.jobs", "helpscout.cli.api", "helpscout.cli.auth", "helpscout.cli.watch" } do
     for _, spec in ipairs(require(modname)) do
       order = order + 1
       spec.order = order

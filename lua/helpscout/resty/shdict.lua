@@ -212,6 +212,58 @@ function _M:lock_conn(cid, fn)
   return unpack(res, 2, res.n)
 end
 
+-- Documents and leases (helpscout.store.common; hs:changes keeps its cursors there): documents in
+-- the dict, written through to `durable` when it keeps documents (a restart keeps the cursor); a
+-- lease is dict:add with its ttl, renewed by its holder, taken over at once when its holder's
+-- worker is gone (as the lock above). Across hosts, give the client a Redis store instead.
+local function doc_key(self, id, name) return k(self, id, "doc:" .. name) end
+
+function _M:get_doc_conn(id, name)
+  common.check_doc(name, "get_doc")
+  local s = self.dict:get(doc_key(self, id, name))
+  if s then return common.decode_doc(s, "shared dict '" .. self.name .. "'") end
+  local d = durable_of(self, id)
+  if d and d.get_doc then return d:get_doc(name) end
+  return nil
+end
+
+function _M:put_doc_conn(id, name, doc, lease)
+  local s = common.check_doc(name, "put_doc", doc)
+  if lease and self.dict:get(lease.key) ~= lease.holder then return common.lost(name) end
+  local d = durable_of(self, id)
+  if d and d.put_doc then
+    local ok, e = d:put_doc(name, doc)
+    if not ok then return nil, e end
+  end
+  local ok, e = self.dict:set(doc_key(self, id, name), s)
+  if not ok then return nil, err("store", "shared dict '" .. self.name .. "': " .. tostring(e)) end
+  return true
+end
+
+function _M:lease_conn(id, name, ttl)
+  common.check_doc(name, "lease")
+  common.check_ttl(ttl)
+  local dict, lkey, me = self.dict, k(self, id, "lease:" .. name), lock_id()
+  local ok, e = dict:add(lkey, me, ttl)
+  if not ok and e ~= "exists" then return nil, err("store", "shared dict '" .. self.name .. "': " .. tostring(e)) end
+  if not ok then
+    local holder = dict:get(lkey)
+    local pid = type(holder) == "string" and tonumber(holder:match("^(%d+):"))
+    if not pid or core.sys.alive(pid) or not dict:add(lkey .. ":takeover:" .. holder, true, 5)
+        or dict:get(lkey) ~= holder then
+      return common.busy(name, pid and ("worker " .. pid))
+    end
+    dict:set(lkey, me, ttl)
+  end
+  local lease = common.new_lease(name, me, function()
+    if dict:get(lkey) ~= me then return common.lost(name) end
+    dict:set(lkey, me, ttl)
+    return true
+  end, function() if dict:get(lkey) == me then dict:delete(lkey) end end)
+  lease.key = lkey
+  return lease
+end
+
 -- Runs budget(st, op, x, y, now) over the state in the dict under a mutex held for a few
 -- dict operations only (no yield inside).
 local function with_budget(self, key, op, x, y, t)

@@ -4,8 +4,8 @@
 local core = require "helpscout.core"
 local cjson = require "cjson.safe"
 
-local type, pairs, ipairs, pcall, error, select, setmetatable = type, pairs, ipairs, pcall, error, select,
-  setmetatable -- luacheck: ignore 211
+local type, pairs, ipairs, pcall, error, select, setmetatable, tostring = type, pairs, ipairs, pcall, error,
+  select, setmetatable, tostring -- luacheck: ignore 211
 local unpack = table.unpack or unpack
 local concat, sort = table.concat, table.sort
 local huge = math.huge
@@ -157,6 +157,9 @@ function View:connection(id, opts) return self.root:connection(id, opts) end
 function View:connections() return self.root:connections() end
 function View:put_state(...) return self.root:put_state(...) end
 function View:take_state(...) return self.root:take_state(...) end
+function View:get_doc(name) return self.root:get_doc_conn(self.id, name) end
+function View:put_doc(name, doc, lease) return self.root:put_doc_conn(self.id, name, doc, lease) end
+function View:lease(name, ttl) return self.root:lease_conn(self.id, name, ttl) end
 
 -- The budget's key: the connection's id, or "=" .. name for a budget several connections of one
 -- Help Scout account share ("=" is not a connection-id character: the two never meet).
@@ -188,7 +191,66 @@ function _M.rooted(class)
   function class:remove() return self:remove_conn(_M.DEFAULT) end
   function class:spend(cost, now) return self:spend_key(_M.DEFAULT, cost, now) end
   function class:observe(o) return self:observe_key(_M.DEFAULT, o) end
+  function class:get_doc(name) return self:get_doc_conn(_M.DEFAULT, name) end
+  function class:put_doc(name, doc, lease) return self:put_doc_conn(_M.DEFAULT, name, doc, lease) end
+  function class:lease(name, ttl) return self:lease_conn(_M.DEFAULT, name, ttl) end
   return class
+end
+
+-- Documents and leases (hs:changes keeps its cursors with them; doc/changes.md): per connection,
+-- a small JSON object under a name (get_doc(name) -> table | nil | nil, err; put_doc(name, doc,
+-- lease?) -> true | nil, err) and a long-lived lock per name (lease(name, ttl) -> a lease with
+-- renew() and release(), or nil, err of kind "busy" while a live holder has it). put_doc with a
+-- lease writes only while that lease still holds (else nil, err with `lost = true`): a holder
+-- that lost its lease can never move a cursor its successor owns. Names: as connection ids.
+function _M.check_doc(name, fname, doc)
+  local why = _M.id_problem(name)
+  if why then error(("bad argument #1 to '%s' (%s)"):format(fname, why:gsub("a connection id", "a name")), 3) end
+  if doc == nil then return name end
+  local s = type(doc) == "table" and cjson.encode(doc)
+  if not s then error(("bad argument #2 to '%s' (a JSON-encodable table expected)"):format(fname), 3) end
+  return s
+end
+
+function _M.decode_doc(s, where)
+  if not s then return nil end
+  local v = cjson.decode(s)
+  if type(v) ~= "table" then return _M.fail(where .. " does not hold a JSON document; it was left as it is") end
+  return v
+end
+
+function _M.busy(name, holder)
+  return nil, new_error("busy", ("'%s' is held by another consumer (%s)"):format(name, tostring(holder or "?")),
+    { holder = holder })
+end
+
+function _M.lost(name)
+  return _M.fail(("the lease of '%s' was lost (its ttl passed; another consumer may hold it)"):format(name),
+    { lost = true })
+end
+
+function _M.check_ttl(ttl)
+  if type(ttl) ~= "number" or ttl < 1 or ttl ~= ttl or ttl == huge then
+    error("bad argument #2 to 'lease' (ttl: seconds >= 1 expected)", 3)
+  end
+  return ttl
+end
+
+-- A lease object: holder (a string naming it), renew() -> true | nil, err (lost), release()
+-- (idempotent; also on __close and, in Lua 5.4, __gc).
+local Lease = {}
+Lease.__index = Lease
+function Lease:renew() if self.released then return _M.lost(self.name) end return self.on_renew(self) end
+function Lease:release()
+  if self.released then return end
+  self.released = true
+  self.on_release(self)
+end
+Lease.__close = Lease.release
+Lease.__gc = Lease.release
+
+function _M.new_lease(name, holder, on_renew, on_release)
+  return setmetatable({ name = name, holder = holder, on_renew = on_renew, on_release = on_release }, Lease)
 end
 
 -- Hex of n random bytes (lock tokens).

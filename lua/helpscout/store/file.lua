@@ -190,4 +190,47 @@ function _M:take_state(state)
   return common.decode_state(s or nil)
 end
 
+-- Documents and leases (helpscout.store.common): "<path>.d/<id>.docs/<name>.json", written by
+-- atomic rename; a lease is flock(2) on "<name>.lease" beside it (released by the kernel when its
+-- holder dies, so a kill -9 hands the name over at once; renew() has nothing to extend).
+local function doc_dir(self, id) return self.cdir .. "/" .. id .. ".docs" end
+
+function _M:get_doc_conn(id, name)
+  common.check_doc(name, "get_doc")
+  local path = doc_dir(self, id) .. "/" .. name .. ".json"
+  local s, err = read(path)
+  if s == nil then return nil, err end
+  return common.decode_doc(s or nil, path)
+end
+
+function _M:put_doc_conn(id, name, doc, lease)
+  local s = common.check_doc(name, "put_doc", doc)
+  if lease and (lease.released or not lease.lock) then return common.lost(name) end
+  local dir = doc_dir(self, id)
+  local ok, err = ensure_dir(dir)
+  if not ok then return nil, err end
+  ok, err = sys.write_file(dir .. "/" .. name .. ".json", s, 384)
+  if not ok then return common.fail("cannot save the document: " .. err) end
+  return true
+end
+
+function _M:lease_conn(id, name, ttl)
+  common.check_doc(name, "lease")
+  common.check_ttl(ttl)
+  local dir = doc_dir(self, id)
+  local ok, err = ensure_dir(dir)
+  if not ok then return nil, err end
+  local base = dir .. "/" .. name
+  local lock, why = sys.lock(base .. ".lease", 0)
+  if not lock then
+    if why ~= "timeout" then return common.fail("lease: " .. why) end
+    return common.busy(name, read(base .. ".holder") or nil)
+  end
+  local holder = ("%s/%d"):format(sys.hostname() or "?", sys.pid())
+  sys.write_file(base .. ".holder", holder, 384) -- who holds it, for the busy message only
+  local lease = common.new_lease(name, holder, function() return true end, function(l) l.lock:unlock() end)
+  lease.lock = lock
+  return lease
+end
+
 return _M

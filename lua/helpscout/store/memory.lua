@@ -11,7 +11,7 @@ local mt = { __index = _M }
 common.rooted(_M)
 
 function _M.new()
-  return setmetatable({ recs = {}, busy = {}, budgets = {}, states = {} }, mt)
+  return setmetatable({ recs = {}, busy = {}, budgets = {}, states = {}, docs = {}, leases = {} }, mt)
 end
 
 function _M:load_conn(id)
@@ -73,6 +73,32 @@ function _M:take_state(state)
   local s = self.states[k]
   self.states[k] = nil
   return common.decode_state(s)
+end
+
+-- Documents and leases (helpscout.store.common): within this Lua state.
+function _M:get_doc_conn(id, name)
+  common.check_doc(name, "get_doc")
+  return common.decode_doc(self.docs[id .. "/" .. name], "the memory store")
+end
+
+function _M:put_doc_conn(id, name, doc, lease)
+  local s = common.check_doc(name, "put_doc", doc)
+  if lease and self.leases[id .. "/" .. name] ~= lease then return common.lost(name) end
+  self.docs[id .. "/" .. name] = s
+  return true
+end
+
+function _M:lease_conn(id, name, ttl)
+  common.check_doc(name, "lease")
+  common.check_ttl(ttl)
+  local k = id .. "/" .. name
+  if self.leases[k] then return common.busy(name, self.leases[k].holder) end
+  local lease = common.new_lease(name, "memory/" .. common.random_hex(8), function(l)
+    if self.leases[k] ~= l then return common.lost(name) end
+    return true
+  end, function(l) if self.leases[k] == l then self.leases[k] = nil end end)
+  self.leases[k] = lease
+  return lease
 end
 
 return _M

@@ -199,6 +199,70 @@ function _M:observe_key(key, o)
   return true
 end
 
+-- Documents and leases (helpscout.store.common): a document is `<connection key>:doc:<name>`; a
+-- lease is `<connection key>:lease:<name>` holding "host/pid/random" with a PX ttl, renewed and
+-- checked by scripts (a put_doc under a lease writes only while the lease is still that holder's).
+-- A holder on this host whose process is gone is replaced at once; on other hosts, after the ttl.
+local RENEW = [[
+if redis.call("GET", KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call("PEXPIRE", KEYS[1], ARGV[2])
+return 1]]
+
+local PUT_FENCED = [[
+if redis.call("GET", KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call("SET", KEYS[2], ARGV[2])
+return 1]]
+
+local function doc_key(self, id, name) return key_of(self, id) .. ":doc:" .. name end
+
+function _M:get_doc_conn(id, name)
+  common.check_doc(name, "get_doc")
+  local key = doc_key(self, id, name)
+  local s, err = call(self, "GET", key)
+  if s == nil then return nil, err end
+  return common.decode_doc(s or nil, "redis key " .. key)
+end
+
+function _M:put_doc_conn(id, name, doc, lease)
+  local s = common.check_doc(name, "put_doc", doc)
+  local ok, err
+  if lease then
+    ok, err = call(self, "EVAL", PUT_FENCED, 2, lease.key, doc_key(self, id, name), lease.holder, s)
+    if ok == 0 then return common.lost(name) end
+  else
+    ok, err = call(self, "SET", doc_key(self, id, name), s)
+  end
+  if not ok then return nil, err end
+  return true
+end
+
+function _M:lease_conn(id, name, ttl)
+  common.check_doc(name, "lease")
+  common.check_ttl(ttl)
+  local lkey, me = key_of(self, id) .. ":lease:" .. name, ("%s/%d/%s"):format(HOST, sys.pid(), common.random_hex(16))
+  local px = tostring(math.floor(ttl * 1000))
+  for _ = 1, 2 do
+    local ok, err = call(self, "SET", lkey, me, "NX", "PX", px)
+    if ok == nil then return nil, err end
+    if ok == "OK" then
+      local lease = common.new_lease(name, me, function()
+        local r, e = call(self, "EVAL", RENEW, 1, lkey, me, px)
+        if r == nil then return nil, e end
+        if r == 0 then return common.lost(name) end
+        return true
+      end, function() call(self, "EVAL", UNLOCK, 1, lkey, me) end)
+      lease.key = lkey
+      return lease
+    end
+    local holder = call(self, "GET", lkey)
+    if not holder_dead(holder) then
+      return common.busy(name, type(holder) == "string" and holder:match("^(.*)/%x+$")) -- not its token
+    end
+    call(self, "EVAL", UNLOCK, 1, lkey, holder) -- only that dead holder's value is deleted
+  end
+  return common.busy(name)
+end
+
 function _M:close() self.conn:close() end
 
 return _M
