@@ -22,6 +22,7 @@
 ---@field REPLY_TEMPLATES table     draft_reply's templates per topic
 ---@field ROLE_LABEL table          "customer", "agent", ... -> the transcript's label
 ---@field lexicon table             the built-in topic lexicon
+---@field LANGUAGES string[]        the languages triage reads: "en", "de", "fr", "es", "pt", "nl", "it", "ja"
 ---@field text table                helpscout.triage.text (cleaning, widths, times)
 ---@field _VERSION string
 local triage = {}
@@ -45,8 +46,13 @@ function triage.group_by_topic(convs, opts) end
 -- label, and whether the lexicon is confident.
 ---@param conv table
 ---@param opts table?
----@return string? topic, number score, string? label, boolean confident
+---@return string? topic, number score, string? label, boolean confident, string? language
 function triage.classify(conv, opts) end
+-- The language of a conversation (subject and customer messages): "en", "de", "fr", "es", "pt",
+-- "nl", "it", "ja", or nil when there is too little text to tell. Deterministic, no model.
+---@param conv table
+---@return string?
+function triage.language(conv) end
 ---@param conv table
 ---@param opts {now: number?, weights: table?, levels: table?}?
 ---@return helpscout.Priority
