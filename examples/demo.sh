@@ -16,7 +16,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 mkfifo "$tmp/ready"
-"$LUA" "$here/bin/helpscout-sandbox" --port 0 --parent $$ >"$tmp/ready" 2>"$tmp/sandbox.log" &
+"$LUA" "$here/bin/helpscout-sandbox" --port 0 --languages --parent $$ >"$tmp/ready" 2>"$tmp/sandbox.log" &
 sandbox_pid=$!
 read -r first_line <"$tmp/ready" || first_line=""
 url=${first_line##* }

@@ -1,9 +1,11 @@
 -- The connector's Streamable HTTP framing of the MCP core (examples/connector.conf in a real
 -- nginx with two workers, the sandbox as Help Scout): sessions, JSON and SSE answers, 202 for
 -- notifications, cancellation, the per-connection concurrency cap, and the refusals (Origin,
--- unknown session, protocol version, body cap, media types).
+-- unknown session, protocol version, body cap, media types); a 2026-07-28 client served without
+-- a session, its header checks and its errors' statuses.
 local support = require "connector.support"
 local socket = require "socket"
+local mime = require "mime" -- (luasocket) standard Base64
 local cjson = require "cjson.safe"
 
 local PV = "2025-11-25"
@@ -230,6 +232,134 @@ describe("connector /mcp", function()
     assert.is_true(names.list_users)
     assert.is_nil(names.reply)
     assert.equal(13, #call({ jsonrpc = "2.0", id = 51, method = "tools/list" }).json.result.tools)
+  end)
+
+  describe("a 2026-07-28 client (stateless: no initialize, no session)", function()
+    local MPV = "2026-07-28"
+
+    local function mreq(id, method, params, meta)
+      params = params or {}
+      params._meta = { ["io.modelcontextprotocol/protocolVersion"] = MPV,
+        ["io.modelcontextprotocol/clientInfo"] = { name = "spec", version = "1" },
+        ["io.modelcontextprotocol/clientCapabilities"] = {} }
+      for k, v in pairs(meta or {}) do params._meta[k] = v end
+      return { jsonrpc = "2.0", id = id, method = method, params = params }
+    end
+
+    -- The request metadata headers a 2026-07-28 client sends (extra: overrides; false drops one).
+    local function mhdr(msg, extra)
+      local h = { ["MCP-Protocol-Version"] = MPV, ["Mcp-Method"] = msg.method,
+        ["Mcp-Name"] = msg.method == "tools/call" and msg.params.name or nil }
+      for k, v in pairs(extra or {}) do h[k] = v or nil end
+      return h
+    end
+
+    local function mcall(msg, extra) return env:rpc(token, msg, mhdr(msg, extra)) end
+
+    it("server/discover: its versions, capabilities and identity, and no Mcp-Session-Id", function()
+      local res = mcall(mreq(1, "server/discover"))
+      assert.equal(200, res.status)
+      assert.is_nil(res.headers["mcp-session-id"])
+      local r = res.json.result
+      assert.equal("complete", r.resultType)
+      assert.equal(MPV, r.supportedVersions[1])
+      assert.truthy(table.concat(r.supportedVersions, " "):find(PV, 1, true))
+      assert.is_table(r.capabilities.tools)
+      assert.equal("helpscout-mcp", r._meta["io.modelcontextprotocol/serverInfo"].name)
+      assert.equal("private", r.cacheScope)
+      assert.is_true(r.ttlMs >= 0)
+    end)
+
+    it("tools/list and tools/call without a session id, on any worker (a stray Mcp-Session-Id is ignored)", function()
+      for i = 1, 4 do
+        local res = mcall(mreq(10 + i, "tools/list"), i % 2 == 0 and { ["Mcp-Session-Id"] = "nope" } or nil)
+        assert.equal(200, res.status)
+        assert.is_nil(res.headers["mcp-session-id"])
+        assert.equal(13, #res.json.result.tools)
+        assert.equal("complete", res.json.result.resultType)
+        assert.is_number(res.json.result.ttlMs)
+      end
+      local res = mcall(mreq(20, "tools/call", { name = "list_mailboxes", arguments = {} }))
+      assert.equal(200, res.status)
+      assert.matches("^application/json", res.headers["content-type"])
+      assert.is_nil(res.headers["mcp-session-id"])
+      assert.equal(20, res.json.id)
+      assert.equal("complete", res.json.result.resultType)
+      assert.is_false(res.json.result.isError)
+      assert.equal(3, #res.json.result.structuredContent.items)
+      -- Mcp-Name in the Base64 sentinel form is decoded before the comparison
+      local b64 = mcall(mreq(21, "tools/call", { name = "list_users", arguments = {} }),
+        { ["Mcp-Name"] = "=?base64?" .. (mime.b64("list_users")) .. "?=" })
+      assert.equal(200, b64.status)
+      assert.is_false(b64.json.result.isError)
+    end)
+
+    it("streams progress then the result as SSE", function()
+      local msg = mreq(22, "tools/call", { name = "triage_inbox", arguments = { limit = 120 } },
+        { progressToken = "m1" })
+      local c = open_post(env.port, token, msg, mhdr(msg))
+      local status, headers, body = read_all(c)
+      assert.equal(200, status)
+      assert.matches("^text/event%-stream", headers["content-type"])
+      local msgs = sse_messages(body)
+      assert.equal("notifications/progress", msgs[1].method)
+      assert.equal("m1", msgs[1].params.progressToken)
+      assert.equal(22, msgs[#msgs].id)
+      assert.equal("complete", msgs[#msgs].result.resultType)
+    end)
+
+    it("refuses headers that do not match the body with 400 HeaderMismatch (-32020)", function()
+      local list = mreq(30, "tools/list")
+      local callm = mreq(31, "tools/call", { name = "list_users", arguments = {} })
+      for name, case in pairs {
+        ["no MCP-Protocol-Version"] = { list, { ["MCP-Protocol-Version"] = false } },
+        ["no Mcp-Method"] = { list, { ["Mcp-Method"] = false } },
+        ["another Mcp-Method"] = { list, { ["Mcp-Method"] = "tools/call" } },
+        ["no Mcp-Name"] = { callm, { ["Mcp-Name"] = false } },
+        ["another Mcp-Name"] = { callm, { ["Mcp-Name"] = "reply" } },
+        ["an Mcp-Name whose Base64 does not decode"] = { callm, { ["Mcp-Name"] = "=?base64?***?=" } },
+        ["the right name Base64-encoded for another one"] = { callm,
+          { ["Mcp-Name"] = "=?base64?" .. mime.b64("reply") .. "?=" } },
+        ["a version header unlike _meta"] = { list, { ["MCP-Protocol-Version"] = PV } },
+      } do
+        local res = mcall(case[1], case[2])
+        assert.equal(400, res.status, name)
+        assert.equal(-32020, res.json.error.code, name)
+        assert.equal(case[1].id, res.json.id, name)
+      end
+    end)
+
+    it("answers an unsupported version 400 -32022 with the versions it supports", function()
+      local msg = mreq(40, "tools/list")
+      msg.params._meta["io.modelcontextprotocol/protocolVersion"] = "2099-01-01"
+      local res = mcall(msg, { ["MCP-Protocol-Version"] = "2099-01-01" })
+      assert.equal(400, res.status)
+      assert.equal(-32022, res.json.error.code)
+      assert.equal("2099-01-01", res.json.error.data.requested)
+      assert.equal(MPV, res.json.error.data.supported[1])
+    end)
+
+    it("refuses a request without its required _meta (400 -32602) and a removed method (404 -32601)", function()
+      local msg = mreq(41, "tools/list")
+      msg.params._meta["io.modelcontextprotocol/clientCapabilities"] = nil
+      local res = mcall(msg)
+      assert.equal(400, res.status)
+      assert.equal(-32602, res.json.error.code)
+      res = env:rpc(token, { jsonrpc = "2.0", id = 42, method = "tools/list" },
+        { ["MCP-Protocol-Version"] = MPV, ["Mcp-Method"] = "tools/list" })
+      assert.equal(400, res.status)
+      assert.equal(-32602, res.json.error.code)
+      res = mcall(mreq(43, "ping"))
+      assert.equal(404, res.status)
+      assert.equal(-32601, res.json.error.code)
+    end)
+
+    it("leaves 2025-11-25 clients their sessions alongside", function()
+      local res = env:rpc(token, init_msg())
+      assert.equal(PV, res.json.result.protocolVersion)
+      assert.matches("^[%w%-_]+$", res.headers["mcp-session-id"])
+      assert.equal(401, env:rpc(nil, mreq(44, "tools/list"), mhdr(mreq(44, "tools/list"))).status)
+    end)
   end)
 
   it("DELETE ends the session: afterwards it is 404", function()

@@ -62,6 +62,7 @@ describe("connector authorization", function()
       assert.same({ "none" }, m.token_endpoint_auth_methods_supported)
       assert.same({ "authorization_code", "refresh_token" }, m.grant_types_supported)
       assert.is_false(m.client_id_metadata_document_supported)
+      assert.is_true(m.authorization_response_iss_parameter_supported) -- RFC 9207 §2.3
       assert.equal("no-store", res.headers["cache-control"])
     end)
   end)
@@ -220,6 +221,7 @@ describe("connector authorization", function()
       local back = support.query_of(res.headers.location)
       assert.equal("access_denied", back.error)
       assert.equal("s-9", back.state)
+      assert.equal(env.url, back.iss) -- RFC 9207: error responses too
       assert.is_nil(back.code)
       for _, r in ipairs(env.sb:log()) do assert.is_nil(r.path:find("oauth2", 1, true)) end
     end)
@@ -316,6 +318,26 @@ describe("connector authorization", function()
         assert.equal("invalid_request", back.error)
         assert.equal("st", back.state)
         assert.is_nil(back.code)
+      end
+    end)
+
+    it("every error sent back to the redirect URI names the issuer (iss, RFC 9207 §2)", function()
+      local client = env:register()
+      local _, challenge = support.pkce()
+      local base = { response_type = "code", client_id = client.client_id, redirect_uri = client.redirect_uris[1],
+        state = "i", code_challenge_method = "S256", code_challenge = challenge }
+      for want, change in pairs { unsupported_response_type = { response_type = "token" },
+        invalid_request = { code_challenge_method = "plain" }, invalid_scope = { scope = "admin" },
+        invalid_target = { resource = "https://other.example/mcp" } } do
+        local form = {}
+        for k, v in pairs(base) do form[k] = v end
+        for k, v in pairs(change) do form[k] = v end
+        local res = env:request("GET", "/authorize?" .. require("support.rawhttp").form(form))
+        assert.equal(302, res.status, want)
+        local back = support.query_of(res.headers.location)
+        assert.equal(want, back.error)
+        assert.equal(env.url, back.iss, want)
+        assert.equal("i", back.state, want)
       end
     end)
 

@@ -18,7 +18,9 @@ local MODES = {
   { "fraction" }, { "huge" }, { "negative" }, { "hex" }, { "deep" }, { "wide" }, { "cut" },
   { "trickle" }, { "long_line" }, { "garbage" },
   { "set_integer", true }, { "set_array", true }, { "set_bulk_ok", true }, { "set_nil", true },
-  { "get_integer", false, true }, { "get_array", false, true },
+  -- a GET answered with an integer or an array: save reads the key first (a value that is not a
+  -- record is never overwritten), so it fails too
+  { "get_integer" }, { "get_array" },
 }
 
 describe("redis store against a hostile server", function()

@@ -56,6 +56,16 @@ local function init(id, version)
     clientInfo = { name = "spec", version = "1" } })
 end
 
+-- A 2026-07-28 request: version and capabilities in _meta (meta: more keys; false drops one).
+local MODERN = "2026-07-28"
+local function mreq(id, method, params, meta)
+  params = params or {}
+  params._meta = { ["io.modelcontextprotocol/protocolVersion"] = MODERN,
+    ["io.modelcontextprotocol/clientCapabilities"] = {} }
+  for k, v in pairs(meta or {}) do params._meta[k] = v or nil end
+  return req(id, method, params)
+end
+
 local function by_id(msgs)
   local t = {}
   for _, m in ipairs(msgs) do if m.id ~= nil and m.id ~= json.null then t[m.id] = m end end
@@ -96,11 +106,26 @@ describe("helpscout-mcp", function()
   it("negotiates 2025-06-18 and 2025-03-26, and answers an unknown version with its own", function()
     local msgs = serve { req(1, "initialize", { protocolVersion = "2025-06-18" }),
       req(2, "initialize", { protocolVersion = "2025-03-26" }),
-      req(3, "initialize", { protocolVersion = "2020-01-01" }) }
+      req(3, "initialize", { protocolVersion = "2020-01-01" }), req(4, "initialize", { protocolVersion = MODERN }) }
     local m = by_id(msgs)
     assert.equal("2025-06-18", m[1].result.protocolVersion)
     assert.equal("2025-03-26", m[2].result.protocolVersion)
     assert.equal("2025-11-25", m[3].result.protocolVersion)
+    -- initialize selects the legacy era (2026-07-28 has no initialize): the newest legacy version
+    assert.equal("2025-11-25", m[4].result.protocolVersion)
+  end)
+
+  it("serves a 2026-07-28 client with no initialize: server/discover, tools/list, tools/call", function()
+    local msgs, code = serve { mreq(1, "server/discover"), mreq(2, "tools/list"),
+      mreq(3, "tools/call", { name = "list_users", arguments = {} }), mreq(4, "ping") }
+    assert.equal(0, code)
+    local m = by_id(msgs)
+    assert.equal(MODERN, m[1].result.supportedVersions[1])
+    assert.equal("complete", m[2].result.resultType)
+    assert.equal(13, #m[2].result.tools)
+    assert.equal("complete", m[3].result.resultType)
+    assert.is_false(m[3].result.isError)
+    assert.equal(-32601, m[4].error.code) -- ping is not part of 2026-07-28
   end)
 
   it("answers bad input with JSON-RPC errors or isError, keeps serving, sends nothing", function()
@@ -293,6 +318,96 @@ describe("helpscout.mcp core", function()
     s:handle(req(5, "logging/setLevel", { level = "error" }))
     s:handle(call(6, "get_conversation", { conversation_id = 1 }), out)
     assert.equal(1, #sent)
+  end)
+
+  describe("2026-07-28 requests", function()
+    it("are served statelessly: no initialize needed, the session's state untouched", function()
+      local s = session()
+      local d = s:handle(mreq(1, "server/discover"))
+      assert.equal(1, d.id)
+      local r = d.result
+      assert.equal("complete", r.resultType)
+      assert.same(mcp.PROTOCOLS[1], r.supportedVersions[1])
+      for _, v in ipairs { "2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26" } do
+        assert.is_true(mcp.PROTOCOLS[v], v)
+        assert.truthy(table.concat(r.supportedVersions, " "):find(v, 1, true), v)
+      end
+      assert.same({ listChanged = false }, r.capabilities.tools)
+      assert.equal("helpscout-mcp", r._meta["io.modelcontextprotocol/serverInfo"].name)
+      assert.is_string(r._meta["io.modelcontextprotocol/serverInfo"].version)
+      assert.equal("private", r.cacheScope)
+      assert.equal(mcp.LIST_TTL_MS, r.ttlMs)
+      local list = s:handle(mreq(2, "tools/list")).result
+      assert.equal(13, #list.tools)
+      assert.equal("complete", list.resultType)
+      assert.equal("private", list.cacheScope)
+      local c = s:handle(mreq(3, "tools/call", { name = "list_users", arguments = {} })).result
+      assert.equal("complete", c.resultType)
+      assert.is_false(c.isError)
+      assert.is_nil(c.ttlMs)
+      assert.equal("helpscout-mcp", c._meta["io.modelcontextprotocol/serverInfo"].name)
+      local bad = s:handle(mreq(4, "get_conversation", nil)) -- not a method
+      assert.equal(-32601, bad.error.code)
+      assert.is_nil(s.state.initialized)
+      assert.is_nil(s.state.protocol)
+      -- a legacy request on the same session still needs initialize
+      assert.equal(-32600, s:handle(req(5, "tools/list")).error.code)
+    end)
+
+    it("answer an unsupported version -32022 with the versions supported and the one asked", function()
+      local s = session()
+      for _, v in ipairs { "2099-01-01", "2025-11-25" } do
+        local r = s:handle(mreq(1, "tools/list", nil, { ["io.modelcontextprotocol/protocolVersion"] = v }))
+        assert.equal(-32022, r.error.code, v)
+        assert.equal(v, r.error.data.requested)
+        assert.equal("2026-07-28", r.error.data.supported[1])
+        assert.equal(1, r.id)
+      end
+      local r = s:handle(mreq(2, "tools/list", nil, { ["io.modelcontextprotocol/protocolVersion"] = 7 }))
+      assert.equal(-32602, r.error.code)
+    end)
+
+    it("refuse a missing clientCapabilities (-32602) and the legacy-only methods (-32601)", function()
+      local s = initialized()
+      local r = s:handle(mreq(1, "tools/list", nil, { ["io.modelcontextprotocol/clientCapabilities"] = false }))
+      assert.equal(-32602, r.error.code)
+      assert.truthy(r.error.message:find("clientCapabilities", 1, true))
+      for _, m in ipairs { "ping", "logging/setLevel" } do
+        assert.equal(-32601, s:handle(mreq(2, m, { level = "debug" })).error.code, m)
+      end
+      -- initialize always selects the legacy era, whatever its _meta says
+      r = s:handle(mreq(3, "initialize", { protocolVersion = "2026-07-28" }))
+      assert.equal("2025-11-25", r.result.protocolVersion)
+    end)
+
+    it("send notifications/message only for a request whose _meta sets logLevel", function()
+      local s = session()
+      local sent = {}
+      local out = { notify = function(m) sent[#sent + 1] = m end, cancelled = function() return false end }
+      local r = s:handle(mreq(1, "tools/call", { name = "get_conversation", arguments = { conversation_id = 1 } }), out)
+      assert.is_true(r.result.isError)
+      assert.equal(0, #sent)
+      s:handle(mreq(2, "tools/call", { name = "get_conversation", arguments = { conversation_id = 1 } },
+        { ["io.modelcontextprotocol/logLevel"] = "warning" }), out)
+      assert.equal(1, #sent)
+      assert.equal("warning", sent[1].params.level)
+      s:handle(mreq(3, "tools/call", { name = "get_conversation", arguments = { conversation_id = 1 } },
+        { ["io.modelcontextprotocol/logLevel"] = "error" }), out)
+      assert.equal(1, #sent)
+      assert.is_nil(s.state.log_level) -- per request, not kept
+      r = s:handle(mreq(4, "tools/list", nil, { ["io.modelcontextprotocol/logLevel"] = "loud" }))
+      assert.equal(-32602, r.error.code)
+    end)
+
+    it("are not part of a batch", function()
+      local r = initialized("2025-03-26"):handle(json.array { mreq(1, "tools/list"), req(2, "ping") })
+      assert.equal(-32600, r[1].error.code)
+      assert.equal(1, r[1].id)
+      assert.same({}, r[2].result)
+      assert.equal("2026-07-28", mcp.modern(mreq(3, "tools/list")))
+      assert.is_nil(mcp.modern(mreq(4, "initialize")))
+      assert.is_nil(mcp.modern(req(5, "tools/list")))
+    end)
   end)
 
   it("gives no response to a request the client cancelled", function()

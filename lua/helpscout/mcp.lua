@@ -1,7 +1,8 @@
 -- helpscout.mcp: the Model Context Protocol core (JSON-RPC 2.0 messages in, responses out),
--- transport-agnostic, exposing helpscout.tools. Protocol 2025-11-25; 2025-06-18 and 2025-03-26
--- are negotiated too. The stdio server (bin/helpscout-mcp) is helpscout.mcp.stdio, a framing
--- over this core; the HTTP connector is another.
+-- transport-agnostic, exposing helpscout.tools. Dual-era: the initialize-based revisions
+-- 2025-11-25 (2025-06-18 and 2025-03-26 negotiated too) and the stateless revision 2026-07-28.
+-- The stdio server (bin/helpscout-mcp) is helpscout.mcp.stdio, a framing over this core; the
+-- HTTP connector is another.
 --
 --   local mcp = require "helpscout.mcp"
 --   local msg, errresp = mcp.decode(text, { max_bytes = 1048576 })  -- size cap before decoding
@@ -10,13 +11,21 @@
 --   local resp = s:handle(msg, { notify = function(m) end, cancelled = function() return false end })
 --   mcp.new(opts):run()   -- the stdio server (helpscout.mcp.stdio.new)
 --
--- Methods: initialize, ping, tools/list, tools/call, logging/setLevel; notifications/initialized
--- and notifications/cancelled. Lifecycle: before initialize only ping is answered. A tool failure
--- is a result with isError = true and the structured error; protocol faults (malformed JSON,
--- unknown method or tool, bad params, an oversized message, a batch where the negotiated version
--- has none) are JSON-RPC errors, carrying the request's id whenever it can be recovered from the
--- raw text. `state` is a plain table (initialized, protocol, client, log_level) the caller may keep
--- between messages; the session itself keeps only the catalogue and the Help Scout client.
+-- Legacy methods: initialize, ping, tools/list, tools/call, logging/setLevel;
+-- notifications/initialized and notifications/cancelled. Lifecycle: before initialize only ping
+-- is answered. A request whose params._meta names io.modelcontextprotocol/protocolVersion is a
+-- 2026-07-28 ("modern") request (initialize never is: it selects the legacy era): it is served on
+-- its own, whatever the session's state — server/discover, tools/list, tools/call (results carry
+-- resultType, the serverInfo in _meta, and list/discover results ttlMs and cacheScope); an
+-- unsupported version is -32022 with data.supported, a missing clientCapabilities -32602;
+-- io.modelcontextprotocol/logLevel in _meta opts that one request into notifications/message.
+-- mcp.modern(msg) tells a framing which era a message belongs to.
+-- A tool failure is a result with isError = true and the structured error; protocol faults
+-- (malformed JSON, unknown method or tool, bad params, an oversized message, a batch where the
+-- negotiated version has none) are JSON-RPC errors, carrying the request's id whenever it can be
+-- recovered from the raw text. `state` is a plain table (initialized, protocol, client, log_level)
+-- the caller may keep between messages; the session itself keeps only the catalogue and the Help
+-- Scout client.
 local json = require "helpscout.json"
 local tools = require "helpscout.tools"
 local core = require "helpscout.core"
@@ -28,13 +37,17 @@ local concat, byte = table.concat, string.byte
 local QUOTE, BACKSLASH, OPEN_OBJ, CLOSE_OBJ, OPEN_ARR, CLOSE_ARR = byte('"\\{}[]', 1, 6)
 
 local _M = {
-  PROTOCOL = "2025-11-25",
+  PROTOCOL = "2025-11-25",   -- the newest initialize-era version: what initialize answers by default
   -- newest first; also a set: PROTOCOLS[v] == true for a supported version
-  PROTOCOLS = { "2025-11-25", "2025-06-18", "2025-03-26",
-    ["2025-11-25"] = true, ["2025-06-18"] = true, ["2025-03-26"] = true },
+  PROTOCOLS = { "2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26",
+    ["2026-07-28"] = true, ["2025-11-25"] = true, ["2025-06-18"] = true, ["2025-03-26"] = true },
+  -- the stateless versions (no initialize, no session; version and capabilities in each request)
+  MODERN = { ["2026-07-28"] = true },
   MAX_BYTES = 1024 * 1024,   -- a message longer than this is refused (-32600)
-  -- JSON-RPC error codes
+  LIST_TTL_MS = 300000,      -- 2026-07-28 caching hint of tools/list and server/discover results
+  -- JSON-RPC error codes (the last three: 2026-07-28)
   PARSE = -32700, INVALID = -32600, NO_METHOD = -32601, BAD_PARAMS = -32602, INTERNAL = -32603,
+  HEADER_MISMATCH = -32020, MISSING_CAPABILITY = -32021, UNSUPPORTED_VERSION = -32022,
 }
 local PARSE, INVALID, NO_METHOD, BAD_PARAMS, INTERNAL = _M.PARSE, _M.INVALID, _M.NO_METHOD, _M.BAD_PARAMS,
   _M.INTERNAL
@@ -227,10 +240,12 @@ function _M.session(opts)
 end
 
 -- Logs to the caller's log function, and to the client (notifications/message) at or above the
--- level it asked for with logging/setLevel (nothing before it asks).
+-- level it asked for: with logging/setLevel (legacy), or in the running request's _meta (2026-07-28);
+-- nothing before it asks.
 function Session:log(level, text)
   if self.logfn then pcall(self.logfn, level, text) end
   local want = self.state.log_level
+  if self.req then want = self.req.level end
   if want and self.out and LEVEL_RANK[level] >= (LEVEL_RANK[want] or 99) then
     self.out.notify { jsonrpc = "2.0", method = "notifications/message", params = { level = level,
       logger = "helpscout", data = text } }
@@ -266,18 +281,34 @@ end
 
 local M = {}
 
+local function server_info()
+  return { name = "helpscout-mcp", title = "Help Scout", version = tostring(core.VERSION) }
+end
+local function capabilities() return { tools = { listChanged = false }, logging = {} } end
+
 function M.initialize(self, params)
   if type(params) ~= "table" then return nil, BAD_PARAMS, "initialize needs params" end
   local want = params.protocolVersion
   local st = self.state
-  st.protocol = _M.PROTOCOLS[want] and type(want) == "string" and want or _M.PROTOCOL
+  -- initialize selects the legacy era: a stateless version asked for here gets the newest legacy one
+  local legacy = type(want) == "string" and _M.PROTOCOLS[want] and not _M.MODERN[want]
+  st.protocol = legacy and want or _M.PROTOCOL
   st.initialized = true
   if type(params.clientInfo) == "table" then
     st.client = { name = tostring(params.clientInfo.name or ""), version = tostring(params.clientInfo.version or "") }
   end
-  return { protocolVersion = st.protocol, capabilities = { tools = { listChanged = false }, logging = {} },
-    serverInfo = { name = "helpscout-mcp", title = "Help Scout", version = tostring(core.VERSION) },
+  return { protocolVersion = st.protocol, capabilities = capabilities(), serverInfo = server_info(),
     instructions = self.instructions }
+end
+
+local function versions()
+  local v = json.array {}
+  for i, p in ipairs(_M.PROTOCOLS) do v[i] = p end
+  return v
+end
+
+function M.discover(self)
+  return { supportedVersions = versions(), capabilities = capabilities(), instructions = self.instructions }
 end
 
 function M.ping() return {} end
@@ -323,12 +354,73 @@ local METHODS = { initialize = M.initialize, ping = M.ping, ["tools/list"] = M.t
   ["tools/call"] = M.tools_call, ["logging/setLevel"] = M.set_level }
 -- answered before initialize
 local EARLY = { initialize = true, ping = true }
+-- 2026-07-28: no initialize, ping or logging/setLevel; server/discover; list results cacheable
+-- (private: the tools depend on the person's connection and grant)
+local MODERN_METHODS = { ["server/discover"] = M.discover, ["tools/list"] = M.tools_list,
+  ["tools/call"] = M.tools_call }
+local CACHE_SCOPE = { ["server/discover"] = "private", ["tools/list"] = "private" }
+local PV_KEY, CAPS_KEY = "io.modelcontextprotocol/protocolVersion", "io.modelcontextprotocol/clientCapabilities"
+local LEVEL_KEY, INFO_KEY = "io.modelcontextprotocol/logLevel", "io.modelcontextprotocol/serverInfo"
 
 local NO_OUT = { notify = function() end, cancelled = function() return false end }
 
 local function invalid(id, why)
   return err_response(valid_id(id) and id or nil, INVALID,
     "invalid request: " .. (why or "a JSON-RPC 2.0 object with a method expected"))
+end
+
+-- mcp.modern(msg) -> the protocol version a 2026-07-28-style request names in its _meta (any
+-- value, checked by the core), or nil for a legacy message (initialize is always legacy).
+function _M.modern(msg)
+  if type(msg) ~= "table" or msg.method == "initialize" or type(msg.params) ~= "table" then return nil end
+  local meta = msg.params._meta
+  if type(meta) ~= "table" then return nil end
+  local v = meta[PV_KEY]
+  if v == json.null then return nil end
+  return v
+end
+
+-- Runs fn for msg: the response table, or nil (cancelled).
+function Session:run(fn, msg, out)
+  local ok, result, code, message = pcall(fn, self, msg.params, msg.id, out)
+  if not ok then
+    self:log("error", format("internal error in %s: %s", msg.method, tostring(result)))
+    return err_response(msg.id, INTERNAL, "internal error")
+  end
+  if result == nil and code == nil then return nil end  -- cancelled: no response
+  if result == nil then return err_response(msg.id, code, message) end
+  return { jsonrpc = "2.0", id = msg.id, result = result }
+end
+
+-- A 2026-07-28 request: checked and served on its own (no session state read or written).
+function Session:modern(msg, out, v)
+  if type(v) ~= "string" then return err_response(msg.id, BAD_PARAMS, "_meta " .. PV_KEY .. " must be a string") end
+  if not _M.MODERN[v] then
+    return err_response(msg.id, _M.UNSUPPORTED_VERSION, "Unsupported protocol version",
+      { supported = versions(), requested = v })
+  end
+  local meta = msg.params._meta
+  if type(meta[CAPS_KEY]) ~= "table" then
+    return err_response(msg.id, BAD_PARAMS, "missing required _meta " .. CAPS_KEY)
+  end
+  local level = meta[LEVEL_KEY]
+  if level ~= nil and not LEVEL_RANK[level] then
+    return err_response(msg.id, BAD_PARAMS, "_meta " .. LEVEL_KEY .. " must be one of " .. concat(LEVELS, ", "))
+  end
+  local fn = MODERN_METHODS[msg.method]
+  if not fn then return err_response(msg.id, NO_METHOD, "method not found: " .. msg.method) end
+  local prev = self.req
+  self.req = { level = level }
+  local ok, resp = pcall(self.run, self, fn, msg, out)
+  self.req = prev
+  if not ok then error(resp, 0) end
+  if resp and resp.result then
+    local r = resp.result
+    r.resultType = "complete"
+    r._meta = { [INFO_KEY] = server_info() }
+    if CACHE_SCOPE[msg.method] then r.ttlMs, r.cacheScope = _M.LIST_TTL_MS, CACHE_SCOPE[msg.method] end
+  end
+  return resp
 end
 
 -- One message (not a batch).
@@ -341,20 +433,18 @@ function Session:one(msg, out, in_batch)
     return nil  -- a notification: nothing to answer (a cancellation is the framing's business)
   end
   if not valid_id(msg.id) then return invalid(nil, "the id must be a string or an integer") end
+  local v = _M.modern(msg)
+  if v ~= nil then
+    if in_batch then return invalid(msg.id, "a 2026-07-28 request cannot be part of a batch") end
+    return self:modern(msg, out, v)
+  end
   local fn = METHODS[msg.method]
   if not fn then return err_response(msg.id, NO_METHOD, "method not found: " .. msg.method) end
   if not self.state.initialized and not EARLY[msg.method] then
     return invalid(msg.id, "the session is not initialized: send initialize first (only ping before it)")
   end
   if in_batch and msg.method == "initialize" then return invalid(msg.id, "initialize cannot be part of a batch") end
-  local ok, result, code, message = pcall(fn, self, msg.params, msg.id, out)
-  if not ok then
-    self:log("error", format("internal error in %s: %s", msg.method, tostring(result)))
-    return err_response(msg.id, INTERNAL, "internal error")
-  end
-  if result == nil and code == nil then return nil end  -- cancelled: no response
-  if result == nil then return err_response(msg.id, code, message) end
-  return { jsonrpc = "2.0", id = msg.id, result = result }
+  return self:run(fn, msg, out)
 end
 
 -- s:handle(msg, out) -> the response (a table; an array for a batch), or nil when there is

@@ -6,6 +6,7 @@
 --   messages(conv, opts)          the same as an array of {role, author, text, time, ...}
 --   group_by_topic(convs, opts)   groups {topic, label, keywords, conversations, count, source}
 --                                                                                (triage.topics)
+--   language(conv)              "en", "de", "fr", "es", "pt", "nl", "it", "ja" or nil      (triage.lang)
 --   priority(conv, opts)          {score 0..100, level, reasons, waiting}        (triage.priority)
 --   rank(convs, opts)             array of {conversation, score, level, reasons, ...}, most urgent first
 --   draft_reply(conv, opts)       text, {html, topic, question, customer}        (triage.drafts)
@@ -22,6 +23,7 @@ local drafts = require "helpscout.triage.drafts"
 local summary = require "helpscout.triage.summary"
 local report = require "helpscout.triage.report"
 local fields = require "helpscout.triage.fields"
+local lang = require "helpscout.triage.lang"
 
 local floor, rep = math.floor, string.rep
 
@@ -34,6 +36,8 @@ _M.html_to_text = text.html_to_text
 _M.group_by_topic = topics.group_by_topic
 _M.classify = topics.classify
 _M.lexicon = topics.builtin_lexicon
+_M.language = lang.language
+_M.LANGUAGES = lang.CODES
 _M.person_name = common.person_name
 _M.role_of = common.role_of
 _M.messages = transcript.messages

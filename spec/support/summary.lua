@@ -1,6 +1,8 @@
 -- Prints one closing line for `make test` over every busted run recorded in .tmp/summary.txt:
---   "make test: N passed, N failed, N skipped"   (--reset clears the record first)
+--   "make test: N passed, N failed, N skipped"   (--reset clears the record first; an argument
+--   other than --reset names the closing line's target instead, e.g. "make check")
 if arg[1] == "--reset" then os.remove(".tmp/summary.txt"); return end
+local label = arg[1] or "make test"
 local passed, failed, skipped, runs = 0, 0, 0, {}
 local f = io.open(".tmp/summary.txt", "r")
 if f then
@@ -15,5 +17,5 @@ if f then
   f:close()
 end
 print(("runs: %s"):format(table.concat(runs, ", ")))
-print(("make test: %d passed, %d failed, %d skipped"):format(passed, failed, skipped))
+print(("%s: %d passed, %d failed, %d skipped"):format(label, passed, failed, skipped))
 if failed > 0 or #runs == 0 then os.exit(1) end

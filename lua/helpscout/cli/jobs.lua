@@ -39,7 +39,8 @@ local function attention_rows(report)
   for i, a in ipairs(report.attention) do
     rows[i] = { rank = i, score = a.score, level = a.level, number = conv_ref(a.number, a.id),
       waiting = a.waiting and text.duration(a.waiting) or "-", customer = a.customer,
-      subject = a.subject, topic = a.topic_label or a.topic or "", why = concat(a.reasons, "; ") }
+      subject = a.subject, topic = a.topic_label or a.topic or "", lang = a.language or "-",
+      why = concat(a.reasons, "; ") }
   end
   return rows
 end
@@ -65,7 +66,8 @@ function _M.format_triage(report)
   lines[#lines + 1] = #rows == 0 and "  (nothing to do)" or out.indent(out.table(rows, {
     { "", "rank", right = true }, { "SCORE", "score", right = true }, { "LEVEL", "level" },
     { "CONV", "number", right = true }, { "WAITING", "waiting", right = true }, { "CUSTOMER", "customer", max = 16 },
-    { "SUBJECT", "subject", max = 32 }, { "TOPIC", "topic", max = 18 }, { "WHY", "why", max = 56 } }))
+    { "SUBJECT", "subject", max = 32 }, { "TOPIC", "topic", max = 18 }, { "LANG", "lang" },
+    { "WHY", "why", max = 56 } }))
   lines[#lines + 1] = ""
   lines[#lines + 1] = "By topic"
   local grows = group_rows(report)

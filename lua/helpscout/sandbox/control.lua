@@ -155,10 +155,15 @@ end
 
 local function truth(S)
   local topics = {}
+  local languages -- --languages: the conversations written in another language
   for _, store in ipairs(S.stores) do
     for id, topic in pairs(store.truth) do topics[format("%d", id)] = topic end
+    for id, code in pairs(store.language_truth or {}) do
+      languages = languages or {}
+      languages[format("%d", id)] = code
+    end
   end
-  return 200, { topics = topics }
+  return 200, { topics = topics, languages = languages }
 end
 
 -- Each account's users and mailboxes (ids, e-mails, names): who a test can consent as.

@@ -4,6 +4,7 @@
 -- Every conversation records its true topic in store.truth (never exposed through /v2).
 -- Records are internal (epoch times, ids of related objects); api.lua renders them as JSON.
 local corpus = require "helpscout.sandbox.corpus"
+local corpus_lang = require "helpscout.sandbox.corpus_lang"
 
 local hstime = require "helpscout.time"
 local floor, max, format, concat = math.floor, math.max, string.format, table.concat
@@ -586,10 +587,11 @@ local function publish(store, convs)
     store.conversations[#store.conversations + 1] = conv
     store.conversation_by_id[conv.id] = conv
     store.truth[conv.id] = conv.topic
+    if conv.language then store.language_truth[conv.id] = conv.language end
   end
 end
 
-local function gen_conversations(store, rng, now, count)
+local function gen_conversations(store, rng, now, count, languages)
   local g = { rng = rng, now = now, store = store, agents_for = agents_by_mailbox(store), thread_seq = 0 }
   local convs = {}
   for i = 1, count do
@@ -598,6 +600,11 @@ local function gen_conversations(store, rng, now, count)
     settle(g, c)
     label(g, c)
     convs[i] = c.conv
+  end
+  -- --languages: a share rewritten in other languages, drawing from a PRNG of its own
+  if languages then
+    store.language_truth = {}
+    corpus_lang.apply(convs, new_rng((tonumber(store.seed) or 42) * 31 + 7), languages, store.customer_by_id)
   end
   number(store, rng, convs)
   publish(store, convs)
@@ -630,8 +637,9 @@ end
 
 -- Builds a fresh store from seed and now (epoch seconds); conversations: how many to generate
 -- (default 560), customers scale with it (3 for every 7, at least 40); account: which account
--- (default 1; see above).
-function _M.generate(seed, now, conversations, account)
+-- (default 1; see above); languages: nil, or the share (0..1] of conversations rewritten in other
+-- languages (helpscout.sandbox.corpus_lang).
+function _M.generate(seed, now, conversations, account, languages)
   now = floor(now)
   account = account or 1
   local off = offsets(account)
@@ -669,7 +677,7 @@ function _M.generate(seed, now, conversations, account)
   end
   store.next_customer_id = store.customers[#store.customers].id + 1000
   store.next_customer_sub_id = off.sub + max(340000, 330000 + (#store.customers + 10) * 3)
-  gen_conversations(store, rng, now, conversations)
+  gen_conversations(store, rng, now, conversations, languages)
   -- tag registry from the generated tags
   local names = {}
   for _, conv in ipairs(store.conversations) do

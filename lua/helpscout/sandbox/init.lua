@@ -32,13 +32,14 @@ local DEFAULTS = {
   client_id = "sandbox-client-id", client_secret = "sandbox-client-secret", now = nil, parent = nil,
   verbose = false, log_limit = 10000, render_cache = true, webhook_url = false, webhook_secret = false,
   conversations = 560, redirect_url = "http://127.0.0.1:8765/oauth/callback/help-scout", consent = "allow",
-  code_ttl = 600, accounts = 1, consent_user = false,
+  code_ttl = 600, accounts = 1, consent_user = false, languages = false,
 }
 
 -- Creates a sandbox (not yet listening). Options: host, port, seed, token_ttl, rate_limit,
 -- rate_window, client_id, client_secret, now (epoch seconds or ISO 8601), parent (pid), verbose,
 -- log_limit, render_cache (false: encode every response afresh), accounts (1..20), consent_user
--- (a user id or e-mail of any account). Unknown options raise.
+-- (a user id or e-mail of any account), languages (true: 30% of the conversations in other
+-- languages, or that share 0..1; helpscout.sandbox.corpus_lang). Unknown options raise.
 function _M.new(opts)
   opts = opts or {}
   local cfg = {}
@@ -48,6 +49,11 @@ function _M.new(opts)
       error("bad argument #1 to 'new' (unknown option '" .. tostring(k) .. "')", 2)
     end
     cfg[k] = v
+  end
+  if cfg.languages == true then cfg.languages = 0.3 end
+  local share = cfg.languages
+  if share and (type(share) ~= "number" or share <= 0 or share > 1) then
+    error("bad argument #1 to 'new' (languages: expected true or a share in (0, 1])", 2)
   end
   local n = cfg.conversations
   if type(n) ~= "number" or n < 1 or n > 500000 or n ~= floor(n) then
@@ -91,7 +97,9 @@ function _M:reset()
   for k, v in pairs(self.start_cfg) do cfg[k] = v end
   self.cfg = cfg
   self.stores = {}
-  for k = 1, cfg.accounts do self.stores[k] = data.generate(cfg.seed, self.base_time, cfg.conversations, k) end
+  for k = 1, cfg.accounts do
+    self.stores[k] = data.generate(cfg.seed, self.base_time, cfg.conversations, k, cfg.languages or nil)
+  end
   self:act_as(1, self.stores[1].users[1].id)
   self.tokens, self.refresh, self.codes = {}, {}, {}
   self.reqlog = reqlog.new(cfg.log_limit)
@@ -331,13 +339,15 @@ usage: helpscout-sandbox [--host 127.0.0.1] [--port N|0] [--seed N] [--token-ttl
        [--now yyyy-MM-ddTHH:mm:ssZ] [--parent PID] [--verbose] [--conversations N]
        [--redirect-url URL] [--consent allow|deny] [--webhook-url URL --webhook-secret S]
        [--accounts N (1-20)] [--consent-user ID|EMAIL]
+       [--languages (30% of conversations in de, fr, es, pt, nl, it, ja)]
 An offline Help Scout Mailbox API 2.0 on http://HOST:PORT/v2 (see doc/sandbox.md).]]
 
 local FLAGS = { host = "string", port = "number", seed = "number", ["token-ttl"] = "number",
   ["rate-limit"] = "number", ["rate-window"] = "number", ["client-id"] = "string",
   ["client-secret"] = "string", now = "string", parent = "number", verbose = "boolean",
   ["webhook-url"] = "string", ["webhook-secret"] = "string", conversations = "number",
-  ["redirect-url"] = "string", consent = "string", accounts = "number", ["consent-user"] = "user" }
+  ["redirect-url"] = "string", consent = "string", accounts = "number", ["consent-user"] = "user",
+  languages = "boolean" }
 
 -- Parses command-line flags into new() options; returns opts or nil and a message.
 function _M.parse_args(argv)

@@ -88,7 +88,7 @@ local ATTENTION_FIELDS = {
   { name = "subject", type = "string" }, { name = "status", type = "string" },
   { name = "customer", type = "string" }, { name = "level", type = "string" },
   { name = "score", type = "integer" }, { name = "waiting", type = "integer", description = "seconds" },
-  F.reasons, { name = "topic", type = "string" },
+  F.reasons, { name = "topic", type = "string" }, { name = "language", type = "string" },
 }
 
 local GROUP_FIELDS = {
@@ -105,7 +105,7 @@ local function project_report(r)
     out.attention[i] = { id = a.id, number = a.number, subject = U(shape.cap_text(a.subject, 120)),
       status = a.status, customer = U(a.customer), level = a.level, score = a.score and floor(a.score),
       waiting = a.waiting and floor(a.waiting),
-      reasons = arr(a.reasons), topic = a.topic_label or a.topic }
+      reasons = arr(a.reasons), topic = a.topic_label or a.topic, language = a.language }
   end
   for i, g in ipairs(r.groups or {}) do
     local ids = arr()

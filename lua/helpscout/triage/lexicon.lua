@@ -125,4 +125,15 @@ return {
       ["is there a way"] = 1,
     },
   },
+  {
+    id = "data_privacy", label = "Privacy & data",
+    terms = {
+      gdpr = 4, dsgvo = 4, rgpd = 4, ccpa = 4, dsar = 4, privacy = 3, ["personal data"] = 4,
+      ["personal information"] = 3, ["my data"] = 2, ["my personal"] = 2, ["data request"] = 3,
+      ["data protection"] = 4, ["privacy policy"] = 3, erase = 3, erasure = 4, ["right to be forgotten"] = 4,
+      ["delete my data"] = 4, ["delete all my"] = 2, ["copy of my data"] = 4, ["data you hold"] = 4,
+      ["subject access"] = 4, ["access request"] = 2, consent = 2, cookies = 1, ["data processing"] = 3,
+      dpa = 3, ["data breach"] = 3, ["third parties"] = 2, ["opt out"] = 1, anonymize = 3,
+    },
+  },
 }

@@ -5,6 +5,8 @@
 -- facts read once per conversation; options are checked once per call into a context.
 local text = require "helpscout.triage.text"
 local common = require "helpscout.triage.common"
+local fold = require "helpscout.triage.lang.fold"
+local langs = require "helpscout.triage.lang.list"
 local str, person_name, threads_of, role_of = common.str, common.person_name, common.threads_of, common.role_of
 local check_opts, check_conv, plural = common.check_opts, common.check_conv, common.plural
 
@@ -34,7 +36,9 @@ _M.resolve_now = resolve_now
 --   unassigned     10        active and nobody assigned
 --   active         5         status active (pending = waiting on the customer: 0, reason "pending")
 --   urgency        up to 30  urgency words in the subject and the unanswered customer messages,
---                            half the weight per distinct word (opts.urgency_words replaces the list)
+--                            half the weight per distinct word (opts.urgency_words replaces the list;
+--                            the default is English's and every supported language's: urgency,
+--                            anger and legal cues, helpscout.triage.lang.<code>.urgent)
 --   followups      up to 30  customer messages after the first unanswered one (or a "any
 --                            update?"-style message), half the weight each
 --   vip            25        a VIP tag (opts.vip_tags replaces the set)
@@ -75,6 +79,19 @@ local FOLLOWUP_WORDS = { "any update", "following up", "follow up", "still waiti
 local VIP_TAGS = { vip = true, enterprise = true, priority = true, premium = true,
   ["key-account"] = true, ["key account"] = true, important = true, ["high-priority"] = true }
 
+-- Every supported language's cues (helpscout.triage.lang.<code>: urgent, followup) after
+-- English's: one list each, so one scan finds them whatever the language.
+local function all_languages(english, key)
+  local out = {}
+  for i, w in ipairs(english) do out[i] = w end
+  for _, code in ipairs(langs.codes) do
+    for _, w in ipairs(langs.load(code)[key] or {}) do out[#out + 1] = w end
+  end
+  return out
+end
+local ALL_URGENT, ALL_FOLLOWUP = all_languages(URGENT_WORDS, "urgent"), all_languages(FOLLOWUP_WORDS, "followup")
+_M.URGENT_WORDS, _M.FOLLOWUP_WORDS = ALL_URGENT, ALL_FOLLOWUP
+
 ---------------------------------------------------------------------------------------------
 -- Word lists: entries (single words or phrases) found on word boundaries. A list compiles once
 -- (weakly cached by the list table) to its entries and an index first word -> entry numbers.
@@ -83,19 +100,32 @@ local VIP_TAGS = { vip = true, enterprise = true, priority = true, premium = tru
 
 local COMPILED = setmetatable({}, { __mode = "k" })
 
+-- Words are runs of letters, digits, apostrophes and UTF-8 bytes (accented letters stay in
+-- their word: "wütend", "très"). An entry with accents is also listed folded ("wutend"),
+-- shown as written; an entry in CJK script (至急) is one word, found inside the text's runs.
+local WORD = "[%w'\128-\255]+"
+
+local function add_entry(c, w, show)
+  local i = #c.words + 1
+  local first = w:match("^" .. WORD)
+  c.words[i], c.show[i], c.single[i] = w, show, first == w
+  if first then
+    local list = c.by_first[first] or {}
+    list[#list + 1] = i
+    c.by_first[first] = list
+    if find(first, "[\227-\233]") then c.cjk[#c.cjk + 1] = first end
+  end
+end
+
 local function compile_words(words)
   local c = COMPILED[words]
   if c then return c end
-  c = { words = {}, single = {}, by_first = {} }
-  for i, w in ipairs(words) do
+  c = { words = {}, show = {}, single = {}, by_first = {}, cjk = {} }
+  for _, w in ipairs(words) do
     w = lower(w)
-    local first = w:match("^[%w']+")
-    c.words[i], c.single[i] = w, first == w
-    if first then
-      local list = c.by_first[first] or {}
-      list[#list + 1] = i
-      c.by_first[first] = list
-    end
+    add_entry(c, w, w)
+    local folded = fold.accents(w)
+    if folded ~= w then add_entry(c, folded, w) end
   end
   COMPILED[words] = c
   return c
@@ -114,7 +144,7 @@ local function phrase_in(s, w)
 end
 
 -- Entries of compiled list c in s, in list order, given the first words found by the scan:
--- an array, or nil when none.
+-- an array of the entries as written, or nil when none.
 local function word_hits(s, c, found, nfound)
   local idx
   for k = 1, nfound do
@@ -127,25 +157,53 @@ local function word_hits(s, c, found, nfound)
   end
   if not idx then return nil end
   sort(idx)
-  for k, i in ipairs(idx) do idx[k] = c.words[i] end
-  return idx
+  local out, shown = {}, {}
+  for _, i in ipairs(idx) do
+    local w = c.show[i]
+    if not shown[w] then shown[w] = true; out[#out + 1] = w end
+  end
+  return out
 end
 
 -- The distinct words of s that begin an entry (firsts): into ctx.found; returns their number.
 -- gsub with a callback (ctx.visit, made once per context), not gmatch: see topics.vocab.
 local function scan_words(s, ctx)
   ctx.gen, ctx.nfound = ctx.gen + 1, 0
-  gsub(s, "[%w']+", ctx.visit)
+  gsub(s, WORD, ctx.visit)
   return ctx.nfound
 end
 
+-- A word that begins no entry as written: the entry words inside it (its folded parts, split
+-- at other symbols such as "—"; CJK entries found in it), or false (always for ASCII words).
+local function split_word(w, ctx)
+  if not find(w, "[\128-\255]") then return false end
+  local parts = {}
+  gsub(fold.accents(w), "[%w']+", function(p) if ctx.firsts[p] then parts[#parts + 1] = p end end)
+  if find(w, "[\227-\233]") then
+    for _, cue in ipairs(ctx.cjk) do
+      if find(w, cue, 1, true) then parts[#parts + 1] = cue end
+    end
+  end
+  return #parts > 0 and parts
+end
+
+-- ctx.words: word -> true (begins an entry), false (nothing to find: ASCII, decided once) or
+-- the entry words inside it (split_word): one lookup per word of the text.
 local function word_visitor(ctx)
-  local firsts, found, seen = ctx.firsts, ctx.found, ctx.seen
-  return function(w)
-    if firsts[w] and seen[w] ~= ctx.gen then
+  local words, found, seen = ctx.words, ctx.found, ctx.seen
+  local function mark(w)
+    if seen[w] ~= ctx.gen then
       seen[w] = ctx.gen
       local n = ctx.nfound + 1
       ctx.nfound, found[n] = n, w
+    end
+  end
+  return function(w)
+    local x = words[w]
+    if x == true then return mark(w) end
+    if x == nil then x = split_word(w, ctx); words[w] = x end
+    if x then
+      for k = 1, #x do mark(x[k]) end
     end
   end
 end
@@ -415,11 +473,12 @@ local function new_ctx(fname, opts)
   local ctx = { now = resolve_now(opts.now, 4), weights = merge_weights(opts.weights),
     vip = vip_set(opts.vip_tags), levels = opts.levels or LEVELS,
     full_hours = opts.waiting_full_hours or WAITING_FULL_HOURS,
-    urgent = compile_words(opts.urgency_words or URGENT_WORDS), follow = compile_words(FOLLOWUP_WORDS),
-    firsts = {}, found = {}, seen = {}, gen = 0,
+    urgent = compile_words(opts.urgency_words or ALL_URGENT), follow = compile_words(ALL_FOLLOWUP),
+    firsts = {}, words = {}, found = {}, seen = {}, gen = 0, cjk = {},
     F = { tail = {}, hay_parts = {} }, S = { role = {}, at = {}, time = {}, id = {}, idx = {}, body = {} } }
   for _, c in ipairs { ctx.urgent, ctx.follow } do
-    for first in pairs(c.by_first) do ctx.firsts[first] = true end
+    for first in pairs(c.by_first) do ctx.firsts[first] = true; ctx.words[first] = true end
+    for _, cue in ipairs(c.cjk) do ctx.cjk[#ctx.cjk + 1] = cue end
   end
   ctx.visit = word_visitor(ctx)
   return ctx

@@ -3,11 +3,13 @@
 -- their callers; this module only decides what the report says.
 --   report(convs, opts) -> {
 --     generated_at = ISO time, total = N, levels = {urgent=, high=, normal=, low=},
---     groups = { {topic, label, keywords, count, source, levels, conversation_ids,
+--     languages = {code = count},                                         -- triage.language
+--     groups = { {topic, label, keywords, count, source, levels, languages, conversation_ids,
 --                 top = {id, number, subject, score, level}?}, ... }      -- largest first
 --     attention = { {id, number, subject, status, customer, assignee, score, level, reasons,
---                    waiting, topic, topic_label}, ... }                   -- most urgent first
+--                    waiting, topic, topic_label, language}, ... }         -- most urgent first
 --   }
+-- languages count the customers' languages ("en", "de", ..., "und" when too short to tell).
 -- opts: now (epoch or ISO; default the clock), limit (attention length, default 10; 0 = none),
 -- topics (options for group_by_topic), priority (options for rank: weights, vip_tags, ...).
 -- Every array is tagged with helpscout.core's array metatable when the core provides one, so
@@ -16,6 +18,7 @@ local topics = require "helpscout.triage.topics"
 local options = require "helpscout.options"
 local priority = require "helpscout.triage.priority"
 local text = require "helpscout.triage.text"
+local lang = require "helpscout.triage.lang"
 
 local type, pairs, ipairs, pcall, error = type, pairs, ipairs, pcall, error
 local setmetatable, require = setmetatable, require
@@ -64,23 +67,28 @@ local function group_top(g, rank_of)
 end
 
 local function group_entry(g, rank_of)
-  local levels, ids = level_counts(), {}
+  local levels, ids, langs = level_counts(), {}, {}
   for i, c in ipairs(g.conversations) do
     local lv = rank_of[c].level
     levels[lv] = levels[lv] + 1
     ids[i] = c.id
   end
+  for code, n in pairs(g.languages or {}) do langs[code] = n end
   return { topic = g.topic, label = g.label, keywords = array(g.keywords), count = g.count,
-    source = g.source, levels = levels, conversation_ids = array(ids), top = group_top(g, rank_of) }
+    source = g.source, levels = levels, languages = langs, conversation_ids = array(ids),
+    top = group_top(g, rank_of) }
 end
 
+-- (the language of the few conversations listed is read again: cheaper than keeping every
+-- conversation's, make bench)
 local function attention_entry(r, topic_of, label_of)
   local c = r.conversation
   local topic = c.id ~= nil and topic_of[c.id] or nil
   return { id = c.id, number = c.number, subject = c.subject or "", status = c.status,
     customer = priority.person_name(c.primaryCustomer) or "", assignee = priority.person_name(c.assignee) or "",
     score = r.score, level = r.level, reasons = array(r.reasons), waiting = r.waiting,
-    topic = topic, topic_label = topic and label_of[topic] or nil }
+    topic = topic, topic_label = topic and label_of[topic] or nil,
+    language = lang.language(c) }
 end
 
 function _M.report(convs, opts)
@@ -97,11 +105,12 @@ function _M.report(convs, opts)
     levels[r.level] = levels[r.level] + 1
   end
   local out = { generated_at = text.format_time(now), total = #convs, levels = levels,
-    groups = array {}, attention = array {} }
+    languages = {}, groups = array {}, attention = array {} }
   local label_of = {}
   for i, g in ipairs(groups) do
     label_of[g.topic] = g.label
     out.groups[i] = group_entry(g, rank_of)
+    for code, n in pairs(out.groups[i].languages) do out.languages[code] = (out.languages[code] or 0) + n end
   end
   local limit = opts.limit or 10
   for i = 1, limit < #ranked and limit or #ranked do

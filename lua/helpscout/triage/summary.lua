@@ -4,9 +4,11 @@
 -- (hs:pages), so every page of the customer search is read and a failure on any page is
 -- returned as nil, err, never a silently short summary; only the members triage reads are
 -- decoded (triage.fields). Stages: find the customer records, fetch their conversations, order
--- them by activity, one row per conversation, the text.
+-- them by activity, one row per conversation, the text. The summary says which language the
+-- customer writes in (language: the most frequent triage.language; languages: the counts).
 local text = require "helpscout.triage.text"
 local topics = require "helpscout.triage.topics"
+local lang = require "helpscout.triage.lang"
 local priority = require "helpscout.triage.priority"
 local common = require "helpscout.triage.common"
 local fields = require "helpscout.triage.fields"
@@ -97,18 +99,28 @@ local function most_recent(convs, limit)
   return convs
 end
 
+-- The language most of the customer's conversations are in (ties: triage.LANGUAGES order).
+local function main_language(counts)
+  local best, bn = nil, 0
+  for _, code in ipairs(lang.CODES) do
+    if (counts[code] or 0) > bn then best, bn = code, counts[code] end
+  end
+  return best
+end
+
 -- One row per conversation; counts by status, topics, open issues (most urgent first), last
 -- contact. A topic is the lexicon's when classify() is confident about it, else "other": one
 -- conversation has no corpus around it to learn themes from (an ERP question is not "shipping"
 -- because the agent mentioned webhook deliveries).
 local function digest(convs, opts, now)
   local D = { counts = { active = 0, pending = 0, closed = 0, spam = 0 }, rows = {}, open = {},
-    topic_count = {}, topic_label = {}, mailboxes = {}, nmailboxes = 0 }
+    topic_count = {}, topic_label = {}, mailboxes = {}, nmailboxes = 0, languages = {} }
   local classify_opts = opts.lexicon and { lexicon = opts.lexicon } or nil
   for _, conv in ipairs(convs) do
     local st = str(conv.status) or "active"
     D.counts[st] = (D.counts[st] or 0) + 1
-    local tid, _, tlabel, confident = topics.classify(conv, classify_opts)
+    local tid, _, tlabel, confident, language = topics.classify(conv, classify_opts)
+    if language then D.languages[language] = (D.languages[language] or 0) + 1 end
     if not confident then tid, tlabel = "other", "Other" end
     D.topic_count[tid] = (D.topic_count[tid] or 0) + 1
     D.topic_label[tid] = tlabel
@@ -116,7 +128,7 @@ local function digest(convs, opts, now)
     if not D.last or lc > D.last then D.last = lc end
     local p = priority.priority(conv, { now = now, weights = opts.weights })
     local row = { id = conv.id, number = conv.number, subject = str(conv.subject) or "", status = st,
-      topic = tid, last_contact = lc > 0 and text.format_time(lc) or nil, score = p.score,
+      topic = tid, language = language, last_contact = lc > 0 and text.format_time(lc) or nil, score = p.score,
       level = p.level, reasons = p.reasons, mailbox_id = conv.mailboxId, waiting = p.waiting }
     D.rows[#D.rows + 1] = row
     if st == "active" or st == "pending" then D.open[#D.open + 1] = row end
@@ -135,6 +147,7 @@ local function digest(convs, opts, now)
     if a.count ~= b.count then return a.count > b.count end
     return a.topic < b.topic
   end)
+  D.language = main_language(D.languages)
   return D
 end
 
@@ -148,6 +161,9 @@ local function summary_text(who, D, total, now)
   parts[1] = format("%s has %s%s (%s)%s.", who, plural(total, "recent conversation"),
     D.nmailboxes > 1 and (" across " .. D.nmailboxes .. " mailboxes") or "", concat(st, ", "),
     D.last and (", last contact " .. text.duration(now - D.last) .. " ago") or "")
+  if D.language and D.language ~= "en" then
+    parts[#parts + 1] = "Writes in " .. lang.NAMES[D.language] .. "."
+  end
   if #D.topics > 0 then
     local tp = {}
     for i = 1, min(3, #D.topics) do tp[i] = lower(D.topics[i].label) .. " (" .. D.topics[i].count .. ")" end
@@ -201,7 +217,8 @@ function _M.customer_summary(hs, email, opts)
   local name = person_name(c0) or email
   local who = name .. (str(c0.organization) and c0.organization ~= "" and (" (" .. c0.organization .. ")") or "")
   return { email = email, customer = customer_entry(found, name), counts = D.counts, total = #convs,
-    topics = D.topics, last_contact = D.last and D.last > 0 and text.format_time(D.last) or nil,
+    topics = D.topics, language = D.language, languages = D.languages,
+    last_contact = D.last and D.last > 0 and text.format_time(D.last) or nil,
     open_issues = D.open, conversations = D.rows, mailboxes = D.nmailboxes,
     text = summary_text(who, D, #convs, now) }
 end

@@ -1,6 +1,7 @@
 -- helpscout.triage.topics: topic grouping of conversations.
 --   group_by_topic(convs, opts) -> groups, topic_of
---   classify(conv, opts) -> topic id, score, label, confident
+--   classify(conv, opts) -> topic id, score, label, confident, language
+-- topic_of maps conversation ids to topic ids; each group counts its languages (triage.language).
 -- group_by_topic is a pipeline of named stages, each in its own module, all deterministic:
 --   features  (topics.corpus.read)   every conversation tokenised once by source (subject,
 --             customer, agent, note, tags) and scored against the weighted, stemmed lexicon;
@@ -43,7 +44,7 @@ function _M.features(conv, v)
 end
 
 -- The lexicon's verdict for one conversation (used by draft_reply and customer_summary):
---   topic id (nil: no lexicon word at all), score, label, confident
+--   topic id (nil: no lexicon word at all), score, label, confident, language (triage.language)
 -- The id is the lexicon's best guess. confident is true only when group_by_topic would place
 -- the conversation in that topic on the lexicon alone (score >= opts.min_score, default 3, and
 -- >= opts.margin, default 1.5, times the runner-up) and the customer's own words (subject,
@@ -55,13 +56,13 @@ function _M.classify(conv, opts)
   local lex, v = lexicon.build(opts), vocab.new()
   local f = _M.features(conv, v)
   local _, best, second, bi = lexicon.score(lex, f, v.tokens)
-  if not bi then return nil, 0, nil, false end
+  if not bi then return nil, 0, nil, false, f.lang end
   local confident = best >= (opts.min_score or 3) and best >= second * (opts.margin or 1.5)
   if confident then
     local _, cbest, csecond, cbi = lexicon.score(lex, f, v.tokens, nil, nil, true)
     confident = cbi == bi and cbest > csecond
   end
-  return lex.topics[bi].id, best, lex.topics[bi].label, confident
+  return lex.topics[bi].id, best, lex.topics[bi].label, confident, f.lang
 end
 
 local OPTS = { lexicon = true, replace_lexicon = true, clusters = true, min_cluster_size = true, refine = true,

@@ -3,9 +3,10 @@
 --   corpus.place(C, min_score, margin) stage "place": which conversations the lexicon places,
 --                                      and the document frequencies the cluster stage needs
 -- The corpus keeps per-conversation results in flat arrays indexed by conversation d = 1..N
--- (C.conv, C.best, C.bi, C.placed) and by ranges: lexicon scores SC[(d-1)*ntop + ti] (false:
--- none); theme terms TT/TW[ts[d] .. ts[d+1]-1] with their weights; every usable term
--- AT[as[d] .. as[d+1]-1]; lexicon keyword hits HK/HT[hs[d] .. hs[d+1]-1]. Flat because the
+-- (C.conv, C.best, C.bi, C.placed, C.lang: the customer's language or false) and by ranges:
+-- lexicon scores SC[(d-1)*ntop + ti] (false: none); theme terms TT/TW[ts[d] .. ts[d+1]-1]
+-- with their weights; every usable term AT[as[d] .. as[d+1]-1]; lexicon keyword hits
+-- HK/HT[hs[d] .. hs[d+1]-1]. Flat because the
 -- bench says they pay: with one table per conversation for each of these (terms, weights,
 -- usable terms, hits, scores) group_by_topic over bench/triage_bench.lua's 10,000 conversations
 -- took about 550 ms instead of 485 ms under Lua 5.4 (13% slower: allocation and collector
@@ -23,7 +24,7 @@ local _M = {}
 local function add_terms(C, f, arr, n, w)
   local names, d, term_ok, known = f.names, f.mark, C.vocab.term_ok, C.known
   local TT, TW, AT, tseen, aseen, ok = C.TT, C.TW, C.AT, C.tseen, C.aseen, C.term_ok
-  local tstart = C.ts[d]
+  local tstart, affix = C.ts[d], f.affix
   for i = 1, n do
     local t = arr[i]
     -- term_ok's verdicts cached here: one call per distinct stem, not per token
@@ -31,7 +32,7 @@ local function add_terms(C, f, arr, n, w)
     if tok == nil then tok = term_ok(t); ok[t] = tok end
     if tok and names[t] ~= d then
       if aseen[t] ~= d then aseen[t] = d; C.an = C.an + 1; AT[C.an] = t end
-      if not known[t] then
+      if not known[t] and not (affix and lexicon.affix_known(f, t)) then
         local k = tseen[t]
         if k and k >= tstart then
           if TW[k] < w then TW[k] = w end
@@ -66,13 +67,13 @@ local function read_one(C, d, conv, f, score, hits)
       add_terms(C, f, toks, C.vocab.tokens(tags[i], toks, 0), 3)
     end
   end
-  C.conv[d], C.best[d], C.second[d], C.bi[d] = conv, best, second, bi or false
+  C.conv[d], C.best[d], C.second[d], C.bi[d], C.lang[d] = conv, best, second, bi or false, f.lang or false
 end
 
 function _M.read(convs, lex, v)
   local N = #convs
   local C = { N = N, lex = lex, ntop = #lex.topics, known = lex.known, vocab = v,
-    conv = {}, best = {}, second = {}, bi = {}, placed = {}, SC = {},
+    conv = {}, best = {}, second = {}, bi = {}, placed = {}, SC = {}, lang = {},
     TT = {}, TW = {}, ts = {}, tn = 0, AT = {}, as = {}, an = 0, HK = {}, HT = {}, hs = {}, hn = 0,
     tseen = {}, aseen = {}, term_ok = {}, tag_tokens = {} }
   local f, score, hits = { names = {} }, {}, {}

@@ -2,13 +2,15 @@
 --   features.read(conv, f, v) -> f
 -- f holds the result: token arrays with their counts (f.subject_tokens/f.subject_n, f.cust/
 -- f.cust_n, f.agent/f.agent_n, f.note/f.note_n; entries past a count are stale), f.tags (lower-
--- cased names), and f.names, where names[stem] == f.mark marks people's names. A caller reading
+-- cased names), f.lang (the customer's language, helpscout.triage.lang, or nil) and f.names,
+-- where names[stem] == f.mark marks people's names. A caller reading
 -- many conversations passes the same f each time with a new f.mark, so the arrays are reused
 -- instead of allocated per conversation (make bench: about 15% of group_by_topic's time).
 -- v is the run's vocabulary (topics.vocab). Text is cleaned like the transcript's (quoted
 -- history removed) and capped per source.
 local text = require "helpscout.triage.text"
 local common = require "helpscout.triage.common"
+local lang = require "helpscout.triage.lang"
 
 local type, ipairs = type, ipairs
 local lower, sub = string.lower, string.sub
@@ -80,6 +82,7 @@ function _M.read(conv, f, v)
   thread_tokens(conv, f, v)
   tag_names(conv, f.tags)
   f.subject_n = v.tokens(type(conv.subject) == "string" and conv.subject or "", f.subject_tokens, 0)
+  f.lang = lang.detect(f)
   return f
 end
 

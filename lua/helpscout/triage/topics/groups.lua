@@ -1,6 +1,7 @@
 -- helpscout.triage.topics.groups: stage "groups" of group_by_topic, the result people read.
 --   groups, topic_of = groups.build(C, cl, key, opts)
--- groups: {topic, label, keywords, conversations, count, source = "lexicon"|"cluster"|"other"},
+-- groups: {topic, label, keywords, conversations, count, source = "lexicon"|"cluster"|"other",
+-- languages = {code = count} (helpscout.triage.lang; "und" when too short to tell)},
 -- largest first (ties by topic id); conversations sorted by id. Keywords are the phrases that
 -- matched most often (lexicon groups; "tag:x" for tags) or the cluster terms in the words people
 -- wrote (the shortest spelling seen for a stem). topic_of: conversation id -> topic id.
@@ -10,18 +11,22 @@ local sort, concat = table.sort, table.concat
 
 local _M = {}
 
--- Members of each group key and how often each keyword occurs in them.
+-- Members of each group key, how often each keyword occurs in them, and their languages
+-- (langs[k], langs.other).
 local function collect(C, cl, key)
-  local members, counts, other = {}, {}, {}
-  local ntop, TT, HK, HT = C.ntop, C.TT, C.HK, C.HT
+  local members, counts, other, langs = {}, {}, {}, { other = {} }
+  local ntop, TT, HK, HT, lang = C.ntop, C.TT, C.HK, C.HT, C.lang
   for d = 1, C.N do
     local k = key[d]
+    local code = lang[d] or "und"
     if k == 0 then
       other[#other + 1] = C.conv[d]
+      langs.other[code] = (langs.other[code] or 0) + 1
     else
       local g = members[k]
-      if not g then g = {}; members[k] = g; counts[k] = {} end
+      if not g then g = {}; members[k] = g; counts[k] = {}; langs[k] = {} end
       g[#g + 1] = C.conv[d]
+      langs[k][code] = (langs[k][code] or 0) + 1
       local h = counts[k]
       if k > ntop then
         for i = C.ts[d], C.ts[d + 1] - 1 do
@@ -35,7 +40,7 @@ local function collect(C, cl, key)
       end
     end
   end
-  return members, counts, other
+  return members, counts, other, langs
 end
 
 -- Shortest word of the run that stems to each cluster term ("integr" -> "integration").
@@ -70,9 +75,9 @@ local function sort_by_id(list)
   return list
 end
 
-local function group(topic, label, keywords, convs, source)
+local function group(topic, label, keywords, convs, source, languages)
   return { topic = topic, label = label, keywords = keywords, conversations = sort_by_id(convs),
-    count = #convs, source = source }
+    count = #convs, source = source, languages = languages }
 end
 
 -- Largest first; cluster ids made unique (two clusters may share a first keyword).
@@ -97,13 +102,13 @@ local function finish(groups)
 end
 
 function _M.build(C, cl, key, opts)
-  local members, counts, other = collect(C, cl, key)
+  local members, counts, other, langs = collect(C, cl, key)
   local maxk, topics, groups = opts.max_keywords or 5, C.lex.topics, {}
   local function tagged(k) return (gsub(k, "^#", "tag:")) end
   for ti = 1, C.ntop do
     if members[ti] then
       groups[#groups + 1] = group(topics[ti].id, topics[ti].label or topics[ti].id,
-        top_keywords(counts[ti], maxk, tagged), members[ti], "lexicon")
+        top_keywords(counts[ti], maxk, tagged), members[ti], "lexicon", langs[ti])
     end
   end
   local surface = #cl.list > 0 and surfaces(C, cl) or {}
@@ -115,11 +120,11 @@ function _M.build(C, cl, key, opts)
       local label = {}
       for i = 1, min(3, #kw) do label[i] = kw[i] end
       groups[#groups + 1] = group("cluster:" .. (kw[1] or tostring(c)),
-        "Unlisted theme: " .. concat(label, " / "), kw, members[k], "cluster")
+        "Unlisted theme: " .. concat(label, " / "), kw, members[k], "cluster", langs[k])
     end
   end
   if #other > 0 then
-    groups[#groups + 1] = group("other", opts.other_label or "Other", {}, other, "other")
+    groups[#groups + 1] = group("other", opts.other_label or "Other", {}, other, "other", langs.other)
   end
   return finish(groups)
 end

@@ -10,7 +10,9 @@
 --   vocab.stem_word(w)        the stemmer itself, uncached
 local lower, gsub, sub, find, gmatch, byte = string.lower, string.gsub, string.sub, string.find, string.gmatch,
   string.byte
-local type = type
+local type, ipairs = type, ipairs
+local fold = require "helpscout.triage.lang.fold"
+local langs = require "helpscout.triage.lang.list"
 
 local _M = {}
 
@@ -64,6 +66,14 @@ _M.stem_word = stem_word
 
 local STOP = {}
 for w in gmatch(STOP_LIST, "%S+") do STOP[w] = true; STOP[stem_word(w)] = true end
+-- the other languages' stop words (helpscout.triage.lang.*), folded as text is; English's
+-- detection list is not this list (which says what may name a theme)
+for _, code in ipairs(langs.codes) do
+  for w in gmatch(code ~= "en" and langs.load(code).stop or "", "%S+") do
+    w = fold.word(w)
+    STOP[w] = true; STOP[stem_word(w)] = true
+  end
+end
 _M.STOP = STOP
 
 -- The lower-cased stems of s's words appended to arr after n; returns the new count. Words are
@@ -75,9 +85,68 @@ _M.STOP = STOP
 -- appends to (out, nout), set for the duration of one call (stem_word never re-enters).
 local function stemmer(stems)
   local out, nout
-  local function add(w)
+  local multi = {} -- word -> its tokens, for the words that are several (CJK, "l’adresse")
+  local function push(w)
     local st = stems[w]
     if not st then st = stem_word(w); stems[w] = st end
+    nout = nout + 1
+    out[nout] = st
+  end
+  -- A run of CJK characters (3-byte UTF-8, lead E3..E9: kana and ideographs) has no spaces:
+  -- its overlapping character bigrams are its tokens (a lone character is one); CJK and
+  -- full-width punctuation (E3 80 xx, EF BC/BD xx) separates; the rest is words as usual.
+  local function segment(w, list)
+    local i, n, prev, single, from = 1, #w, nil, false, 1
+    local function flush(to)
+      if from <= to then
+        local part = sub(w, from, to)
+        if find(part, "[%w\128-\255]") then list[#list + 1] = stem_word(part) end
+      end
+    end
+    while i <= n do
+      local b, b2 = byte(w, i), byte(w, i + 1)
+      local punct = (b == 227 and b2 == 128) or (b == 239 and (b2 == 188 or b2 == 189))
+      if b >= 227 and b <= 233 and i + 2 <= n and not punct then
+        flush(i - 1)
+        local ch = sub(w, i, i + 2)
+        if prev then list[#list + 1] = prev .. ch; single = false else single = true end
+        prev, i, from = ch, i + 3, i + 3
+      else
+        if prev and single then list[#list + 1] = prev end
+        prev = nil
+        if punct then flush(i - 1); i = i + 3; from = i else i = i + 1 end
+      end
+    end
+    if prev and single then list[#list + 1] = prev end
+    if not prev then flush(n) end
+  end
+  -- The tokens of a word with bytes >= 128, decided once per distinct word: accents folded,
+  -- ’ elisions split, CJK segmented. One token: a stem like any; several: kept in multi.
+  local function fold_word(w)
+    local f = fold.accents(fold.elisions(w))
+    local list = {}
+    if find(f, "[\227-\239]") then
+      segment(f, list)
+    else
+      gsub(f, "[%w\128-\255]+", function(x) list[#list + 1] = stem_word(x) end)
+    end
+    if #list == 1 then stems[w] = list[1]; return end
+    stems[w], multi[w] = false, list
+  end
+  local function add(w)
+    local st = stems[w]
+    if not st then
+      if st == nil then
+        if not find(w, "[\128-\255]") then return push(w) end
+        fold_word(w)
+        st = stems[w]
+      end
+      if not st then
+        local list = multi[w]
+        for k = 1, #list do nout = nout + 1; out[nout] = list[k] end
+        return
+      end
+    end
     nout = nout + 1
     out[nout] = st
   end
@@ -88,16 +157,19 @@ local function stemmer(stems)
   end
 end
 
+-- Lower-cased, apostrophes dropped (French and Italian elisions split: lang.fold), then each
+-- word's stem; a word with bytes >= 128 is folded and segmented once per run (fold_word), so
+-- plain English text pays nothing for the other languages.
 local function tokenizer(stem_words)
   return function(s, arr, n)
     s = lower(s)
-    if find(s, "'", 1, true) then s = gsub(s, "'", "") end
-    if find(s, "\226\128\153", 1, true) then s = gsub(s, "\226\128\153", "") end -- ’
+    if find(s, "'", 1, true) then s = fold.elisions(s) end
     return stem_words(s, arr, n)
   end
 end
 
--- theme terms: at least 3 bytes, no stop word, no number, no symbol or emoji (U+2000.., 4-byte)
+-- theme terms: at least 3 bytes, no stop word, no number, no symbol or emoji (U+2000.., 4-byte),
+-- no kana grammar
 local function term_checker()
   local cache = {}
   return function(t)
@@ -105,6 +177,8 @@ local function term_checker()
     if ok == nil then
       local b = byte(t, 1)
       ok = #t >= 3 and not STOP[t] and not (b >= 48 and b <= 57) and b ~= 226 and b < 240
+      -- a CJK bigram with hiragana in it is grammar (の払, して), not a theme
+      if ok and b == 227 and (find(t, "\227\129") or find(t, "\227\130[\128-\159]")) then ok = false end
       cache[t] = ok
     end
     return ok
@@ -137,7 +211,8 @@ end
 function _M.new()
   local stems = {}
   local stem_words = stemmer(stems)
-  return { stems = stems, tokens = tokenizer(stem_words), term_ok = term_checker(), names = name_marker(stem_words) }
+  return { stems = stems, tokens = tokenizer(stem_words), term_ok = term_checker(),
+    names = name_marker(stem_words) }
 end
 
 return _M
