@@ -236,6 +236,7 @@ int hs_call_options(lua_State *L, int arg, const hs_tool *t, struct hs_proj *p,
 #define HS_JSON_MAX_DEPTH 1000
 void hs_json_encode(lua_State *L, hs_buf *out, int idx, const char *key, int arg);
 int hs_json_decode(lua_State *L, const char *s, size_t n); /* 1: value pushed; 0: message pushed */
+int hs_json_is_array(lua_State *L, int idx); /* 1 when the value at idx carries HS_ARRAY_MT */
 int hs_json_decode_fields(lua_State *L, const char *s, size_t n, int fields_idx,
                           const char *embedded);
 /* The same in two steps, for a call that checks `fields` when it is made and decodes later:

@@ -537,6 +537,17 @@ int hs_proj_compile(lua_State *L, int fields_idx, const char *embedded, hs_proj 
 
 /* ---- entry points ---- */
 
+/* 1 when the value at idx is a decoded JSON array: the decoder gives every one HS_ARRAY_MT (the
+ * encoder and the page checks ask this, not the table's keys). */
+int hs_json_is_array(lua_State *L, int idx) {
+  int yes;
+  if (!lua_getmetatable(L, idx)) return 0;
+  luaL_getmetatable(L, HS_ARRAY_MT);
+  yes = lua_rawequal(L, -1, -2);
+  lua_pop(L, 2);
+  return yes;
+}
+
 static int protected_decode(lua_State *L) {
   dec *d = lua_touserdata(L, 1);
   d->L = L;

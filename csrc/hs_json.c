@@ -22,15 +22,6 @@
 /* Which keys are arrays on the wire comes from the tool table (hs_array_key). */
 static int is_array_key(const char *key) { return hs_array_key(key); }
 
-static int has_array_mt(lua_State *L, int idx) {
-  int yes;
-  if (!lua_getmetatable(L, idx)) return 0;
-  luaL_getmetatable(L, HS_ARRAY_MT);
-  yes = lua_rawequal(L, -1, -2);
-  lua_pop(L, 2);
-  return yes;
-}
-
 static void enc_string(lua_State *L, hs_buf *out, const char *s, size_t n, const char *key,
                        int arg) {
   static const char hex[] = "0123456789abcdef";
@@ -149,7 +140,7 @@ static void enc_value(lua_State *L, hs_buf *out, int idx, const char *key, int d
     }
     break;
   case LUA_TTABLE: {
-    int arr, tagged = has_array_mt(L, idx) || (bykey && is_array_key(key));
+    int arr, tagged = hs_json_is_array(L, idx) || (bykey && is_array_key(key));
     size_t n = table_shape(L, idx, &arr, key, arg), i;
     if (tagged && n > 0 && !arr) {
       lua_pushfstring(L, "field '%s' must be an array", key ? key : "?");

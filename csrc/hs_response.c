@@ -306,16 +306,6 @@ static int ids_ok(lua_State *L, int idx) {
   return 1;
 }
 
-/* 1 when the table at idx is a decoded JSON array (the decoder gives every one HS_ARRAY_MT). */
-static int is_array(lua_State *L, int idx) {
-  int yes;
-  if (!lua_getmetatable(L, idx)) return 0;
-  luaL_getmetatable(L, HS_ARRAY_MT);
-  yes = lua_rawequal(L, -1, -2);
-  lua_pop(L, 2);
-  return yes;
-}
-
 /* Pushes items (the _embedded.<key> array, or a new empty table when _embedded or the key is
  * absent: helpscout-api.md §5), page (or an empty table) and _links.next.href (or nil) for the
  * decoded page at the top, which is removed; returns 1. When the key holds something other than
@@ -329,7 +319,7 @@ static int split_page(lua_State *L, const hs_tool *t) {
   if (lua_isnil(L, -1)) {
     lua_pop(L, 1);
     lua_newtable(L);
-  } else if (lua_type(L, -1) != LUA_TTABLE || !is_array(L, -1)) {
+  } else if (lua_type(L, -1) != LUA_TTABLE || !hs_json_is_array(L, -1)) {
     lua_settop(L, top);
     return 0;
   }
