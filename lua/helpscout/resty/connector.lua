@@ -29,8 +29,8 @@ local auth = require "helpscout.resty.connector_auth"
 local tools = require "helpscout.tools"
 local core = require "helpscout.core"
 
-local type, error, pairs, ipairs, setmetatable, getenv, tostring = type, error, pairs, ipairs, setmetatable,
-  os.getenv, tostring
+local type, error, pairs, ipairs, setmetatable, getenv, tostring, tonumber = type, error, pairs, ipairs,
+  setmetatable, os.getenv, tostring, tonumber
 
 local _M = { ACCESS_TTL = 3600, REFRESH_TTL = 30 * 86400, CODE_TTL = 120, CLIENT_TTL = 180 * 86400,
   SESSION_TTL = 24 * 3600, MAX_BODY = 1024 * 1024, CONCURRENCY = 4, SCOPES = { "helpscout" } }
@@ -147,6 +147,23 @@ function mt:client_for(g)
     client_id = o.client_id, client_secret = o.client_secret, base_url = o.base_url }
 end
 
+-- The durable store named by HELPSCOUT_CONNECTOR_STORE: "redis://[:password@]host[:port][/db]"
+-- (helpscout.store.redis on cosockets, key "helpscout:connector"), any other text a file path
+-- (helpscout.store.file); nil for an empty or unset value. A malformed redis URL raises.
+function _M.store_from_env(value)
+  if value == nil or value == "" then return nil end
+  local store = require "helpscout.store"
+  if not value:match("^redis://") then return store.file(value) end
+  local userinfo, host, port, db = value:match("^redis://([^@/]*@?)([%w%.%-]+):?(%d*)/?(%d*)$")
+  if not host then
+    error("helpscout connector: HELPSCOUT_CONNECTOR_STORE: redis://[:password@]host[:port][/db] expected", 2)
+  end
+  local password = userinfo:match("^:?(.*)@$")
+  return store.redis{ host = host, port = tonumber(port) or 6379, db = tonumber(db) or 0,
+    password = password ~= "" and password or nil, key = "helpscout:connector",
+    socket = ngx.socket.tcp, sleep = ngx.sleep } -- luacheck: ignore
+end
+
 -- A yes/no variable by helpscout-mcp's rule (unset: nil; not a clear yes/no: raises).
 function _M.switch_env(name, env)
   local v, msg = require("helpscout.mcp.config").switch((env or getenv)(name), name)
@@ -201,7 +218,8 @@ function mt:token() return auth.token(self) end
 function mt:revoke() return auth.revoke(self) end
 function mt:callback() return self:connect_flow().callback() end
 
--- Every token issued for this connection stops working (the person disconnected).
+-- Every token issued for this connection stops working (the person disconnected): true, or nil, err
+-- when the durable store did not take it (then nothing changed; call it again).
 function mt:disconnect(connection)
   if type(connection) ~= "string" or connection == "" then
     error("bad argument #1 to 'disconnect' (connection id expected)", 2)
