@@ -148,17 +148,18 @@ function mt:client_for(g)
 end
 
 -- The durable store named by HELPSCOUT_CONNECTOR_STORE: "redis://[:password@]host[:port][/db]"
--- (helpscout.store.redis on cosockets, key "helpscout:connector"), any other text a file path
--- (helpscout.store.file); nil for an empty or unset value. A malformed redis URL raises.
+-- (helpscout.store.redis on cosockets, key "helpscout:connector"; a user name is ignored), any
+-- other text a file path (helpscout.store.file); nil when empty or unset. A bad redis URL raises.
 function _M.store_from_env(value)
   if value == nil or value == "" then return nil end
   local store = require "helpscout.store"
   if not value:match("^redis://") then return store.file(value) end
-  local userinfo, host, port, db = value:match("^redis://([^@/]*@?)([%w%.%-]+):?(%d*)/?(%d*)$")
+  local rest = value:sub(#"redis://" + 1)
+  local password, at = rest:match("^[^:@/]*:?([^@/]*)@()")
+  local host, port, db = rest:sub(at or 1):match("^([%w%.%-]+):?(%d*)/?(%d*)$")
   if not host then
     error("helpscout connector: HELPSCOUT_CONNECTOR_STORE: redis://[:password@]host[:port][/db] expected", 2)
   end
-  local password = userinfo:match("^:?(.*)@$")
   return store.redis{ host = host, port = tonumber(port) or 6379, db = tonumber(db) or 0,
     password = password ~= "" and password or nil, key = "helpscout:connector",
     socket = ngx.socket.tcp, sleep = ngx.sleep } -- luacheck: ignore
@@ -219,7 +220,8 @@ function mt:revoke() return auth.revoke(self) end
 function mt:callback() return self:connect_flow().callback() end
 
 -- Every token issued for this connection stops working (the person disconnected): true, or nil, err
--- when the durable store did not take it (then nothing changed; call it again).
+-- when the durable store did not take it (this host refuses them all the same; call it again, or a
+-- restart would forget it).
 function mt:disconnect(connection)
   if type(connection) ~= "string" or connection == "" then
     error("bad argument #1 to 'disconnect' (connection id expected)", 2)

@@ -142,16 +142,16 @@ function _M:generation(connection)
   return g
 end
 
--- Every token issued so far for this connection stops working: a fresh generation, durable first.
+-- Every token issued so far for this connection stops working: a fresh generation, durable first,
+-- then the dict (even when the durable write failed: this host stops them at once; the failure is
+-- returned, and a restart before a successful retry would forget it).
 function _M:disconnect(connection)
   local gen = chttp.token()
-  if self.durable then
-    local ok, e = dput(self, GEN_DOC, { gen = gen, changed_at = ngx.time() }, connection)
-    if not ok then return nil, e end
-  end
-  local ok, e = self.dict:set(self.p .. "gen:" .. connection, gen, self.durable and _M.RECHECK or 0)
-  if not ok then return nil, "shared dict '" .. self.name .. "': " .. tostring(e) end
-  return true
+  local ok, e = true, nil
+  if self.durable then ok, e = dput(self, GEN_DOC, { gen = gen, changed_at = ngx.time() }, connection) end
+  local set, serr = self.dict:set(self.p .. "gen:" .. connection, gen, ok and self.durable and _M.RECHECK or 0)
+  if not set then return nil, "shared dict '" .. self.name .. "': " .. tostring(serr) end
+  return ok, e
 end
 
 -- Revokes a family for ttl seconds (+ MARGIN): durable first, then the dict (even when the durable
