@@ -434,6 +434,31 @@ describe("connector authorization", function()
         assert.equal(400, refresh(t, client).status) -- rotated before the restart: still used
       end)
 
+      it("after the restart, concurrent requests of several tokens (each a dict miss) are all served", function()
+        local files = {}
+        for i = 1, 6 do
+          local t = pair()
+          files[i] = ("%s/h%d"):format(durable.dir, i)
+          local f = assert(io.open(files[i], "w"))
+          f:write("Authorization: Bearer ", t.access_token, "\nAccept: application/json, text/event-stream\n",
+            "Content-Type: application/json\n")
+          f:close()
+        end
+        durable:restart()
+        local list = assert(io.open(durable.dir .. "/hlist", "w"))
+        for _ = 1, 4 do for _, h in ipairs(files) do list:write(h, "\n") end end
+        list:close()
+        local bf = assert(io.open(durable.dir .. "/body.json", "w"))
+        bf:write(cjson.encode(init_msg()))
+        bf:close()
+        local p = io.popen(("xargs -P 12 -I HFILE curl -s -o /dev/null -w '%%{http_code}\\n' -H @HFILE "
+          .. "--data-binary @%s %s/mcp < %s"):format(durable.dir .. "/body.json", durable.url, durable.dir .. "/hlist"))
+        local codes = {}
+        for line in p:lines() do codes[line] = (codes[line] or 0) + 1 end
+        p:close()
+        assert.same({ ["200"] = 24 }, codes)
+      end)
+
       it("a disconnect before the restart stays a revocation after it", function()
         local t, client = pair()
         local id = ("hs-%d"):format(durable.sb:accounts()[1].users[1].id)
