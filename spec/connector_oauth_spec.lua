@@ -377,31 +377,172 @@ describe("connector authorization", function()
     assert(ok, e)
   end)
 
-  it("with HELPSCOUT_CONNECTOR_STORE a restart keeps connections and clients, and forgets tokens", function()
-    local dir = os.tmpname()
-    os.remove(dir)
-    local durable = support.start{ sandbox = { seed = 6 }, env = { HELPSCOUT_CONNECTOR_STORE = dir .. "/tokens.json" } }
-    local ok, e = pcall(function()
-      local code, verifier, client = durable:authorize()
-      local t = durable:exchange(code, verifier, client).json
-      assert.equal(200, durable:rpc(t.access_token, { jsonrpc = "2.0", id = 1, method = "initialize", params = {
-        protocolVersion = "2025-11-25", capabilities = {}, clientInfo = { name = "x", version = "1" } } }).status)
-      durable:restart()
-      -- the connector's own tokens are gone with the dict (never a revocation): the client starts over
-      assert.equal(401, durable:rpc(t.access_token, { jsonrpc = "2.0", id = 2, method = "ping" }).status)
-      -- ... as the same registered client, without registering again
-      local code2, verifier2 = durable:authorize(client)
-      assert.matches("^hsc_code_", code2)
-      assert.equal(200, durable:exchange(code2, verifier2, client).status)
-      -- the person's Help Scout connection was in the file all along
-      local f = io.open(("%s/tokens.json.d/hs-%d.token"):format(dir, durable.sb:accounts()[1].users[1].id), "r")
-      assert.is_not_nil(f)
-      f:close()
+  -- A restart (nginx stopped and started again: a fresh dict) on the same durable store, the file
+  -- store or a real Redis: the connector's tokens and every revocation come back from the store.
+  for _, kind in ipairs { "file", "redis" } do
+    describe("a restart with a durable store (" .. kind .. ")", function()
+      local durable, server, dir
+
+      setup(function()
+        local where
+        if kind == "redis" then
+          server = require("support.redis").start{ password = "conn-pass-w0rd" }
+          where = ("redis://:conn-pass-w0rd@127.0.0.1:%d/2"):format(server.port)
+        else
+          dir = os.tmpname()
+          os.remove(dir)
+          where = dir .. "/tokens.json"
+        end
+        durable = support.start{ sandbox = { seed = 6 }, env = { HELPSCOUT_CONNECTOR_STORE = where }, locations = [[
+    location = /_disconnect { content_by_lua_block {
+      local ok, e = CONNECTOR:disconnect(ngx.var.arg_id)
+      if not ok then ngx.status = 500; ngx.say(tostring(e)); return end
+      ngx.say("ok")
+    } }
+]] }
+      end)
+      teardown(function()
+        if durable then durable:stop() end
+        if server then server:stop() end
+        if dir then os.execute("rm -rf '" .. dir .. "'") end
+      end)
+
+      local function pair()
+        local code, verifier, client = durable:authorize()
+        assert(code, "no code")
+        local res = durable:exchange(code, verifier, client)
+        assert.equal(200, res.status, res.body)
+        return res.json, client
+      end
+      local function init(token) return durable:rpc(token, init_msg()).status end
+      local function refresh(t, client)
+        return durable:request("POST", "/token", { form = { grant_type = "refresh_token",
+          refresh_token = t.refresh_token, client_id = client.client_id } })
+      end
+
+      it("an issued access token still works and a refresh token still rotates", function()
+        local t, client = pair()
+        assert.equal(200, init(t.access_token))
+        durable:restart()
+        assert.equal(200, init(t.access_token))
+        local r = refresh(t, client) -- the client, too, came back from the store
+        assert.equal(200, r.status, r.body)
+        assert.are_not.equal(t.refresh_token, r.json.refresh_token)
+        assert.equal(200, init(r.json.access_token))
+        durable:restart()
+        assert.equal(200, init(r.json.access_token))
+        assert.equal(400, refresh(t, client).status) -- rotated before the restart: still used
+      end)
+
+      it("after the restart, concurrent requests of several tokens (each a dict miss) are all served", function()
+        local files = {}
+        for i = 1, 6 do
+          local t = pair()
+          files[i] = ("%s/h%d"):format(durable.dir, i)
+          local f = assert(io.open(files[i], "w"))
+          f:write("Authorization: Bearer ", t.access_token, "\nAccept: application/json, text/event-stream\n",
+            "Content-Type: application/json\n")
+          f:close()
+        end
+        durable:restart()
+        local list = assert(io.open(durable.dir .. "/hlist", "w"))
+        for _ = 1, 4 do for _, h in ipairs(files) do list:write(h, "\n") end end
+        list:close()
+        local bf = assert(io.open(durable.dir .. "/body.json", "w"))
+        bf:write(cjson.encode(init_msg()))
+        bf:close()
+        local p = io.popen(("xargs -P 12 -I HFILE curl -s -o /dev/null -w '%%{http_code}\\n' -H @HFILE "
+          .. "--data-binary @%s %s/mcp < %s"):format(durable.dir .. "/body.json", durable.url, durable.dir .. "/hlist"))
+        local codes = {}
+        for line in p:lines() do codes[line] = (codes[line] or 0) + 1 end
+        p:close()
+        assert.same({ ["200"] = 24 }, codes)
+      end)
+
+      it("a disconnect before the restart stays a revocation after it", function()
+        local t, client = pair()
+        local id = ("hs-%d"):format(durable.sb:accounts()[1].users[1].id)
+        assert.equal(200, durable:request("GET", "/_disconnect?id=" .. id).status)
+        assert.equal(401, init(t.access_token))
+        durable:restart()
+        assert.equal(401, init(t.access_token))
+        assert.equal(400, refresh(t, client).status)
+        -- the person authorizes again: the new tokens work across a restart (the new generation)
+        local t2 = pair()
+        durable:restart()
+        assert.equal(200, init(t2.access_token))
+        assert.equal(401, init(t.access_token))
+      end)
+
+      it("a family revoked at /revoke stays revoked after the restart", function()
+        local t, client = pair()
+        assert.equal(200, durable:request("POST", "/revoke", { form = { token = t.access_token,
+          client_id = client.client_id } }).status)
+        durable:restart()
+        assert.equal(401, init(t.access_token))
+        assert.equal(400, refresh(t, client).status)
+      end)
+
+      it("a rotated refresh token replayed after the restart still revokes its family", function()
+        local t, client = pair()
+        local r = refresh(t, client)
+        assert.equal(200, r.status, r.body)
+        durable:restart()
+        assert.equal(200, init(r.json.access_token))
+        local replay = refresh(t, client)
+        assert.equal(400, replay.status)
+        assert.equal("invalid_grant", replay.json.error)
+        assert.equal(401, init(r.json.access_token)) -- the whole family: the owner's new pair too
+        assert.equal(400, refresh(r.json, client).status)
+        durable:restart()
+        assert.equal(401, init(r.json.access_token))
+      end)
+
+      if kind == "redis" then
+        it("with Redis down: no token is handed out, and a revocation is refused here and reported", function()
+          local t, client = pair()
+          local code, verifier = durable:authorize(client)
+          assert(code, "no code")
+          assert.equal(200, init(t.access_token)) -- its family and generation are now in the dict
+          server:stop()
+          local res = durable:exchange(code, verifier, client)
+          assert.equal(503, res.status)
+          assert.equal("temporarily_unavailable", res.json.error)
+          assert.is_nil(res.body:find("hsc_at_", 1, true))
+          assert.equal(200, init(t.access_token)) -- what this host knows still serves (RECHECK seconds)
+          local id = ("hs-%d"):format(durable.sb:accounts()[1].users[1].id)
+          local d = durable:request("GET", "/_disconnect?id=" .. id)
+          assert.equal(500, d.status)
+          assert.matches("durable store", d.body, 1, true)
+          assert.equal(401, init(t.access_token))
+          local rv = durable:request("POST", "/revoke", { form = { token = t.refresh_token,
+            client_id = client.client_id } })
+          assert.equal(503, rv.status)
+        end)
+      end
+
+      if kind == "file" then
+        it("keeps connections and clients too, and only hashes of the tokens", function()
+          local t, client = pair()
+          durable:restart()
+          local code2, verifier2 = durable:authorize(client) -- the same client, not registered again
+          assert.matches("^hsc_code_", code2)
+          assert.equal(200, durable:exchange(code2, verifier2, client).status)
+          local f = io.open(("%s/tokens.json.d/hs-%d.token"):format(dir, durable.sb:accounts()[1].users[1].id), "r")
+          assert.is_not_nil(f)
+          f:close()
+          local p = io.popen("cat '" .. dir .. "'/tokens.json.d/*.docs/*.json")
+          local all = p:read("*a")
+          p:close()
+          assert.matches("hsc-", io.popen("ls '" .. dir .. "'/tokens.json.d/default.docs"):read("*a"), 1, true)
+          assert.is_true(#all > 0)
+          assert.is_nil(all:find(t.access_token, 1, true))
+          assert.is_nil(all:find(t.refresh_token, 1, true))
+          assert.is_nil(all:find(t.access_token:sub(8), 1, true))
+        end)
+      end
     end)
-    durable:stop()
-    os.execute("rm -rf '" .. dir .. "'")
-    assert(ok, e)
-  end)
+  end
 
   it("an expired access token: 401 invalid_token (HELPSCOUT_CONNECTOR_ACCESS_TTL=1)", function()
     local short = support.start{ sandbox = { seed = 1 }, env = { HELPSCOUT_CONNECTOR_ACCESS_TTL = "1" } }

@@ -76,4 +76,27 @@ describe("redis store on cosockets", function()
     assert.matches("pooled%-access", get(server.port, 0, "hs:pool"))
     assert.is_nil(get(server.port, 5, "hs:pool"))
   end)
+
+  -- One store object serves every request of a worker (the connector makes it in init_by_lua):
+  -- concurrent callers must never meet on one cosocket ("socket busy", or another request's socket).
+  it("serves concurrent light threads of one store, each call on a socket of its own", function()
+    local r = ng:run([[
+      local a = ...
+      local st = require("helpscout.store").redis{ port = a.port, password = a.password, key = "hs:conc",
+        socket = ngx.socket.tcp, sleep = ngx.sleep }
+      assert(st:save{ access_token = "shared-access", expires_at = 1800000000 })
+      local errs, threads = {}, {}
+      for i = 1, 16 do
+        threads[i] = ngx.thread.spawn(function()
+          for _ = 1, 40 do
+            local t, e = st:load()
+            if not (t and t.access_token == "shared-access") then errs[#errs + 1] = tostring(e) end
+          end
+        end)
+      end
+      for i = 1, 16 do ngx.thread.wait(threads[i]) end
+      return { n = #errs, first = errs[1] }
+    ]], { port = server.port, password = PASSWORD })
+    assert.equal(0, r.n, r.first)
+  end)
 end)

@@ -29,8 +29,8 @@ local auth = require "helpscout.resty.connector_auth"
 local tools = require "helpscout.tools"
 local core = require "helpscout.core"
 
-local type, error, pairs, ipairs, setmetatable, getenv, tostring = type, error, pairs, ipairs, setmetatable,
-  os.getenv, tostring
+local type, error, pairs, ipairs, setmetatable, getenv, tostring, tonumber = type, error, pairs, ipairs,
+  setmetatable, os.getenv, tostring, tonumber
 
 local _M = { ACCESS_TTL = 3600, REFRESH_TTL = 30 * 86400, CODE_TTL = 120, CLIENT_TTL = 180 * 86400,
   SESSION_TTL = 24 * 3600, MAX_BODY = 1024 * 1024, CONCURRENCY = 4, SCOPES = { "helpscout" } }
@@ -147,6 +147,24 @@ function mt:client_for(g)
     client_id = o.client_id, client_secret = o.client_secret, base_url = o.base_url }
 end
 
+-- The durable store named by HELPSCOUT_CONNECTOR_STORE: "redis://[:password@]host[:port][/db]"
+-- (helpscout.store.redis on cosockets, key "helpscout:connector"; a user name is ignored), any
+-- other text a file path (helpscout.store.file); nil when empty or unset. A bad redis URL raises.
+function _M.store_from_env(value)
+  if value == nil or value == "" then return nil end
+  local store = require "helpscout.store"
+  if not value:match("^redis://") then return store.file(value) end
+  local rest = value:sub(#"redis://" + 1)
+  local password, at = rest:match("^[^:@/]*:?([^@/]*)@()")
+  local host, port, db = rest:sub(at or 1):match("^([%w%.%-]+):?(%d*)/?(%d*)$")
+  if not host then
+    error("helpscout connector: HELPSCOUT_CONNECTOR_STORE: redis://[:password@]host[:port][/db] expected", 2)
+  end
+  return store.redis{ host = host, port = tonumber(port) or 6379, db = tonumber(db) or 0,
+    password = password ~= "" and password or nil, key = "helpscout:connector",
+    socket = ngx.socket.tcp, sleep = ngx.sleep } -- luacheck: ignore
+end
+
 -- A yes/no variable by helpscout-mcp's rule (unset: nil; not a clear yes/no: raises).
 function _M.switch_env(name, env)
   local v, msg = require("helpscout.mcp.config").switch((env or getenv)(name), name)
@@ -201,7 +219,9 @@ function mt:token() return auth.token(self) end
 function mt:revoke() return auth.revoke(self) end
 function mt:callback() return self:connect_flow().callback() end
 
--- Every token issued for this connection stops working (the person disconnected).
+-- Every token issued for this connection stops working (the person disconnected): true, or nil, err
+-- when the durable store did not take it (this host refuses them all the same; call it again, or a
+-- restart would forget it).
 function mt:disconnect(connection)
   if type(connection) ~= "string" or connection == "" then
     error("bad argument #1 to 'disconnect' (connection id expected)", 2)

@@ -233,7 +233,14 @@ local function grant_error(code, description) return chttp.oauth_error(400, code
 
 local function unavailable(why)
   ngx.log(ngx.ERR, "helpscout connector: ", why)
-  return chttp.oauth_error(503, "temporarily_unavailable", "the connector's state is full", CORS)
+  return chttp.oauth_error(503, "temporarily_unavailable", "the connector's state is full or unreachable", CORS)
+end
+
+-- Revokes a family; a revocation the durable store did not take is logged (this host has it).
+local function revoke(c, family)
+  local ok, e = c.st:revoke_family(family, c.o.refresh_ttl)
+  if not ok then ngx.log(ngx.ERR, "helpscout connector: a family revocation was not made durable: ", e) end
+  return ok
 end
 
 -- client_id from the form or HTTP Basic (a public client's secret, if any, is ignored).
@@ -256,7 +263,7 @@ local function by_code(c, f, client)
   local first, serr = c.st:spend("code", h, c.o.code_ttl + 60)
   if first == nil then return unavailable(serr) end
   if not first then
-    c.st:revoke_family(rec.family, c.o.refresh_ttl) -- a replayed code: what it bought is revoked too
+    revoke(c, rec.family) -- a replayed code: what it bought is revoked too
     return grant_error("invalid_grant", "the code was already used")
   end
   if rec.client_id ~= client.client_id then
@@ -277,12 +284,12 @@ end
 local function by_refresh(c, f, client)
   if type(f.refresh_token) ~= "string" then return grant_error("invalid_request", "refresh_token is required") end
   local h = chttp.hash(f.refresh_token)
-  local g = c.st:get("rt", h)
+  local g = c.st:record("rt", h)
   if not g or g.client_id ~= client.client_id then return grant_error("invalid_grant", "unknown refresh token") end
-  local first, serr = c.st:spend("rt", h, c.o.refresh_ttl)
+  local first, serr = c.st:use_refresh(h, g, c.o.refresh_ttl)
   if first == nil then return unavailable(serr) end
   if not first then
-    c.st:revoke_family(g.family, c.o.refresh_ttl) -- rotation: an old refresh token again means theft
+    revoke(c, g.family) -- rotation: an old refresh token again means theft
     ngx.log(ngx.WARN, "helpscout connector: a rotated refresh token was presented again; family revoked")
     return grant_error("invalid_grant", "the refresh token was already used")
   end
@@ -332,8 +339,10 @@ function _M.revoke(c)
   local client = client_of(c, f)
   if not client then return chttp.oauth_error(401, "invalid_client", "unknown client_id", CORS) end
   local h = chttp.hash(f.token)
-  local g = c.st:get("at", h) or c.st:get("rt", h)
-  if g and g.client_id == client.client_id then c.st:revoke_family(g.family, c.o.refresh_ttl) end
+  local g = c.st:record("at", h) or c.st:record("rt", h)
+  if g and g.client_id == client.client_id and not revoke(c, g.family) then
+    return chttp.oauth_error(503, "temporarily_unavailable", "the revocation could not be stored; try again", CORS)
+  end
   return chttp.answer(200, "", CORS)
 end
 

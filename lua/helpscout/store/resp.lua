@@ -192,12 +192,14 @@ local function connect(self, deadline)
   return sock
 end
 
--- Gives the socket back: to ngx's pool when it has one, else keeps it for the next call.
-local function release(self)
-  local sock = self.sock
-  if sock and sock.setkeepalive then
-    self.sock = nil
+-- A cosocket belongs to the request that made it, and one object may serve concurrent requests
+-- (and light threads) of a worker: each call takes its own from ngx's pool and gives it back. A
+-- LuaSocket (scripts: one caller at a time) is kept in self.sock for the next call.
+local function release(self, sock)
+  if sock.setkeepalive then
     if not sock:setkeepalive(self.o.keepalive_ms or 60000, self.o.pool_size or 16) then sock:close() end
+  else
+    self.sock = sock
   end
 end
 
@@ -206,28 +208,33 @@ function _M:close()
   self.sock = nil
 end
 
--- One command under one deadline. Returns value, type or nil, message[, "redis"].
-local function run(self, args, n)
+-- One command under one deadline (the socket in use is cur.sock). Returns value, type or nil,
+-- message[, "redis"].
+local function run(self, args, n, cur)
   local deadline = clock() + (self.o.timeout or 5)
-  if not self.sock then
-    local sock, err = connect(self, deadline)
+  local sock = self.sock
+  self.sock = nil
+  if not sock then
+    local err
+    sock, err = connect(self, deadline)
     if not sock then return nil, where(self) .. ": " .. err end
-    self.sock = sock
   end
-  local v, e, t = exchange(self.sock, args, n, deadline)
+  cur.sock = sock
+  local v, e, t = exchange(sock, args, n, deadline)
   if v == nil and t ~= "redis" then
-    self:close()
+    sock:close()
     return nil, where(self) .. ": " .. tostring(e)
   end
-  release(self)
+  release(self, sock)
   if t == "redis" then return nil, where(self) .. ": " .. e, "redis" end
   return v, t
 end
 
 local function guarded(self, args, n)
-  local ok, v, e, t = pcall(run, self, args, n)
+  local cur = {}
+  local ok, v, e, t = pcall(run, self, args, n, cur)
   if ok then return v, e, t end
-  self:close()
+  if cur.sock then pcall(cur.sock.close, cur.sock) end
   return nil, where(self) .. ": " .. (type(v) == "string" and sub(v, 1, 200) or "client failure")
 end
 
